@@ -1,0 +1,35 @@
+import { utf8 } from "../../lib/encoding";
+
+/** HMAC hash names we verify with. */
+export type HmacAlgorithm = "SHA-1" | "SHA-256" | "SHA-512";
+
+/** Imports `key` (raw bytes or a UTF-8 string) as an HMAC key for sign and verify. */
+export function hmacKey(key: Uint8Array | string, hash: HmacAlgorithm): Promise<CryptoKey> {
+  const raw = typeof key === "string" ? utf8(key) : key;
+  return crypto.subtle.importKey("raw", raw, { name: "HMAC", hash }, false, ["sign", "verify"]);
+}
+
+/** HMAC of `message` under `key`, as bytes. */
+export async function hmacSign(key: CryptoKey, message: Uint8Array): Promise<Uint8Array> {
+  return new Uint8Array(await crypto.subtle.sign("HMAC", key, message));
+}
+
+/**
+ * True when `signature` is the HMAC of `message` under `key`. crypto.subtle.verify compares in
+ * constant time and returns false (never throws) for a signature of the wrong length, so a truncated
+ * or garbage signature is a plain mismatch (C09).
+ */
+export function hmacVerify(key: CryptoKey, signature: Uint8Array, message: Uint8Array): Promise<boolean> {
+  return crypto.subtle.verify("HMAC", key, signature, message);
+}
+
+/** Concatenates byte arrays (e.g. a signed-content prefix and the raw body) without decoding them. */
+export function concatBytes(...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}

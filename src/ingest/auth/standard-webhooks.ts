@@ -1,0 +1,57 @@
+import { fromBase64Strict, utf8 } from "../../lib/encoding";
+import { concatBytes, hmacKey, hmacVerify } from "./hmac";
+import { checkTimestamp } from "./timestamp";
+import { type AuthScheme, DEFAULT_TOLERANCE_SECONDS, SecretRejected } from "./types";
+
+const MIN_KEY_BYTES = 16;
+
+/**
+ * Standard Webhooks (also Svix): HMAC-SHA256 over `${webhook-id}.${webhook-timestamp}.${body}` with the
+ * base64-decoded bytes after `whsec_`; `webhook-signature` holds space-separated `v1,<base64>` entries,
+ * any of which may match; other versions are ignored (C06).
+ * @see https://github.com/standard-webhooks/standard-webhooks/blob/main/spec/standard-webhooks.md
+ */
+export const standardWebhooks: AuthScheme = {
+  prepareSecret(secret) {
+    const key = decodeSecret(secret);
+    if (!key) throw new SecretRejected("a Standard Webhooks secret is `whsec_` followed by strict base64");
+    if (key.length < MIN_KEY_BYTES)
+      throw new SecretRejected(`the decoded key must be at least ${MIN_KEY_BYTES} bytes`);
+    return secret;
+  },
+
+  async verify(request, secrets, config) {
+    const id = request.headers.get("webhook-id");
+    const timestamp = request.headers.get("webhook-timestamp");
+    const header = request.headers.get("webhook-signature");
+    if (!id || !header)
+      return { ok: false, code: "signature_missing", reason: "webhook-id or webhook-signature missing" };
+    const stale = checkTimestamp(
+      timestamp,
+      request.now,
+      config.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS,
+    );
+    if (stale) return stale;
+    const signatures: Uint8Array[] = [];
+    for (const entry of header.split(" ")) {
+      const [version, value] = entry.split(",", 2);
+      if (version !== "v1" || !value) continue;
+      const bytes = fromBase64Strict(value);
+      if (bytes) signatures.push(bytes);
+    }
+    if (signatures.length === 0) return { ok: false, code: "signature_invalid", reason: "no v1 signature" };
+    const message = concatBytes(utf8(`${id}.${timestamp}.`), request.body);
+    for (const secret of secrets) {
+      const raw = decodeSecret(secret);
+      if (!raw) continue;
+      const key = await hmacKey(raw, "SHA-256");
+      for (const signature of signatures) if (await hmacVerify(key, signature, message)) return { ok: true };
+    }
+    return { ok: false, code: "signature_invalid", reason: "no signature matched" };
+  },
+};
+
+function decodeSecret(secret: string): Uint8Array | null {
+  if (!secret.startsWith("whsec_")) return null;
+  return fromBase64Strict(secret.slice("whsec_".length));
+}

@@ -1,0 +1,39 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import type { AppEnv } from "./env";
+import { ApiError, handleError, problemResponse } from "./errors";
+import { newId } from "./ids";
+
+/**
+ * Creates a Hono app (or sub-app) whose zod validation failures, thrown ApiErrors and unknown errors
+ * all leave as application/problem+json. Every request gets a `requestId` (echoed in `x-request-id`).
+ */
+export function createApp(): OpenAPIHono<AppEnv> {
+  const app = new OpenAPIHono<AppEnv>({
+    defaultHook: (result, c) => {
+      if (!result.success) {
+        const issues = result.error.issues.map((i) => ({ path: i.path.join("."), message: i.message }));
+        return problemResponse(
+          c,
+          new ApiError(
+            "validation_failed",
+            issues.map((i) => `${i.path || "(body)"}: ${i.message}`).join("; "),
+            {
+              extra: { issues },
+            },
+          ),
+        );
+      }
+    },
+  });
+  app.use("*", async (c, next) => {
+    const requestId = newId("req");
+    c.set("requestId", requestId);
+    await next();
+    c.header("x-request-id", requestId);
+  });
+  app.onError(handleError);
+  app.notFound((c) =>
+    problemResponse(c, new ApiError("not_found", `No route for ${c.req.method} ${c.req.path}`)),
+  );
+  return app;
+}

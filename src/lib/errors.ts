@@ -1,0 +1,106 @@
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { log } from "./log";
+
+/**
+ * The closed list of error codes the API answers with. Codes are stable: clients and operators may
+ * match on them. Each maps to one HTTP status and a short title.
+ */
+export const ERROR_CODES = {
+  bad_request: { status: 400, title: "Bad request" },
+  invalid_json: { status: 400, title: "Body is not valid JSON" },
+  validation_failed: { status: 400, title: "Request failed validation" },
+  invalid_secret: { status: 400, title: "Secret is not acceptable for this source type" },
+  unauthorized: { status: 401, title: "Missing or invalid credentials" },
+  signature_missing: { status: 401, title: "Signature header missing" },
+  signature_invalid: { status: 401, title: "Signature does not match" },
+  timestamp_invalid: { status: 401, title: "Timestamp missing, malformed or outside the tolerance" },
+  forbidden: { status: 403, title: "Forbidden" },
+  ip_not_allowed: { status: 403, title: "Client address not in the source's allowlist" },
+  not_found: { status: 404, title: "Not found" },
+  source_not_found: { status: 404, title: "Source not found" },
+  profile_not_found: { status: 404, title: "Profile not found" },
+  method_not_allowed: { status: 405, title: "Method not allowed" },
+  conflict: { status: 409, title: "Conflict" },
+  payload_too_large: { status: 413, title: "Payload too large" },
+  unsupported_media_type: { status: 415, title: "Unsupported media type or encoding" },
+  unprocessable: { status: 422, title: "Unprocessable content" },
+  rate_limited: { status: 429, title: "Too many requests" },
+  internal_error: { status: 500, title: "Internal error" },
+  admin_not_configured: { status: 503, title: "Admin API disabled: ADMIN_TOKEN is not set" },
+  queue_unavailable: { status: 503, title: "Queue refused the message; retry later" },
+} as const satisfies Record<string, { status: ContentfulStatusCode; title: string }>;
+
+/** One of the stable error codes in {@link ERROR_CODES}. */
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/**
+ * An error that becomes an RFC 9457 problem response.
+ * @see https://www.rfc-editor.org/rfc/rfc9457
+ */
+export class ApiError extends HTTPException {
+  readonly code: ErrorCode;
+  readonly detail: string | undefined;
+  readonly headers: Record<string, string>;
+  readonly extra: Record<string, unknown>;
+
+  constructor(
+    code: ErrorCode,
+    detail?: string,
+    options: { headers?: Record<string, string>; extra?: Record<string, unknown> } = {},
+  ) {
+    super(ERROR_CODES[code].status, { message: detail ?? ERROR_CODES[code].title });
+    this.code = code;
+    this.detail = detail;
+    this.headers = options.headers ?? {};
+    this.extra = options.extra ?? {};
+  }
+}
+
+/** The problem+json body: RFC 9457 members plus our `code` and `requestId`. */
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail?: string;
+  code: ErrorCode;
+  requestId?: string;
+  [extension: string]: unknown;
+}
+
+/** Builds the problem+json response for `error`. Used by onError and by the zod defaultHook. */
+export function problemResponse(c: Context, error: ApiError): Response {
+  const body: Problem = {
+    type: `https://tributary.dev/problems/${error.code}`,
+    title: ERROR_CODES[error.code].title,
+    status: error.status,
+    code: error.code,
+    ...(error.detail ? { detail: error.detail } : {}),
+    requestId: c.get("requestId"),
+    ...error.extra,
+  };
+  return new Response(JSON.stringify(body), {
+    status: error.status,
+    headers: { "content-type": "application/problem+json", ...error.headers },
+  });
+}
+
+/** Hono onError: ApiError → its problem; Hono HTTP errors → mapped; anything else → logged, generic 500. */
+export function handleError(err: Error, c: Context): Response {
+  if (err instanceof ApiError) return problemResponse(c, err);
+  if (err instanceof HTTPException) {
+    const code = codeForStatus(err.status);
+    return problemResponse(c, new ApiError(code, err.message));
+  }
+  // Never echo an unknown error's message: it may carry a secret or internal detail.
+  log.error("unhandled_error", { requestId: c.get("requestId"), error: err.name, message: err.message });
+  return problemResponse(c, new ApiError("internal_error"));
+}
+
+function codeForStatus(status: number): ErrorCode {
+  for (const [code, spec] of Object.entries(ERROR_CODES)) {
+    if (spec.status === status) return code as ErrorCode;
+  }
+  return status >= 500 ? "internal_error" : "bad_request";
+}

@@ -1,0 +1,42 @@
+import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import { database } from "../../db/client";
+import { InvalidSecretError, SourceStore } from "../../ingest/sources";
+import type { AppEnv } from "../../lib/env";
+import { ApiError } from "../../lib/errors";
+import { log } from "../../lib/log";
+import { problemResponses } from "../openapi";
+import { CreateSourceSchema, SourceSchema, sourceView } from "./source-schemas";
+
+const route = createRoute({
+  method: "post",
+  path: "/v1/admin/sources",
+  tags: ["admin"],
+  summary: "Create a source",
+  security: [{ adminToken: [] }],
+  request: { body: { required: true, content: { "application/json": { schema: CreateSourceSchema } } } },
+  responses: {
+    201: { description: "Created", content: { "application/json": { schema: SourceSchema } } },
+    ...problemResponses(400, 401, 503),
+  },
+});
+
+/** Registers POST /v1/admin/sources. */
+export function registerCreateSource(app: OpenAPIHono<AppEnv>): void {
+  app.openapi(route, async (c) => {
+    const { secret, name, workspace, type, ...config } = c.req.valid("json");
+    const store = new SourceStore(database(c.env.DB), c.env.SECRETS_KEY);
+    try {
+      const source = await store.create({ name, workspace, type, secret, config });
+      log.info("source_created", { sourceId: source.id, type, workspace });
+      return c.json(sourceView(source, baseUrl(c.env.PUBLIC_BASE_URL, c.req.url)), 201);
+    } catch (error) {
+      if (error instanceof InvalidSecretError) throw new ApiError("invalid_secret", error.message);
+      throw error;
+    }
+  });
+}
+
+/** The public origin for ingest URLs: PUBLIC_BASE_URL, else the request's own origin. */
+export function baseUrl(configured: string | undefined, requestUrl: string): string {
+  return configured || new URL(requestUrl).origin;
+}

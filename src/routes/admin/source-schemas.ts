@@ -1,0 +1,65 @@
+import { z } from "@hono/zod-openapi";
+import { GenericHmacSchema, MappingSchema, SOURCE_TYPES } from "../../ingest/source-config";
+import type { PublicSource } from "../../ingest/sources";
+
+/** POST /v1/admin/sources body. The secret is write-only: no response ever contains it. */
+export const CreateSourceSchema = z
+  .object({
+    name: z.string().min(1).max(128),
+    workspace: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, "lower-case letters, digits, _ and -")
+      .default("default"),
+    type: z.enum(SOURCE_TYPES),
+    secret: z.string().min(1).max(1024),
+    mapping: MappingSchema.optional(),
+    toleranceSeconds: z.number().int().min(1).max(3600).optional(),
+    maxBodyBytes: z
+      .number()
+      .int()
+      .min(1)
+      .max(25 * 1024 * 1024)
+      .optional(),
+    genericHmac: GenericHmacSchema.optional(),
+  })
+  .openapi("CreateSource");
+
+/** POST /v1/admin/sources body. */
+export type CreateSource = z.infer<typeof CreateSourceSchema>;
+
+/** A source as the admin API shows it: settings and its ingest URL, never a secret. */
+export const SourceSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    workspace: z.string(),
+    type: z.enum(SOURCE_TYPES),
+    ingestUrl: z.string(),
+    mapping: MappingSchema.optional(),
+    toleranceSeconds: z.number().optional(),
+    maxBodyBytes: z.number().optional(),
+    genericHmac: GenericHmacSchema.optional(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .openapi("Source");
+
+/** A source as the admin API shows it. */
+export type SourceView = z.infer<typeof SourceSchema>;
+
+/** Shapes a stored source for the API; `baseUrl` is the gateway's public origin. */
+export function sourceView(source: PublicSource, baseUrl: string): SourceView {
+  return {
+    id: source.id,
+    name: source.name,
+    workspace: source.workspace,
+    type: source.type,
+    ingestUrl: `${baseUrl.replace(/\/$/, "")}/v1/sources/${source.id}/webhooks`,
+    ...source.config,
+    createdAt: new Date(source.createdAt).toISOString(),
+    updatedAt: new Date(source.updatedAt).toISOString(),
+  };
+}
+
+/** Path parameter of the single-source routes. */
+export const SourceIdParamSchema = z.object({ sourceId: z.string().min(1).max(64) });
