@@ -2,7 +2,7 @@ import type { QueueMessage } from "./ingest/envelope";
 import { createApp } from "./lib/app";
 import type { Env } from "./lib/env";
 import { handleIngestBatch } from "./pipeline/consumer";
-import { handleDeadLetterBatch } from "./pipeline/dead-letters";
+import { DEAD_LETTER_QUEUE_NAME, handleDeadLetterBatch } from "./pipeline/dead-letters";
 import { handleScheduled } from "./polling/scheduler";
 import { registerRoutes } from "./routes";
 
@@ -10,9 +10,6 @@ export { IdentityResolver } from "./identity/resolver";
 
 const app = createApp();
 registerRoutes(app);
-
-/** Queue names as declared in wrangler.toml. */
-export const DEAD_LETTER_QUEUE_NAME = "tributary-dead-letters";
 
 export default {
   fetch: app.fetch,

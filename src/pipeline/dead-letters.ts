@@ -2,6 +2,9 @@ import type { QueueMessage } from "../ingest/envelope";
 import { newId } from "../lib/ids";
 import { log } from "../lib/log";
 
+/** Name of the dead-letter queue, as declared in wrangler.toml. */
+export const DEAD_LETTER_QUEUE_NAME = "tributary-dead-letters";
+
 /**
  * Records a message that will not be retried any more in `dead_letters`, with the reason and the
  * original message so an operator can inspect and replay it.

@@ -1,0 +1,65 @@
+// Serves the built Worker in one workerd process through the miniflare API (no wrangler dev proxy),
+// with the bindings from wrangler.toml, a fresh in-memory D1 with migrations applied, and test secrets.
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { Miniflare } from "miniflare";
+import { unstable_getMiniflareWorkerOptions } from "wrangler";
+
+const root = path.resolve(import.meta.dirname, "../..");
+
+export const ADMIN_TOKEN = "bench-admin-token";
+const SECRETS_KEY = Buffer.alloc(32, 7).toString("base64");
+
+/** Bundles src/index.ts with wrangler (as a deploy would) into a temp dir; returns the module path. */
+export function buildWorker() {
+  const outdir = mkdtempSync(path.join(tmpdir(), "tributary-bench-"));
+  execFileSync("npx", ["wrangler", "deploy", "--dry-run", "--outdir", outdir], {
+    cwd: root,
+    stdio: "ignore",
+  });
+  return path.join(outdir, "index.js");
+}
+
+/**
+ * Starts the gateway. Returns { url, mf, db, stop }. `extra` overrides miniflare options
+ * (e.g. bindings).
+ */
+export async function startGateway(extra = {}) {
+  const scriptPath = buildWorker();
+  const { workerOptions } = unstable_getMiniflareWorkerOptions(path.join(root, "wrangler.toml"));
+  const mf = new Miniflare({
+    ...workerOptions,
+    name: "tributary",
+    modules: true,
+    scriptPath,
+    modulesRoot: path.dirname(scriptPath),
+    host: "127.0.0.1",
+    port: 0,
+    bindings: { ...workerOptions.bindings, ADMIN_TOKEN, SECRETS_KEY, PUBLIC_BASE_URL: "http://127.0.0.1" },
+    ...extra,
+  });
+  const url = (await mf.ready).toString().replace(/\/$/, "");
+  const db = await mf.getD1Database("DB");
+  for (const file of readdirSync(path.join(root, "migrations"))
+    .filter((f) => f.endsWith(".sql"))
+    .sort()) {
+    const sql = readFileSync(path.join(root, "migrations", file), "utf8");
+    for (const statement of sql.split("--> statement-breakpoint")) {
+      if (statement.trim()) await db.prepare(statement).run();
+    }
+  }
+  return { url, mf, db, stop: () => mf.dispose() };
+}
+
+/** Calls an admin route of a started gateway. */
+export async function admin(url, route, json) {
+  const response = await fetch(`${url}${route}`, {
+    method: json === undefined ? "GET" : "POST",
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
+    body: json === undefined ? undefined : JSON.stringify(json),
+  });
+  if (!response.ok) throw new Error(`${route}: ${response.status} ${await response.text()}`);
+  return response.json();
+}
