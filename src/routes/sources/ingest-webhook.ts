@@ -2,6 +2,7 @@ import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { database } from "../../db/client";
 import { authSchemeFor } from "../../ingest/auth";
 import { decodeBody } from "../../ingest/decode";
+import { logDelivery } from "../../ingest/delivery-log";
 import { enqueueDelivery } from "../../ingest/enqueue";
 import { forwardedHeaders, type WebhookEnvelope } from "../../ingest/envelope";
 import { idempotencyKeyFor } from "../../ingest/idempotency";
@@ -52,6 +53,7 @@ export function registerIngestWebhook(app: OpenAPIHono<AppEnv>): void {
     );
     if (!outcome.ok) {
       log.warn("delivery_rejected", { sourceId, code: outcome.code, reason: outcome.reason });
+      logDelivery(c.env, c.executionCtx, { sourceId, status: "rejected", reason: outcome.code, receivedAt });
       throw new ApiError(outcome.code);
     }
 
@@ -69,6 +71,13 @@ export function registerIngestWebhook(app: OpenAPIHono<AppEnv>): void {
       body: text,
     };
     await enqueueDelivery(c.env, envelope);
+    logDelivery(c.env, c.executionCtx, {
+      sourceId,
+      deliveryId: envelope.deliveryId,
+      status: "accepted",
+      idempotencyKey: envelope.idempotencyKey,
+      receivedAt,
+    });
     return c.json({ deliveryId: envelope.deliveryId }, 202);
   });
 }
