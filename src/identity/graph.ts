@@ -1,125 +1,88 @@
+import { indicatorStatements } from "../indicators/statements";
 import { sha256Hex } from "../lib/encoding";
 import { newId } from "../lib/ids";
 import type { CanonicalEvent } from "../pipeline/event";
-import { type NormalizedIdentifier, normalizeIdentifier } from "./normalize";
+import { eventRef, identifierKey, readChunk } from "./graph-state";
+import type { NormalizedIdentifier, Normalizer } from "./normalize";
+import { type Candidate, type Resolution, type ResolveRules, resolve } from "./resolve";
+import {
+  addLinks,
+  claimIdentifiers,
+  type Flag,
+  insertEvent,
+  insertFlags,
+  insertProfile,
+  insertQuarantine,
+  mergeStatements,
+  touchIdentifiers,
+  touchProfile,
+  upsertTraits,
+} from "./writes";
 
-/** What happened to one event in {@link applyEvent}. */
+/** What happened to one event in {@link applyEvents}. */
 export interface ApplyResult {
   eventKey: string;
+  /** `duplicate`: stored before (or erased with its profile: then `erased` is set and `profileId` is ""). */
   status: "stored" | "duplicate";
   profileId: string;
   /** Profiles merged into `profileId` by this event. */
   merged: string[];
+  erased?: true;
 }
 
-/** D1 allows at most 100 bound parameters per statement. */
-const MAX_PARAMS = 100;
+/** A workspace's rules, prepared for resolution (see resolver.ts, which caches one per rules version). */
+export interface ResolverContext {
+  normalizer: Normalizer;
+  resolveRules: ResolveRules;
+  /** Version of the rules in force (0 = defaults); recorded with each merge. */
+  rulesVersion: number;
+}
 
 /**
- * Applies one canonical event to the workspace's identity graph and profile store in D1:
- * dedupe → find profiles owning the event's identifiers → create, attach or merge → store the event,
- * claim new identifiers, and set traits last-writer-wins by (occurredAt, event id).
+ * Events per D1 read and write batch. Two round trips per chunk instead of four per event; small
+ * enough that a chunk's statements (about six per event, seven more per merge) stay far below D1's
+ * per-invocation query limit.
+ */
+export const CHUNK_EVENTS = 20;
+
+/**
+ * Applies canonical events, in order, to the workspace's identity graph and profile store in D1.
+ * Per chunk of {@link CHUNK_EVENTS}: one read batch (dedupe, owners, profile facts, quarantine), then
+ * each event is resolved in memory against that snapshot, which is updated as it goes, and all
+ * writes go in one `db.batch`, which D1 runs as a transaction.
  *
  * Must only run inside the workspace's IdentityResolver (one writer), which makes the read-decide-
- * write sequence safe. All writes go in one `db.batch`, which D1 runs as a transaction: the event
- * insert comes first and its unique key (workspace, source, event key) aborts the whole batch if a
- * copy was stored meanwhile, so nothing is applied twice or half-applied.
+ * write sequence safe. Each event's row is the first statement of its writes: its unique key
+ * (workspace, source, event key) would abort the batch if a copy were stored meanwhile, so nothing is
+ * applied twice or half-applied; the chunk is then re-applied one event at a time.
+ * @throws when D1 fails; chunks before the failure are committed, and re-applying them is a no-op
  * @see https://developers.cloudflare.com/d1/worker-api/d1-database/#batch
  */
-export async function applyEvent(
+export async function applyEvents(
   db: D1Database,
-  event: CanonicalEvent,
+  events: readonly CanonicalEvent[],
+  context: ResolverContext,
   now = Date.now(),
-): Promise<ApplyResult> {
-  const existing = await db
-    .prepare("SELECT profile_id FROM events WHERE workspace = ? AND source_id = ? AND event_key = ?")
-    .bind(event.workspace, event.sourceId, event.eventKey)
-    .first<{ profile_id: string }>();
-  if (existing)
-    return { eventKey: event.eventKey, status: "duplicate", profileId: existing.profile_id, merged: [] };
-
-  const normalized = event.identifiers.map((i) => normalizeIdentifier(i));
-  const warnings = [...event.warnings, ...rejectionWarnings(normalized)];
-  const matchable = dedupeIdentifiers(normalized);
-  const owners = await findOwners(db, event.workspace, matchable);
-
-  const statements: D1PreparedStatement[] = [];
-  const eventRowId = await eventRowIdFor(event);
-  let profileId: string;
-  let merged: string[] = [];
-  const profileIds = [...new Set(owners.values())];
-  if (profileIds.length === 0) {
-    profileId = newId("prf");
-  } else {
-    const ranked = await rankProfiles(db, profileIds);
-    profileId = ranked[0]!;
-    merged = ranked.slice(1);
-  }
-
-  // The event row goes first: its unique key is the atomic dedupe claim for the whole batch.
-  statements.push(
-    db
-      .prepare(
-        `INSERT INTO events (id, workspace, source_id, event_key, delivery_id, profile_id, type, occurred_at,
-           received_at, identifiers, traits, properties, warnings) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)`,
-      )
-      .bind(
-        eventRowId,
-        event.workspace,
-        event.sourceId,
-        event.eventKey,
-        event.deliveryId,
-        profileId,
-        event.type,
-        event.occurredAt,
-        event.receivedAt,
-        JSON.stringify(event.identifiers),
-        JSON.stringify(event.traits),
-        JSON.stringify(event.properties),
-        JSON.stringify(warnings),
-      ),
-  );
-  if (profileIds.length === 0) {
-    statements.push(
-      db
-        .prepare(
-          "INSERT INTO profiles (id, workspace, merge_count, created_at, updated_at) VALUES (?,?,0,?,?)",
-        )
-        .bind(profileId, event.workspace, now, now),
-    );
-  }
-  for (const loser of merged)
-    statements.push(...mergeStatements(db, event, profileId, loser, owners, eventRowId, now));
-
-  const fresh = matchable.filter((i) => !owners.has(key(i)));
-  const perRow = 7;
-  for (let i = 0; i < fresh.length; i += Math.floor(MAX_PARAMS / perRow)) {
-    const chunk = fresh.slice(i, i + Math.floor(MAX_PARAMS / perRow));
-    statements.push(
-      db
-        .prepare(
-          `INSERT INTO identifiers (workspace, type, value, profile_id, raw_value, source_id, first_seen_at) VALUES ${chunk
-            .map(() => "(?,?,?,?,?,?,?)")
-            .join(",")} ON CONFLICT (workspace, type, value) DO NOTHING`,
-        )
-        .bind(
-          ...chunk.flatMap((c) => [event.workspace, c.type, c.value, profileId, c.raw, event.sourceId, now]),
-        ),
-    );
-  }
-  statements.push(...traitStatements(db, profileId, event, eventRowId));
-  statements.push(db.prepare("UPDATE profiles SET updated_at = ? WHERE id = ?").bind(now, profileId));
-
-  try {
-    await db.batch(statements);
-  } catch (error) {
-    // A copy stored between our read and this batch: the batch rolled back, the copy stands.
-    if (String(error).includes("UNIQUE constraint failed: events.")) {
-      return { eventKey: event.eventKey, status: "duplicate", profileId, merged: [] };
+): Promise<ApplyResult[]> {
+  const results: ApplyResult[] = [];
+  for (let i = 0; i < events.length; i += CHUNK_EVENTS) {
+    const chunk = events.slice(i, i + CHUNK_EVENTS);
+    try {
+      results.push(...(await applyChunk(db, chunk, context, now)));
+    } catch (error) {
+      if (!isDuplicateClaim(error)) throw error;
+      // A copy was stored between our read and the batch (the batch rolled back): go one by one.
+      for (const event of chunk) {
+        try {
+          results.push(...(await applyChunk(db, [event], context, now)));
+        } catch (single) {
+          if (!isDuplicateClaim(single)) throw single;
+          results.push({ eventKey: event.eventKey, status: "duplicate", profileId: "", merged: [] });
+        }
+      }
     }
-    throw error;
   }
-  return { eventKey: event.eventKey, status: "stored", profileId, merged };
+  return results;
 }
 
 /**
@@ -132,139 +95,189 @@ export async function eventRowIdFor(
   return `evt_${(await sha256Hex(`${event.workspace}\u0000${event.sourceId}\u0000${event.eventKey}`)).slice(0, 32)}`;
 }
 
-type Matchable = Extract<NormalizedIdentifier, { ok: true }>;
-
-function key(identifier: { type: string; value: string }): string {
-  return `${identifier.type}\u0000${identifier.value}`;
+interface PreparedEvent {
+  event: CanonicalEvent;
+  eventRowId: string;
+  normalized: NormalizedIdentifier[];
+  candidates: Candidate[];
 }
 
-function rejectionWarnings(normalized: NormalizedIdentifier[]): string[] {
-  return normalized
-    .filter((n): n is Extract<NormalizedIdentifier, { ok: false }> => !n.ok)
-    .map(
-      (n) => `identifier ${n.type}=${JSON.stringify(n.raw.slice(0, 64))} not used for matching: ${n.reason}`,
-    );
-}
-
-function dedupeIdentifiers(normalized: NormalizedIdentifier[]): Matchable[] {
-  const seen = new Map<string, Matchable>();
-  for (const n of normalized) if (n.ok && !seen.has(key(n))) seen.set(key(n), n);
-  return [...seen.values()];
-}
-
-/** Map of identifier key → owning live profile id, read in chunks under the parameter limit. */
-async function findOwners(
+async function applyChunk(
   db: D1Database,
-  workspace: string,
-  identifiers: Matchable[],
-): Promise<Map<string, string>> {
-  const owners = new Map<string, string>();
-  const perChunk = Math.floor((MAX_PARAMS - 1) / 2);
-  for (let i = 0; i < identifiers.length; i += perChunk) {
-    const chunk = identifiers.slice(i, i + perChunk);
-    const { results } = await db
-      .prepare(
-        `SELECT type, value, profile_id FROM identifiers WHERE workspace = ? AND (type, value) IN (${chunk
-          .map(() => "(?,?)")
-          .join(",")})`,
-      )
-      .bind(workspace, ...chunk.flatMap((c) => [c.type, c.value]))
-      .all<{ type: string; value: string; profile_id: string }>();
-    for (const row of results) owners.set(key(row), row.profile_id);
-  }
-  return owners;
-}
-
-/** Profiles ordered survivor-first: oldest `created_at`, then lowest id. */
-async function rankProfiles(db: D1Database, ids: string[]): Promise<string[]> {
-  const { results } = await db
-    .prepare(`SELECT id FROM profiles WHERE id IN (${ids.map(() => "?").join(",")}) ORDER BY created_at, id`)
-    .bind(...ids)
-    .all<{ id: string }>();
-  return results.map((r) => r.id);
-}
-
-function mergeStatements(
-  db: D1Database,
-  event: CanonicalEvent,
-  survivor: string,
-  loser: string,
-  owners: Map<string, string>,
-  eventRowId: string,
+  events: readonly CanonicalEvent[],
+  context: ResolverContext,
   now: number,
-): D1PreparedStatement[] {
-  const [linkKey] = [...owners.entries()].find(([, owner]) => owner === loser) ?? [""];
-  const [linkType = "", linkValue = ""] = linkKey.split("\u0000");
-  return [
-    db.prepare("UPDATE identifiers SET profile_id = ? WHERE profile_id = ?").bind(survivor, loser),
-    // Traits keep last-writer-wins across the merge: the loser's value wins only where it is newer.
-    db
-      .prepare(
-        `INSERT INTO traits (profile_id, name, value, occurred_at, event_id, source_id)
-           SELECT ?, name, value, occurred_at, event_id, source_id FROM traits WHERE profile_id = ?
-         ON CONFLICT (profile_id, name) DO UPDATE SET value = excluded.value, occurred_at = excluded.occurred_at,
-           event_id = excluded.event_id, source_id = excluded.source_id
-         WHERE (excluded.occurred_at, excluded.event_id) > (traits.occurred_at, traits.event_id)`,
-      )
-      .bind(survivor, loser),
-    db.prepare("DELETE FROM traits WHERE profile_id = ?").bind(loser),
-    db.prepare("UPDATE events SET profile_id = ? WHERE profile_id = ?").bind(survivor, loser),
-    // Flatten redirect chains: anything that pointed at the loser now points at the survivor.
-    db
-      .prepare("UPDATE profiles SET merged_into = ?, updated_at = ? WHERE id = ? OR merged_into = ?")
-      .bind(survivor, now, loser, loser),
-    db.prepare("UPDATE profiles SET merge_count = merge_count + 1 WHERE id = ?").bind(survivor),
-    db
-      .prepare(
-        `INSERT INTO merges (id, workspace, survivor_id, merged_id, identifier_type, identifier_value, event_id, rule, created_at)
-         VALUES (?,?,?,?,?,?,?,?,?)`,
-      )
-      .bind(
-        newId("mrg"),
+): Promise<ApplyResult[]> {
+  const workspace = events[0]!.workspace;
+  const prepared = await Promise.all(events.map((event) => prepare(event, context)));
+  const identifiers = new Map<string, Candidate>();
+  for (const p of prepared) for (const c of p.candidates) identifiers.set(c.key, c);
+  const snapshot = await readChunk(
+    db,
+    workspace,
+    events,
+    [...identifiers.values()],
+    context.resolveRules.limitedTypes.map((t) => t.type),
+  );
+
+  const statements: D1PreparedStatement[] = [];
+  const results: ApplyResult[] = [];
+  const applied = new Map<string, string>();
+  for (const p of prepared) {
+    const ref = eventRef(p.event);
+    const earlier = snapshot.stored.get(ref) ?? applied.get(ref);
+    if (earlier !== undefined) {
+      results.push({ eventKey: p.event.eventKey, status: "duplicate", profileId: earlier, merged: [] });
+      continue;
+    }
+    if (snapshot.erased.has(ref)) {
+      results.push({
+        eventKey: p.event.eventKey,
+        status: "duplicate",
+        profileId: "",
+        merged: [],
+        erased: true,
+      });
+      continue;
+    }
+    const resolution = resolve(p.candidates, snapshot.state, context.resolveRules, p.event.occurredAt);
+    const profileId = resolution.profileId ?? newId("prf");
+    statements.push(...(await eventStatements(db, p, resolution, profileId, context, now)));
+    snapshot.state.apply(resolution, profileId, p.event.occurredAt, now);
+    applied.set(ref, profileId);
+    results.push({
+      eventKey: p.event.eventKey,
+      status: "stored",
+      profileId,
+      merged: resolution.merges.map((m) => m.profileId),
+    });
+  }
+  if (statements.length > 0) await db.batch(statements);
+  return results;
+}
+
+async function prepare(event: CanonicalEvent, context: ResolverContext): Promise<PreparedEvent> {
+  const options = event.defaultRegion ? { defaultRegion: event.defaultRegion } : {};
+  const normalized = event.identifiers.map((i) => context.normalizer.normalize(i, options));
+  const candidates = new Map<string, Candidate>();
+  for (const n of normalized) {
+    if (!n.ok) continue;
+    const key = identifierKey(n);
+    if (!candidates.has(key))
+      candidates.set(key, { ...n, key, priority: context.normalizer.rule(n.type).priority });
+  }
+  return { event, eventRowId: await eventRowIdFor(event), normalized, candidates: [...candidates.values()] };
+}
+
+/**
+ * Every write of one resolved event, in order: the event row (the dedupe claim), the new profile,
+ * the merges, identifier claims and touches, traits, review flags and quarantines. Other per-profile
+ * state kept current on apply or merge (activity indicators) adds its statements here, so they
+ * commit, or roll back, with the event.
+ */
+async function eventStatements(
+  db: D1Database,
+  p: PreparedEvent,
+  resolution: Resolution,
+  profileId: string,
+  context: ResolverContext,
+  now: number,
+): Promise<D1PreparedStatement[]> {
+  const { event, eventRowId } = p;
+  const statements = [insertEvent(db, event, eventRowId, profileId, warningsFor(p, resolution, context))];
+  if (resolution.profileId === null) statements.push(insertProfile(db, profileId, event.workspace, now));
+  for (const merge of resolution.merges)
+    statements.push(
+      ...mergeStatements(
+        db,
         event.workspace,
-        survivor,
-        loser,
-        linkType,
-        linkValue,
+        profileId,
+        merge.profileId,
+        merge.via,
         eventRowId,
-        "shared-identifier",
+        `shared_identifier@v${context.rulesVersion}`,
         now,
       ),
-  ];
+    );
+  if (resolution.fresh.length > 0)
+    statements.push(claimIdentifiers(db, event, profileId, resolution.fresh, now));
+  if (resolution.owned.length > 0)
+    statements.push(touchIdentifiers(db, event.workspace, resolution.owned, event.occurredAt));
+  if (resolution.links.length > 0)
+    statements.push(
+      addLinks(
+        db,
+        event.workspace,
+        resolution.links.map((l) => l.identifier),
+        resolution.links[0]!.delta,
+      ),
+    );
+  const traits = traitEntries(p);
+  if (traits.length > 0) statements.push(upsertTraits(db, profileId, event, eventRowId, traits));
+  if (resolution.profileId !== null) statements.push(touchProfile(db, profileId, now));
+  const flags = flagsFor(resolution, profileId, context);
+  if (flags.length > 0) statements.push(insertFlags(db, event.workspace, eventRowId, flags, now));
+  if (resolution.quarantined.length > 0)
+    statements.push(insertQuarantine(db, event.workspace, eventRowId, resolution.quarantined, now));
+  statements.push(...(await indicatorStatements(db, event, eventRowId)));
+  return statements;
 }
 
-function traitStatements(
-  db: D1Database,
-  profileId: string,
-  event: CanonicalEvent,
-  eventRowId: string,
-): D1PreparedStatement[] {
-  const entries = Object.entries(event.traits).filter(([, v]) => v !== undefined);
-  const perRow = 6;
-  const statements: D1PreparedStatement[] = [];
-  for (let i = 0; i < entries.length; i += Math.floor(MAX_PARAMS / perRow)) {
-    const chunk = entries.slice(i, i + Math.floor(MAX_PARAMS / perRow));
-    statements.push(
-      db
-        .prepare(
-          `INSERT INTO traits (profile_id, name, value, occurred_at, event_id, source_id) VALUES ${chunk
-            .map(() => "(?,?,?,?,?,?)")
-            .join(",")}
-           ON CONFLICT (profile_id, name) DO UPDATE SET value = excluded.value, occurred_at = excluded.occurred_at,
-             event_id = excluded.event_id, source_id = excluded.source_id
-           WHERE (excluded.occurred_at, excluded.event_id) > (traits.occurred_at, traits.event_id)`,
-        )
-        .bind(
-          ...chunk.flatMap(([name, value]) => [
-            profileId,
-            name,
-            JSON.stringify(value),
-            event.occurredAt,
-            eventRowId,
-            event.sourceId,
-          ]),
-        ),
+/**
+ * The event's traits as [name, JSON text], plus identifier values refused as match keys (invalid or
+ * blocked, but not junk placeholders) kept under their type's name unless the event sets that trait
+ * itself (C13, C15: kept as attributes, never as match keys).
+ */
+function traitEntries(p: PreparedEvent): [string, string][] {
+  const entries = new Map<string, string>();
+  for (const [name, value] of Object.entries(p.event.traits))
+    if (value !== undefined) entries.set(name, JSON.stringify(value));
+  for (const n of p.normalized)
+    if (!n.ok && n.keepAsTrait && !entries.has(n.type)) entries.set(n.type, JSON.stringify(n.raw.trim()));
+  return [...entries];
+}
+
+function quote(value: string): string {
+  return JSON.stringify(value.length > 64 ? `${value.slice(0, 64)}…` : value);
+}
+
+/** Ingestion warnings stored with the event: every identifier not used as a match key, and why. */
+function warningsFor(p: PreparedEvent, resolution: Resolution, context: ResolverContext): string[] {
+  const warnings = [...p.event.warnings];
+  for (const n of p.normalized)
+    if (!n.ok) warnings.push(`identifier ${n.type}=${quote(n.raw)} not used for matching: ${n.reason}`);
+  for (const c of resolution.skipped)
+    warnings.push(`identifier ${c.type}=${quote(c.value)} not used for matching: quarantined`);
+  for (const q of resolution.quarantined)
+    warnings.push(
+      `identifier ${q.identifier.type}=${quote(q.identifier.value)} quarantined: it would link ${q.linkedProfiles} profiles (threshold ${context.resolveRules.quarantineThreshold})`,
     );
-  }
-  return statements;
+  for (const d of resolution.dropped)
+    warnings.push(
+      `identifier ${d.identifier.type}=${quote(d.identifier.value)} dropped by merge protection (${d.rule}): ${d.detail}`,
+    );
+  return warnings;
+}
+
+function flagsFor(resolution: Resolution, profileId: string, context: ResolverContext): Flag[] {
+  const flags: Flag[] = resolution.dropped.map((d) => ({
+    kind: d.mergeRefused ? "merge_refused" : "identifier_dropped",
+    identifier: { type: d.identifier.type, value: d.identifier.value },
+    profileIds: [...new Set([profileId, ...d.profiles])],
+    rule: d.rule,
+    detail: d.detail,
+  }));
+  for (const q of resolution.quarantined)
+    flags.push({
+      kind: "quarantined",
+      identifier: { type: q.identifier.type, value: q.identifier.value },
+      profileIds: [...new Set([profileId, ...q.profiles])],
+      rule: "quarantine_threshold",
+      detail: `would link ${q.linkedProfiles} profiles (threshold ${context.resolveRules.quarantineThreshold})`,
+    });
+  return flags;
+}
+
+function isDuplicateClaim(error: unknown): boolean {
+  return String(error).includes("UNIQUE constraint failed: events.");
 }

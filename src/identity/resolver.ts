@@ -1,30 +1,73 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../lib/env";
 import type { CanonicalEvent } from "../pipeline/event";
-import { type ApplyResult, applyEvent } from "./graph";
+import { type ErasureReceipt, eraseProfile } from "./erasure";
+import { type ApplyResult, applyEvents, type ResolverContext } from "./graph";
+import { releaseQuarantine } from "./quarantine";
+import type { IdentityRulesInput } from "./rules";
+import { loadRules, resolverContext, type StoredRules, saveRules } from "./rules-store";
 
 /**
  * IdentityResolver: one Durable Object per workspace, the single writer of that workspace's identity
- * graph. D1 stays the source of truth; this object only serializes the read-decide-write of
- * {@link applyEvent}. Input gates do not hold across D1 calls (they are outbound I/O), so an explicit
- * promise chain makes batches run strictly one after another.
+ * graph. D1 stays the source of truth; this object serializes every read-decide-write on the graph
+ * (applying events, changing rules, erasing a profile, releasing a quarantined value). Input gates do
+ * not hold across D1 calls (they are outbound I/O), so an explicit promise chain makes operations run
+ * strictly one after another.
+ *
+ * It caches the workspace's rules (compiled) in memory. Rules change only through {@link setRules},
+ * which runs in the same chain, so a change applies exactly to the events processed after it.
  * @see https://developers.cloudflare.com/durable-objects/api/base/
  */
 export class IdentityResolver extends DurableObject<Env> {
   private tail: Promise<unknown> = Promise.resolve();
+  private readonly contexts = new Map<string, ResolverContext>();
 
   /**
-   * Applies `events` in order, one at a time. Returns one result per event (stored or duplicate).
-   * @throws when D1 fails; events before the failure are committed, and re-applying them is a no-op.
+   * Applies `events` (all of one workspace) in order. Returns one result per event, in order.
+   * @throws when D1 fails; events before the failure are committed, and re-applying them is a no-op
    */
   async apply(events: CanonicalEvent[]): Promise<ApplyResult[]> {
-    const run = this.tail.then(async () => {
-      const results: ApplyResult[] = [];
-      for (const event of events) results.push(await applyEvent(this.env.DB, event));
-      return results;
+    if (events.length === 0) return [];
+    const workspace = events[0]!.workspace;
+    if (events.some((e) => e.workspace !== workspace)) throw new Error("events of several workspaces");
+    return this.serialize(async () => applyEvents(this.env.DB, events, await this.context(workspace)));
+  }
+
+  /** Replaces the workspace's identity rules; events processed after this call use them. */
+  async setRules(workspace: string, rules: IdentityRulesInput): Promise<StoredRules> {
+    return this.serialize(async () => {
+      const stored = await saveRules(this.env.DB, workspace, rules);
+      this.contexts.set(workspace, resolverContext(stored));
+      return stored;
     });
+  }
+
+  /**
+   * Erases a profile (right to be forgotten) between two events, so no merge can race it.
+   * @returns the receipt, or null when no such profile exists in `workspace`
+   */
+  async erase(workspace: string, profileId: string): Promise<ErasureReceipt | null> {
+    return this.serialize(() => eraseProfile(this.env, workspace, profileId));
+  }
+
+  /** Releases a quarantined identifier value: it matches and merges again from the next event on. */
+  async release(workspace: string, type: string, value: string): Promise<boolean> {
+    return this.serialize(() => releaseQuarantine(this.env.DB, workspace, type, value));
+  }
+
+  private serialize<T>(operation: () => Promise<T>): Promise<T> {
+    const run = this.tail.then(operation);
     this.tail = run.catch(() => undefined);
     return run;
+  }
+
+  private async context(workspace: string): Promise<ResolverContext> {
+    let context = this.contexts.get(workspace);
+    if (!context) {
+      context = resolverContext(await loadRules(this.env.DB, workspace));
+      this.contexts.set(workspace, context);
+    }
+    return context;
   }
 }
 

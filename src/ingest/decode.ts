@@ -1,27 +1,40 @@
 import { ApiError } from "../lib/errors";
 
 /**
- * Decodes verified body bytes to text using the Content-Type charset (UTF-8 by default), and checks
- * that a JSON body parses. Returns the text and the parsed JSON (or undefined for non-JSON bodies).
- * @throws ApiError `unsupported_media_type` (unknown charset), `invalid_json`
+ * Decodes verified body bytes to text with the Content-Type charset (UTF-8 by default; a BOM is
+ * removed) and checks that a JSON body parses. Bytes that are not valid in the declared charset are a
+ * 400, not replacement characters: a body we cannot read faithfully is not stored. Returns the text
+ * and the parsed JSON (undefined for non-JSON media types such as form bodies).
+ * @throws ApiError `unsupported_media_type` (unknown charset), `body_not_decodable`, `invalid_json`
+ * @see https://encoding.spec.whatwg.org/#names-and-labels
  */
 export function decodeBody(body: Uint8Array, contentType: string | null): { text: string; json: unknown } {
-  const charset = /charset="?([^";\s]+)"?/i.exec(contentType ?? "")?.[1] ?? "utf-8";
-  let text: string;
+  const charset = /charset\s*=\s*"?([^";\s]+)"?/i.exec(contentType ?? "")?.[1] ?? "utf-8";
+  let decoder: TextDecoder;
   try {
-    text = new TextDecoder(charset, { fatal: false, ignoreBOM: false }).decode(body);
+    decoder = new TextDecoder(charset, { fatal: true, ignoreBOM: false });
   } catch {
     throw new ApiError(
       "unsupported_media_type",
       `Unsupported charset ${JSON.stringify(charset.slice(0, 40))}`,
     );
   }
-  const mediaType = (contentType ?? "application/json").split(";")[0]!.trim().toLowerCase();
-  const isJson = mediaType === "application/json" || mediaType.endsWith("+json") || mediaType === "";
-  if (!isJson) return { text, json: undefined };
+  let text: string;
+  try {
+    text = decoder.decode(body);
+  } catch {
+    throw new ApiError("body_not_decodable", `The body is not valid ${decoder.encoding}`);
+  }
+  if (!isJsonMediaType(contentType)) return { text, json: undefined };
   try {
     return { text, json: JSON.parse(text) };
   } catch {
     throw new ApiError("invalid_json", "The body is not valid JSON");
   }
+}
+
+/** True for `application/json`, `*+json`, and a missing Content-Type (JSON is the default). */
+export function isJsonMediaType(contentType: string | null): boolean {
+  const mediaType = (contentType ?? "").split(";")[0]!.trim().toLowerCase();
+  return mediaType === "" || mediaType === "application/json" || mediaType.endsWith("+json");
 }

@@ -1,26 +1,125 @@
 import type { Env } from "../lib/env";
+import { newId } from "../lib/ids";
 import { log } from "../lib/log";
+
+/**
+ * What became of a delivery: `accepted` (queued, then stored), `duplicate` (a copy of a delivery we
+ * already had: no second effect), `rejected` (refused at the edge, with a reason code) or
+ * `dead_lettered` (failed for good in the pipeline; see the dead letters).
+ */
+export type DeliveryStatus = "accepted" | "duplicate" | "rejected" | "dead_lettered";
+
+/** The statuses, for validation. */
+export const DELIVERY_STATUSES = ["accepted", "duplicate", "rejected", "dead_lettered"] as const;
 
 /** One request the edge received, as operators see it in the delivery log. Times are epoch ms. */
 export interface DeliveryLogEntry {
   sourceId: string;
-  /** Set for accepted and duplicate deliveries. */
+  /** Set for accepted deliveries (the envelope's id); rejections get a fresh id. */
   deliveryId?: string;
-  status: "accepted" | "duplicate" | "rejected";
-  /** For rejections: the stable error code (e.g. `signature_invalid`), never a body or secret. */
+  status: DeliveryStatus;
+  /** Rejections: the stable error code (e.g. `signature_invalid`); dead letters: the reason code. Never a body or secret. */
   reason?: string;
   idempotencyKey?: string;
   receivedAt: number;
+  /** When the pipeline settled the delivery. */
+  processedAt?: number;
+}
+
+/** D1 allows 100 bound parameters per statement; a log row binds 7. */
+const ROWS_PER_STATEMENT = Math.floor(100 / 7);
+
+/**
+ * Records what the edge decided about a request, without delaying the answer (waitUntil). Only
+ * rejections are written here: accepted deliveries are written by the pipeline consumer with their
+ * outcome (stored or duplicate), one multi-row statement per queue batch, so the accepting path does
+ * no D1 write at all (see docs/architecture.md, "Delivery guarantees"). A failure to log is only
+ * logged: the log must never make the edge fail a delivery.
+ */
+export function logDelivery(
+  env: Env,
+  ctx: Pick<ExecutionContext, "waitUntil">,
+  entry: DeliveryLogEntry,
+): void {
+  if (entry.status !== "rejected") return;
+  ctx.waitUntil(
+    recordDeliveries(env.DB, [entry], "keep").catch((error: unknown) => {
+      log.error("delivery_log_failed", { sourceId: entry.sourceId, error: String(error).slice(0, 200) });
+    }),
+  );
 }
 
 /**
- * Records a delivery in the delivery log without delaying the answer to the sender (waitUntil).
- * A failure to log is itself only logged: the log must never make the edge fail a delivery.
+ * Writes delivery log rows in as few statements as the parameter limit allows, in one batch. With
+ * `onConflict: "update"` an existing row (same delivery id) takes the new status, reason and
+ * processing time; this is what the consumer uses, so a redelivered message rewrites the same row.
+ * @throws D1 errors
  */
-export function logDelivery(_env: Env, ctx: Pick<ExecutionContext, "waitUntil">, entry: DeliveryLogEntry): void {
-  ctx.waitUntil(
-    Promise.resolve().then(() => {
-      log.info("delivery", { ...entry });
-    }),
-  );
+export async function recordDeliveries(
+  db: D1Database,
+  entries: readonly DeliveryLogEntry[],
+  onConflict: "update" | "keep" = "update",
+): Promise<void> {
+  if (entries.length === 0) return;
+  await db.batch(deliveryLogStatements(db, entries, onConflict));
+}
+
+/** The statements {@link recordDeliveries} runs, for callers that add them to a larger D1 batch. */
+export function deliveryLogStatements(
+  db: D1Database,
+  entries: readonly DeliveryLogEntry[],
+  onConflict: "update" | "keep" = "update",
+): D1PreparedStatement[] {
+  const conflict =
+    onConflict === "update"
+      ? "ON CONFLICT (id) DO UPDATE SET status = excluded.status, reason = excluded.reason, processed_at = excluded.processed_at"
+      : "ON CONFLICT (id) DO NOTHING";
+  const statements: D1PreparedStatement[] = [];
+  for (let i = 0; i < entries.length; i += ROWS_PER_STATEMENT) {
+    const chunk = entries.slice(i, i + ROWS_PER_STATEMENT);
+    statements.push(
+      db
+        .prepare(
+          `INSERT INTO deliveries (id, source_id, status, reason, idempotency_key, received_at, processed_at)
+           VALUES ${chunk.map(() => "(?,?,?,?,?,?,?)").join(",")} ${conflict}`,
+        )
+        .bind(
+          ...chunk.flatMap((e) => [
+            e.deliveryId ?? newId("dlv"),
+            e.sourceId,
+            e.status,
+            e.reason ?? null,
+            e.idempotencyKey ?? null,
+            e.receivedAt,
+            e.processedAt ?? null,
+          ]),
+        ),
+    );
+  }
+  return statements;
+}
+
+/**
+ * Deletes delivery log rows received before `cutoff` (epoch ms), at most `maxRows` per call in chunks,
+ * so one cron tick stays within its CPU and D1 budgets; the next tick continues.
+ * @returns rows deleted
+ */
+export async function purgeDeliveriesBefore(
+  db: D1Database,
+  cutoff: number,
+  maxRows = 50_000,
+): Promise<number> {
+  const chunk = 5_000;
+  let deleted = 0;
+  while (deleted < maxRows) {
+    const result = await db
+      .prepare(
+        "DELETE FROM deliveries WHERE rowid IN (SELECT rowid FROM deliveries WHERE received_at < ? LIMIT ?)",
+      )
+      .bind(cutoff, chunk)
+      .run();
+    deleted += result.meta.changes;
+    if (result.meta.changes < chunk) break;
+  }
+  return deleted;
 }

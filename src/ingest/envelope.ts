@@ -22,6 +22,19 @@ export interface WebhookEnvelope {
   body?: string;
   /** R2 key of the body when it was stored out of band. */
   bodyRef?: string;
+  /** Set for records the gateway pulled itself (poll page or CSV row) rather than received. */
+  origin?: RecordOrigin;
+}
+
+/**
+ * Where a pulled record came from: a poll run (`runId`) or a file import (`importId`, 1-based data
+ * `row`). Informational: dedupe relies on the envelope's idempotency key alone.
+ */
+export interface RecordOrigin {
+  kind: "poll" | "file";
+  runId?: string;
+  importId?: string;
+  row?: number;
 }
 
 /** Every message the ingest queue carries. */

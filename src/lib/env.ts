@@ -1,5 +1,9 @@
 import type { IdentityResolver } from "../identity/resolver";
+import type { IndicatorRecompute } from "../indicators/recompute";
 import type { QueueMessage } from "../ingest/envelope";
+import type { DeadLetterMessage } from "../pipeline/dead-letters";
+import type { ExternalSystem } from "../pipeline/extensions/external-system";
+import type { PollMessage } from "../polling/messages";
 
 /**
  * The Worker's bindings, as declared in wrangler.toml, plus its secrets.
@@ -11,8 +15,15 @@ export interface Env {
   DB: D1Database;
   PAYLOADS: R2Bucket;
   INGEST_QUEUE: Queue<QueueMessage>;
-  DEAD_LETTER_QUEUE: Queue<QueueMessage>;
+  /** Failed-for-good messages, wrapped with their reason by the ingest consumer (see pipeline/dead-letters.ts). */
+  DEAD_LETTER_QUEUE: Queue<DeadLetterMessage>;
+  /** Poll jobs and file imports for the poller (src/polling/consumer.ts). */
+  POLL_QUEUE: Queue<PollMessage>;
   IDENTITY_RESOLVER: DurableObjectNamespace<IdentityResolver>;
+  /** One per (workspace, external system): extension calls, their rate budget and circuit breaker. */
+  EXTERNAL_SYSTEM: DurableObjectNamespace<ExternalSystem>;
+  /** One per workspace: rewrites indicator contributions from stored events after a definition change. */
+  INDICATOR_RECOMPUTE: DurableObjectNamespace<IndicatorRecompute>;
   INGEST_RATE_LIMITER?: RateLimit;
   /** Bearer token for /v1/admin/*. When unset every admin route refuses. */
   ADMIN_TOKEN?: string;
@@ -20,8 +31,28 @@ export interface Env {
   SECRETS_KEY?: string;
   /** Origin that sources are told to post to, e.g. `https://hooks.example.com`. */
   PUBLIC_BASE_URL?: string;
-  /** Queue delivery attempts before a message goes to the dead-letter queue (default 5). */
+  /**
+   * Retries of an ingest queue message before it is dead-lettered (default 5, so 6 attempts). Keep it
+   * equal to the ingest consumer's `max_retries` in wrangler.toml.
+   */
   INGEST_MAX_RETRIES?: string;
+  /** Days the delivery log keeps a row (default 30); the cron trigger removes older rows. */
+  DELIVERY_LOG_RETENTION_DAYS?: string;
+  /**
+   * Events the IdentityResolver resolves per D1 read/write batch pair (default 20, 1–100). Larger
+   * means fewer D1 round trips per event and more statements per batch.
+   */
+  IDENTITY_CHUNK_EVENTS?: string;
+  /**
+   * "true" enables the bench-only routes under /v1/bench (an enqueue-only ingest route). Only the
+   * benchmark sets it; without it those routes answer 404.
+   */
+  BENCH_ROUTES?: string;
+  /**
+   * "true" lets sources of type `unauthenticated` be created and receive deliveries. Only the
+   * benchmark sets it (to measure the route without verification); never set it in production.
+   */
+  ALLOW_UNAUTHENTICATED_SOURCES?: string;
 }
 
 /** Hono's generic parameter for this app: bindings plus per-request variables. */

@@ -1,6 +1,8 @@
 /**
  * Delay before the next delivery attempt of a queue message: exponential with full jitter,
- * `random(0, min(cap, base · 2^(attempt−1)))`, at least 1 s. Seconds, as Queues' `delaySeconds` takes.
+ * `random(0, min(cap, base · 2^(attempt−1)))`, at least 1 s. Seconds, as Queues' `delaySeconds` takes
+ * (the platform caps it at 12 h). Full jitter spreads the retries of a failed batch so they do not
+ * all come back in the same second.
  * @see https://aws.amazon.com/blogs/architecture/exponential-backoff-and-jitter/
  */
 export function retryDelaySeconds(
@@ -11,4 +13,18 @@ export function retryDelaySeconds(
 ): number {
   const ceiling = Math.min(capSeconds, baseSeconds * 2 ** Math.max(0, attempt - 1));
   return Math.max(1, Math.round(random() * ceiling));
+}
+
+/** Retries after the first attempt when INGEST_MAX_RETRIES is unset (wrangler.toml sets the same). */
+export const DEFAULT_MAX_RETRIES = 5;
+
+/**
+ * INGEST_MAX_RETRIES as a number of retries (0-100). A message fails for good on attempt
+ * `maxRetries + 1`. Keep it equal to the consumer's `max_retries` in wrangler.toml: the consumer then
+ * dead-letters on Queues' last attempt itself, with the reason, before Queues would move it blind.
+ */
+export function maxRetriesFrom(value: string | undefined): number {
+  const parsed = Number(value);
+  if (value === undefined || value.trim() === "" || !Number.isInteger(parsed)) return DEFAULT_MAX_RETRIES;
+  return Math.min(100, Math.max(0, parsed));
 }

@@ -1,76 +1,75 @@
-import { database } from "../db/client";
-import { resolverFor } from "../identity/resolver";
-import type { QueueMessage } from "../ingest/envelope";
-import { type Source, SourceStore } from "../ingest/sources";
+import { type DeliveryLogEntry, recordDeliveries } from "../ingest/delivery-log";
 import type { Env } from "../lib/env";
 import { log } from "../lib/log";
-import { retryDelaySeconds } from "./backoff";
-import { recordDeadLetter } from "./dead-letters";
-import type { CanonicalEvent } from "./event";
-import { loadPayload, PermanentError } from "./load-payload";
-import { MAPPERS } from "./mapping";
-import { toCanonical } from "./mapping/types";
+import { type ApplyOutcome, applyByWorkspace } from "./apply";
+import { maxRetriesFrom } from "./backoff";
+import { applyExtensions } from "./extensions/apply";
+import { describeError } from "./failure";
+import { deliveryStatuses } from "./outcome";
+import { type PreparedMessage, prepareMessage, SourceCache } from "./prepare";
+import { settleFailure } from "./settle";
 
 /**
- * Ingest queue consumer. For each message: load the body, map it to canonical events with the
- * source's mapping, then hand each workspace's events to its IdentityResolver in one call. A message is
- * acked only after all its events are committed (or found to be duplicates); otherwise it is retried
- * with backoff, and permanent failures go straight to the dead-letter table.
+ * Ingest queue consumer. Each message is decoded into canonical events (prepare), each workspace's
+ * events are applied by its IdentityResolver (apply), the outcome of each delivery (accepted or
+ * duplicate) goes to the delivery log in one statement set, and only then is the message acked.
+ * Anything that fails is retried with backoff or dead-lettered (settle).
+ *
+ * Exactly-once effect on an at-least-once queue: every event's effects (event row, identifiers,
+ * traits, merge counters) commit in one D1 batch behind the unique key (workspace, source, event key),
+ * so a redelivered message, a sender's duplicate or a replay re-applies nothing.
  */
-export async function handleIngestBatch(batch: MessageBatch<QueueMessage>, env: Env): Promise<void> {
-  const sources = new Map<string, Promise<Source | null>>();
-  const store = new SourceStore(database(env.DB), env.SECRETS_KEY);
-  const byWorkspace = new Map<string, { message: Message<QueueMessage>; events: CanonicalEvent[] }[]>();
-
-  for (const message of batch.messages) {
-    try {
-      const envelope = message.body;
-      if (!sources.has(envelope.sourceId)) sources.set(envelope.sourceId, store.get(envelope.sourceId));
-      const source = await sources.get(envelope.sourceId)!;
-      if (!source) throw new PermanentError("source no longer exists");
-      const payload = await loadPayload(envelope, env.PAYLOADS);
-      const events = toCanonical(
-        envelope,
-        MAPPERS[source.type]({ payload, envelope, config: source.config }),
-      );
-      const group = byWorkspace.get(envelope.workspace) ?? [];
-      group.push({ message, events });
-      byWorkspace.set(envelope.workspace, group);
-    } catch (error) {
-      await fail(env, message, error);
-    }
-  }
-
+export async function handleIngestBatch(
+  batch: MessageBatch<unknown>,
+  env: Env,
+  now = Date.now(),
+): Promise<void> {
+  const maxRetries = maxRetriesFrom(env.INGEST_MAX_RETRIES);
+  const sources = new SourceCache(env);
+  const prepared: PreparedMessage[] = [];
   await Promise.all(
-    [...byWorkspace].map(async ([workspace, items]) => {
+    batch.messages.map(async (message) => {
       try {
-        await resolverFor(env, workspace).apply(items.flatMap((i) => i.events));
-        for (const item of items) item.message.ack();
+        prepared.push(await applyExtensions(env, await prepareMessage(message, env, sources)));
       } catch (error) {
-        // Events applied before the failure are committed; their retry is a no-op (dedupe).
-        for (const item of items) await fail(env, item.message, error);
+        await settleFailure(env, message, error, maxRetries, now);
       }
     }),
   );
-}
 
-async function fail(env: Env, message: Message<QueueMessage>, error: unknown): Promise<void> {
-  const reason = error instanceof Error ? error.message : String(error);
-  if (error instanceof PermanentError) {
-    try {
-      await recordDeadLetter(env.DB, message.body, reason, message.attempts);
-      message.ack();
-      return;
-    } catch (storeError) {
-      log.error("dead_letter_store_failed", { error: String(storeError) });
-    }
+  const outcomes = await applyByWorkspace(env, prepared);
+  const applied: { item: PreparedMessage; results: Extract<ApplyOutcome, { ok: true }>["results"] }[] = [];
+  for (const [item, outcome] of outcomes) {
+    if (outcome.ok) applied.push({ item, results: outcome.results });
+    else await settleFailure(env, item.message, outcome.error, maxRetries, now);
   }
-  const delaySeconds = retryDelaySeconds(message.attempts);
-  log.warn("message_retry", {
-    deliveryId: message.body.deliveryId,
-    attempts: message.attempts,
-    delaySeconds,
-    reason,
-  });
-  message.retry({ delaySeconds });
+
+  try {
+    const statuses = await deliveryStatuses(
+      env.DB,
+      applied.map(({ item, results }) => ({ envelope: item.envelope, results })),
+    );
+    const entries: DeliveryLogEntry[] = applied.map(({ item: { envelope } }) => ({
+      sourceId: envelope.sourceId,
+      deliveryId: envelope.deliveryId,
+      status: statuses.get(envelope.deliveryId) ?? "accepted",
+      idempotencyKey: envelope.idempotencyKey,
+      receivedAt: envelope.receivedAt,
+      processedAt: now,
+    }));
+    await recordDeliveries(env.DB, entries);
+  } catch (error) {
+    // The events are committed; only their log rows are missing. Retrying re-applies nothing and
+    // writes the rows; on the last attempt the delivery is acked rather than dead-lettered.
+    for (const { item } of applied) {
+      if (item.message.attempts > maxRetries) {
+        log.error("delivery_log_lost", { deliveryId: item.envelope.deliveryId, error: describeError(error) });
+        item.message.ack();
+      } else {
+        await settleFailure(env, item.message, error, maxRetries, now);
+      }
+    }
+    return;
+  }
+  for (const { item } of applied) item.message.ack();
 }

@@ -22,4 +22,9 @@ export interface CanonicalEvent {
   properties: Record<string, unknown>;
   /** Ingestion warnings (e.g. a rejected identifier value); stored with the event. */
   warnings: string[];
+  /**
+   * The source's default phone region (ISO 3166-1 alpha-2, e.g. "GB"): national phone numbers are
+   * read in it (C15). Unset: only international (+…) numbers become match keys.
+   */
+  defaultRegion?: string;
 }

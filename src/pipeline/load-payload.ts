@@ -1,27 +1,28 @@
 import type { WebhookEnvelope } from "../ingest/envelope";
+import { PermanentError } from "./failure";
 import { parseJsonExact } from "./parse-json";
 
-/** A failure that retrying cannot fix (unparseable payload, deleted source): goes straight to dead letters. */
-export class PermanentError extends Error {}
+export { PermanentError } from "./failure";
 
 /**
  * The payload of an envelope: its inline body or the R2 object named by `bodyRef`, parsed as JSON
  * when the content type says so (form bodies stay text).
- * @throws PermanentError when the body is gone or does not parse; Error when R2 fails (retryable)
+ * @throws PermanentError `payload_missing` when the body is gone, `payload_invalid` when it does not
+ *   parse; any other error (R2 unavailable) is retryable
  */
 export async function loadPayload(envelope: WebhookEnvelope, payloads: R2Bucket): Promise<unknown> {
   let text = envelope.body;
   if (text === undefined && envelope.bodyRef) {
     const object = await payloads.get(envelope.bodyRef);
-    if (!object) throw new PermanentError(`stored body ${envelope.bodyRef} is missing`);
+    if (!object) throw new PermanentError(`stored body ${envelope.bodyRef} is missing`, "payload_missing");
     text = await object.text();
   }
-  if (text === undefined) throw new PermanentError("envelope has no body");
+  if (text === undefined) throw new PermanentError("envelope has no body", "payload_missing");
   const contentType = (envelope.headers["content-type"] ?? "application/json").toLowerCase();
   if (!contentType.includes("json")) return text;
   try {
     return parseJsonExact(text);
   } catch {
-    throw new PermanentError("body is not valid JSON");
+    throw new PermanentError("body is not valid JSON", "payload_invalid");
   }
 }

@@ -1,10 +1,60 @@
+import { FileImportStore } from "../ingest/csv/imports";
 import type { Env } from "../lib/env";
 import { log } from "../lib/log";
+import { PollJobStore } from "./jobs";
+import type { PollMessage } from "./messages";
+import { forgetOldFetches } from "./notify-cache";
+import { cleanUpDeliveryLog } from "./retention";
+
+/** An import untouched this long lost its queue message: the cron queues it again. */
+const STALLED_IMPORT_MS = 10 * 60_000;
 
 /**
- * Cron Trigger handler: picks due work and enqueues it; it never fetches or sleeps itself.
- * The walking skeleton has no poll jobs yet; this is where they are picked.
+ * Cron Trigger handler (every minute): picks due work and enqueues it; it never fetches and never
+ * sleeps. Poll jobs are synced with the sources that have a `poll` config, due ones (including runs
+ * parked by a rate limit whose time has come, C20) are marked running and sent to the poll queue;
+ * stalled file imports are re-queued; housekeeping runs last. Each task is isolated: one failing does
+ * not stop the others, and no exception escapes. `scheduledTime` is "now", so a late tick is exact.
+ * @see https://developers.cloudflare.com/workers/configuration/cron-triggers/
  */
-export async function handleScheduled(controller: ScheduledController, _env: Env): Promise<void> {
-  log.info("scheduled_tick", { cron: controller.cron, scheduledTime: controller.scheduledTime });
+export async function handleScheduled(controller: ScheduledController, env: Env): Promise<void> {
+  const now = controller.scheduledTime;
+  log.info("scheduled_tick", { cron: controller.cron, scheduledTime: now });
+  await task("dispatch_poll_jobs", () => dispatchPollJobs(env, now));
+  await task("requeue_stalled_imports", () => requeueStalledImports(env, now));
+  await task("forget_old_fetches", () => forgetOldFetches(env.DB, now));
+  await task("clean_up_delivery_log", () => cleanUpDeliveryLog(env, now));
+}
+
+/** Syncs poll jobs with sources and enqueues the due ones; returns how many were enqueued. */
+export async function dispatchPollJobs(env: Env, now: number): Promise<number> {
+  const jobs = new PollJobStore(env.DB);
+  await jobs.sync(now);
+  const due = await jobs.dispatchDue(now);
+  // A job marked running whose message is lost is re-dispatched once it is stale (jobs.STALE_MS).
+  for (let i = 0; i < due.length; i += 100) {
+    const messages = due
+      .slice(i, i + 100)
+      .map((job) => ({ body: { type: "poll", ...job } satisfies PollMessage }));
+    await env.POLL_QUEUE.sendBatch(messages);
+  }
+  if (due.length > 0) log.info("poll_jobs_dispatched", { count: due.length });
+  return due.length;
+}
+
+async function requeueStalledImports(env: Env, now: number): Promise<void> {
+  const stalled = await new FileImportStore(env.DB).stalled(now, STALLED_IMPORT_MS);
+  if (stalled.length === 0) return;
+  await env.POLL_QUEUE.sendBatch(
+    stalled.map((importId) => ({ body: { type: "file-import", importId } as PollMessage })),
+  );
+  log.warn("file_imports_requeued", { count: stalled.length });
+}
+
+async function task(name: string, run: () => Promise<unknown>): Promise<void> {
+  try {
+    await run();
+  } catch (error) {
+    log.error("scheduled_task_failed", { task: name, error: String(error).slice(0, 300) });
+  }
 }

@@ -2,14 +2,34 @@ import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../lib/env";
 import { requireAdmin } from "./admin/auth";
 import { registerCreateSource } from "./admin/create-source";
+import { registerCreateWriteKey } from "./admin/create-write-key";
+import { registerDeleteDeadLetter } from "./admin/delete-dead-letter";
 import { registerDeleteSource } from "./admin/delete-source";
+import { registerExtensionAdmin } from "./admin/extensions";
 import { registerFindProfile } from "./admin/find-profile";
+import { registerGetDeadLetter } from "./admin/get-dead-letter";
 import { registerGetProfile } from "./admin/get-profile";
 import { registerGetSource } from "./admin/get-source";
+import { registerGetSourceRejections } from "./admin/get-source-rejections";
+import { registerIdentityAdmin } from "./admin/identity";
+import { registerIndicatorAdmin } from "./admin/indicators";
+import { registerListDeadLetters } from "./admin/list-dead-letters";
+import { registerListDeliveries } from "./admin/list-deliveries";
 import { registerListProfileEvents } from "./admin/list-profile-events";
 import { registerListSources } from "./admin/list-sources";
+import { registerListWriteKeys } from "./admin/list-write-keys";
+import { registerPullAdmin } from "./admin/pull";
+import { registerReplayDeadLetter } from "./admin/replay-dead-letter";
+import { registerReplayDeadLetters } from "./admin/replay-dead-letters";
+import { registerRevokePreviousSecret } from "./admin/revoke-previous-secret";
+import { registerRevokeWriteKey } from "./admin/revoke-write-key";
+import { registerRotateSourceSecret } from "./admin/rotate-source-secret";
+import { registerAppRoutes } from "./app";
+import { registerBenchEnqueueOnly } from "./bench/enqueue-only";
 import { registerDocs } from "./docs";
 import { registerIngestWebhook } from "./sources/ingest-webhook";
+import { registerUploadFile } from "./sources/upload-file";
+import { registerVerifyWebhookUrl } from "./sources/verify-webhook-url";
 
 /** Registers every route. Admin routes sit behind the bearer-token guard. */
 export function registerRoutes(app: OpenAPIHono<AppEnv>): void {
@@ -17,6 +37,11 @@ export function registerRoutes(app: OpenAPIHono<AppEnv>): void {
   registerDocs(app);
 
   registerIngestWebhook(app);
+  registerUploadFile(app);
+  registerVerifyWebhookUrl(app);
+  registerAppRoutes(app);
+  // 404 unless the BENCH_ROUTES binding is "true" (only the benchmark sets it).
+  registerBenchEnqueueOnly(app);
 
   app.use("/v1/admin/*", requireAdmin);
   registerCreateSource(app);
@@ -26,4 +51,20 @@ export function registerRoutes(app: OpenAPIHono<AppEnv>): void {
   registerFindProfile(app);
   registerGetProfile(app);
   registerListProfileEvents(app);
+  registerCreateWriteKey(app);
+  registerListWriteKeys(app);
+  registerRevokeWriteKey(app);
+  registerRotateSourceSecret(app);
+  registerRevokePreviousSecret(app);
+  registerListDeadLetters(app);
+  registerReplayDeadLetters(app);
+  registerGetDeadLetter(app);
+  registerReplayDeadLetter(app);
+  registerDeleteDeadLetter(app);
+  registerListDeliveries(app);
+  registerGetSourceRejections(app);
+  registerExtensionAdmin(app);
+  registerIndicatorAdmin(app);
+  registerIdentityAdmin(app);
+  registerPullAdmin(app);
 }

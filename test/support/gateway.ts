@@ -1,6 +1,6 @@
 import { env, SELF } from "cloudflare:test";
 import type { Profile } from "../../src/routes/admin/profile-schemas";
-import type { CreateSource, SourceView } from "../../src/routes/admin/source-schemas";
+import type { CreateSourceInput, SourceView } from "../../src/routes/admin/source-schemas";
 
 /** The admin token the test pool binds (vitest.config.ts). */
 export const ADMIN_TOKEN = "test-admin-token";
@@ -27,7 +27,7 @@ export function admin(
 
 /** Creates a source through the admin API and returns it. Throws unless the answer is 201. */
 export async function createSource(
-  input: Partial<CreateSource> & Pick<CreateSource, "type" | "secret">,
+  input: Partial<CreateSourceInput> & Pick<CreateSourceInput, "type" | "secret">,
 ): Promise<SourceView> {
   const response = await admin("/v1/admin/sources", { json: { name: `test ${input.type}`, ...input } });
   if (response.status !== 201) throw new Error(`create source: ${response.status} ${await response.text()}`);

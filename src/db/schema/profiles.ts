@@ -20,7 +20,8 @@ export const profiles = sqliteTable(
 
 /**
  * An identifier (type + normalized value) that belongs to exactly one live profile of a workspace: the
- * unique index is the invariant "no identifier value belongs to two live profiles".
+ * unique index is the invariant "no identifier value belongs to two live profiles". `raw_value` keeps
+ * the first spelling seen (C14: the original spelling is a display attribute, not the match key).
  */
 export const identifiers = sqliteTable(
   "identifiers",
@@ -32,6 +33,10 @@ export const identifiers = sqliteTable(
     rawValue: text("raw_value").notNull(),
     sourceId: text("source_id"),
     firstSeenAt: integer("first_seen_at").notNull(),
+    /** Latest `occurred_at` of an event that carried it onto this profile (windowed limits count from it). */
+    lastSeenAt: integer("last_seen_at").notNull().default(0),
+    /** How many other profiles this value has linked or tried to link (quarantine counts from it). */
+    linkCount: integer("link_count").notNull().default(0),
   },
   (t) => [
     uniqueIndex("identifiers_value_uq").on(t.workspace, t.type, t.value),

@@ -1,16 +1,22 @@
 import { fromBase64Strict, fromHex, utf8 } from "../../lib/encoding";
 import { GenericHmacSchema } from "../source-config";
-import { concatBytes, type HmacAlgorithm, hmacKey, hmacVerify } from "./hmac";
+import { anyHmacMatches, concatBytes, type HmacAlgorithm } from "./hmac";
 import { literalSecret } from "./literal-secret";
 import { checkTimestamp } from "./timestamp";
 import { type AuthScheme, DEFAULT_TOLERANCE_SECONDS } from "./types";
 
-const HASHES: Record<string, HmacAlgorithm> = { sha1: "SHA-1", sha256: "SHA-256", sha512: "SHA-512" };
+const HASHES: Record<"sha1" | "sha256" | "sha512", HmacAlgorithm> = {
+  sha1: "SHA-1",
+  sha256: "SHA-256",
+  sha512: "SHA-512",
+};
 
 /**
- * A configurable HMAC for senders without a preset: algorithm, hex or base64, header name, optional
- * prefix, and the signed content as a template over `{timestamp}`, `{id}` and `{body}`. The body
- * placeholder is filled with the raw bytes, never a decoded string.
+ * A configurable HMAC for senders without a preset: algorithm (sha1/sha256/sha512), hex or base64,
+ * header name, optional prefix, optional separator for several signatures in one header, and the
+ * signed content as a template over `{timestamp}`, `{id}` and `{body}`. The body placeholder is filled
+ * with the raw bytes, never a decoded string. With a timestamp header, the timestamp is checked against
+ * the source's tolerance in both directions (C08).
  */
 export const genericHmac: AuthScheme = {
   prepareSecret: literalSecret,
@@ -19,12 +25,21 @@ export const genericHmac: AuthScheme = {
     const settings = GenericHmacSchema.parse(config.genericHmac ?? {});
     const header = request.headers.get(settings.header);
     if (!header) return { ok: false, code: "signature_missing", reason: `${settings.header} missing` };
-    if (!header.startsWith(settings.prefix))
-      return { ok: false, code: "signature_invalid", reason: "prefix mismatch" };
-    const encoded = header.slice(settings.prefix.length).trim();
-    const signature = settings.encoding === "hex" ? fromHex(encoded) : fromBase64Strict(encoded);
-    if (!signature)
-      return { ok: false, code: "signature_invalid", reason: `signature is not ${settings.encoding}` };
+    const entries = settings.signatureSeparator ? header.split(settings.signatureSeparator) : [header];
+    const signatures: Uint8Array[] = [];
+    for (const entry of entries) {
+      const value = entry.trim();
+      if (!value.startsWith(settings.prefix)) continue;
+      const encoded = value.slice(settings.prefix.length);
+      const bytes = settings.encoding === "hex" ? fromHex(encoded) : fromBase64Strict(encoded);
+      if (bytes) signatures.push(bytes);
+    }
+    if (signatures.length === 0)
+      return {
+        ok: false,
+        code: "signature_invalid",
+        reason: `no ${settings.encoding} signature with the configured prefix`,
+      };
 
     let timestamp = "";
     if (settings.timestampHeader) {
@@ -36,12 +51,13 @@ export const genericHmac: AuthScheme = {
       );
       if (stale) return stale;
     }
-    const id = settings.idHeader ? (request.headers.get(settings.idHeader) ?? "") : "";
-    const message = renderSignedContent(settings.signedContent, { timestamp, id }, request.body);
-    const hash = HASHES[settings.algorithm] ?? "SHA-256";
-    for (const secret of secrets) {
-      if (await hmacVerify(await hmacKey(secret, hash), signature, message)) return { ok: true };
+    let id = "";
+    if (settings.idHeader) {
+      id = request.headers.get(settings.idHeader) ?? "";
+      if (!id) return { ok: false, code: "signature_missing", reason: `${settings.idHeader} missing` };
     }
+    const message = renderSignedContent(settings.signedContent, { timestamp, id }, request.body);
+    if (await anyHmacMatches(secrets, HASHES[settings.algorithm], signatures, message)) return { ok: true };
     return { ok: false, code: "signature_invalid", reason: "no signature matched" };
   },
 };
@@ -52,11 +68,10 @@ function renderSignedContent(
   fields: { timestamp: string; id: string },
   body: Uint8Array,
 ): Uint8Array {
-  const parts = template.split("{body}");
   const text = (s: string) =>
     utf8(s.replaceAll("{timestamp}", fields.timestamp).replaceAll("{id}", fields.id));
   const chunks: Uint8Array[] = [];
-  parts.forEach((part, i) => {
+  template.split("{body}").forEach((part, i) => {
     if (i > 0) chunks.push(body);
     chunks.push(text(part));
   });

@@ -23,6 +23,25 @@ export function hmacVerify(key: CryptoKey, signature: Uint8Array, message: Uint8
   return crypto.subtle.verify("HMAC", key, signature, message);
 }
 
+/**
+ * True when any of `signatures` is the HMAC of `message` under any of `keys` (several keys during a
+ * secret rotation, several signatures when the sender rotates: C06). Empty keys are skipped: an HMAC
+ * under an empty key is forgeable by anyone (C07e), and importing one would throw.
+ */
+export async function anyHmacMatches(
+  keys: readonly (Uint8Array | string)[],
+  hash: HmacAlgorithm,
+  signatures: readonly Uint8Array[],
+  message: Uint8Array,
+): Promise<boolean> {
+  for (const raw of keys) {
+    if (raw.length < 1) continue;
+    const key = await hmacKey(raw, hash);
+    for (const signature of signatures) if (await hmacVerify(key, signature, message)) return true;
+  }
+  return false;
+}
+
 /** Concatenates byte arrays (e.g. a signed-content prefix and the raw body) without decoding them. */
 export function concatBytes(...parts: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));

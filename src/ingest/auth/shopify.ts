@@ -1,5 +1,5 @@
 import { fromBase64Strict } from "../../lib/encoding";
-import { hmacKey, hmacVerify } from "./hmac";
+import { anyHmacMatches } from "./hmac";
 import { literalSecret } from "./literal-secret";
 import type { AuthScheme } from "./types";
 
@@ -14,11 +14,9 @@ export const shopify: AuthScheme = {
   async verify(request, secrets) {
     const header = request.headers.get("x-shopify-hmac-sha256");
     if (!header) return { ok: false, code: "signature_missing", reason: "X-Shopify-Hmac-Sha256 missing" };
-    const signature = fromBase64Strict(header.trim());
+    const signature = fromBase64Strict(header);
     if (!signature) return { ok: false, code: "signature_invalid", reason: "signature is not base64" };
-    for (const secret of secrets) {
-      if (await hmacVerify(await hmacKey(secret, "SHA-256"), signature, request.body)) return { ok: true };
-    }
+    if (await anyHmacMatches(secrets, "SHA-256", [signature], request.body)) return { ok: true };
     return { ok: false, code: "signature_invalid", reason: "no signature matched" };
   },
 };

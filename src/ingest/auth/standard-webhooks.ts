@@ -1,18 +1,21 @@
 import { fromBase64Strict, utf8 } from "../../lib/encoding";
-import { concatBytes, hmacKey, hmacVerify } from "./hmac";
+import { anyHmacMatches, concatBytes } from "./hmac";
 import { checkTimestamp } from "./timestamp";
 import { type AuthScheme, DEFAULT_TOLERANCE_SECONDS, SecretRejected } from "./types";
 
+/** Shortest decoded key accepted: the spec recommends 24-64 bytes; below 16 an HMAC key is guessable. */
 const MIN_KEY_BYTES = 16;
 
 /**
  * Standard Webhooks (also Svix): HMAC-SHA256 over `${webhook-id}.${webhook-timestamp}.${body}` with the
  * base64-decoded bytes after `whsec_`; `webhook-signature` holds space-separated `v1,<base64>` entries,
- * any of which may match; other versions are ignored (C06).
+ * any of which may match; other versions are ignored, never used as a fallback (C06).
  * @see https://github.com/standard-webhooks/standard-webhooks/blob/main/spec/standard-webhooks.md
  */
 export const standardWebhooks: AuthScheme = {
   prepareSecret(secret) {
+    if (/^v\d+,/.test(secret))
+      throw new SecretRejected("the secret starts with a signature prefix (v1,): paste only the whsec_ secret");
     const key = decodeSecret(secret);
     if (!key) throw new SecretRejected("a Standard Webhooks secret is `whsec_` followed by strict base64");
     if (key.length < MIN_KEY_BYTES)
@@ -34,19 +37,16 @@ export const standardWebhooks: AuthScheme = {
     if (stale) return stale;
     const signatures: Uint8Array[] = [];
     for (const entry of header.split(" ")) {
-      const [version, value] = entry.split(",", 2);
-      if (version !== "v1" || !value) continue;
-      const bytes = fromBase64Strict(value);
+      const comma = entry.indexOf(",");
+      if (comma < 0 || entry.slice(0, comma) !== "v1") continue;
+      const bytes = fromBase64Strict(entry.slice(comma + 1));
       if (bytes) signatures.push(bytes);
     }
     if (signatures.length === 0) return { ok: false, code: "signature_invalid", reason: "no v1 signature" };
+    // A stored secret that no longer decodes to a long enough key is skipped, never used (C07).
+    const keys = secrets.map(decodeSecret).filter((k): k is Uint8Array => k !== null && k.length >= MIN_KEY_BYTES);
     const message = concatBytes(utf8(`${id}.${timestamp}.`), request.body);
-    for (const secret of secrets) {
-      const raw = decodeSecret(secret);
-      if (!raw) continue;
-      const key = await hmacKey(raw, "SHA-256");
-      for (const signature of signatures) if (await hmacVerify(key, signature, message)) return { ok: true };
-    }
+    if (await anyHmacMatches(keys, "SHA-256", signatures, message)) return { ok: true };
     return { ok: false, code: "signature_invalid", reason: "no signature matched" };
   },
 };

@@ -1,5 +1,5 @@
 import { fromHex, utf8 } from "../../lib/encoding";
-import { concatBytes, hmacKey, hmacVerify } from "./hmac";
+import { anyHmacMatches, concatBytes } from "./hmac";
 import { literalSecret } from "./literal-secret";
 import { checkTimestamp } from "./timestamp";
 import { type AuthScheme, DEFAULT_TOLERANCE_SECONDS } from "./types";
@@ -7,7 +7,8 @@ import { type AuthScheme, DEFAULT_TOLERANCE_SECONDS } from "./types";
 /**
  * Stripe: `Stripe-Signature: t=<unix>,v1=<hex>[,v1=<hex>...]`, HMAC-SHA256 over `${t}.${body}` keyed by
  * the whole secret string (`whsec_...` included) as UTF-8. Every v1 is tried (secret rotation, C06);
- * v0 and unknown schemes are ignored, never used as a fallback.
+ * v0 and unknown schemes are ignored, never used as a fallback. A repeated `t=` is refused rather than
+ * guessing which one was signed.
  * @see https://docs.stripe.com/webhooks#verify-manually
  */
 export const stripe: AuthScheme = {
@@ -16,19 +17,21 @@ export const stripe: AuthScheme = {
   async verify(request, secrets, config) {
     const header = request.headers.get("stripe-signature");
     if (!header) return { ok: false, code: "signature_missing", reason: "Stripe-Signature missing" };
-    let timestamp: string | undefined;
+    const timestamps: string[] = [];
     const signatures: Uint8Array[] = [];
     for (const pair of header.split(",")) {
       const eq = pair.indexOf("=");
       if (eq < 0) continue;
       const name = pair.slice(0, eq).trim();
       const value = pair.slice(eq + 1).trim();
-      if (name === "t") timestamp = value;
+      if (name === "t") timestamps.push(value);
       else if (name === "v1") {
         const bytes = fromHex(value);
         if (bytes) signatures.push(bytes);
       }
     }
+    if (timestamps.length > 1) return { ok: false, code: "timestamp_invalid", reason: "several t= values" };
+    const timestamp = timestamps[0];
     const stale = checkTimestamp(
       timestamp,
       request.now,
@@ -37,10 +40,7 @@ export const stripe: AuthScheme = {
     if (stale) return stale;
     if (signatures.length === 0) return { ok: false, code: "signature_invalid", reason: "no v1 signature" };
     const message = concatBytes(utf8(`${timestamp}.`), request.body);
-    for (const secret of secrets) {
-      const key = await hmacKey(secret, "SHA-256");
-      for (const signature of signatures) if (await hmacVerify(key, signature, message)) return { ok: true };
-    }
+    if (await anyHmacMatches(secrets, "SHA-256", signatures, message)) return { ok: true };
     return { ok: false, code: "signature_invalid", reason: "no signature matched" };
   },
 };

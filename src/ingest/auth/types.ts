@@ -9,6 +9,8 @@ export interface VerifyRequest {
   url: string;
   /** Current time, epoch milliseconds (injected so tests can pin "now"). */
   now: number;
+  /** True only when the deployment opted into unauthenticated sources (bench); see unauthenticated.ts. */
+  allowUnauthenticated?: boolean;
 }
 
 /** The outcome of verifying one request. Failures carry a stable error code and a log-safe reason. */
@@ -16,8 +18,14 @@ export type VerifyOutcome =
   | { ok: true }
   | {
       ok: false;
-      code: Extract<ErrorCode, "signature_missing" | "signature_invalid" | "timestamp_invalid">;
+      code: Extract<
+        ErrorCode,
+        "signature_missing" | "signature_invalid" | "timestamp_invalid" | "unauthorized" | "credentials_in_url"
+      >;
+      /** Why, for logs and the problem detail: never contains a secret, a signature or the body. */
       reason: string;
+      /** A `WWW-Authenticate` challenge for credential schemes (RFC 9110 §11.6.1). */
+      challenge?: string;
     };
 
 /** Thrown by {@link AuthScheme.prepareSecret} when a secret must not be stored (C07). */
@@ -29,10 +37,11 @@ export class SecretRejected extends Error {}
  */
 export interface AuthScheme {
   /**
-   * Validates and normalizes a secret when it is saved (before encryption).
+   * Validates and normalizes a secret when it is saved (before encryption). Credential schemes
+   * (Basic, bearer, API key) return a SHA-256 digest instead, so the key itself is never stored.
    * @throws SecretRejected with an operator-facing reason (never containing the secret).
    */
-  prepareSecret(secret: string): string;
+  prepareSecret(secret: string): string | Promise<string>;
   /** Verifies `request` against any of `secrets` (several during a rotation). */
   verify(request: VerifyRequest, secrets: readonly string[], config: SourceConfig): Promise<VerifyOutcome>;
 }

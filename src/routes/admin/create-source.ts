@@ -24,6 +24,9 @@ const route = createRoute({
 export function registerCreateSource(app: OpenAPIHono<AppEnv>): void {
   app.openapi(route, async (c) => {
     const { secret, name, workspace, type, ...config } = c.req.valid("json");
+    // The bench-only type must not be creatable by mistake in a real deployment (auth/unauthenticated.ts).
+    if (type === "unauthenticated" && c.env.ALLOW_UNAUTHENTICATED_SOURCES !== "true")
+      throw new ApiError("validation_failed", "unauthenticated sources are disabled in this deployment");
     const store = new SourceStore(database(c.env.DB), c.env.SECRETS_KEY);
     try {
       const source = await store.create({ name, workspace, type, secret, config });

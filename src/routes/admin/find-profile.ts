@@ -1,8 +1,10 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { ProfileReader } from "../../identity/profiles";
+import { DefaultRegionSchema } from "../../ingest/source-config";
 import type { AppEnv } from "../../lib/env";
 import { ApiError } from "../../lib/errors";
 import { problemResponses } from "../openapi";
+import { IdentifierQuerySchema, splitIdentifier } from "./identity-schemas";
 import { ProfileSchema } from "./profile-schemas";
 
 const route = createRoute({
@@ -10,15 +12,16 @@ const route = createRoute({
   path: "/v1/admin/profiles",
   tags: ["admin"],
   summary: "Find the profile that owns an identifier",
+  description:
+    "The value is normalized as on ingest under the workspace's rules (email case and spaces, phone to E.164), so any spelling of it finds the profile.",
   security: [{ adminToken: [] }],
   request: {
     query: z.object({
       workspace: z.string().min(1).max(63).default("default"),
-      identifier: z
-        .string()
-        .min(3)
-        .max(512)
-        .regex(/^[A-Za-z0-9_.-]+:.+$/, "write it as <type>:<value>, e.g. email:jane@example.com"),
+      identifier: IdentifierQuerySchema,
+      region: DefaultRegionSchema.optional().openapi({
+        description: "Region to read a national phone number in (ISO 3166-1 alpha-2)",
+      }),
     }),
   },
   responses: {
@@ -27,16 +30,12 @@ const route = createRoute({
   },
 });
 
-/** Registers GET /v1/admin/profiles?workspace=&identifier=<type>:<value>. */
+/** Registers GET /v1/admin/profiles?workspace=&identifier=<type>:<value>[&region=GB]. */
 export function registerFindProfile(app: OpenAPIHono<AppEnv>): void {
   app.openapi(route, async (c) => {
-    const { workspace, identifier } = c.req.valid("query");
-    const colon = identifier.indexOf(":");
-    const profile = await new ProfileReader(c.env.DB).byIdentifier(
-      workspace,
-      identifier.slice(0, colon),
-      identifier.slice(colon + 1),
-    );
+    const { workspace, identifier, region } = c.req.valid("query");
+    const { type, value } = splitIdentifier(identifier);
+    const profile = await new ProfileReader(c.env.DB).byIdentifier(workspace, type, value, region);
     if (!profile) throw new ApiError("profile_not_found", "No profile owns this identifier");
     return c.json(profile, 200);
   });

@@ -1,6 +1,14 @@
 import { z } from "@hono/zod-openapi";
-import { GenericHmacSchema, MappingSchema, SOURCE_TYPES } from "../../ingest/source-config";
+import { IdempotencyKeySchema } from "../../ingest/idempotency";
+import {
+  DefaultRegionSchema,
+  EdgeSettingsSchema,
+  GenericHmacSchema,
+  MappingSchema,
+  SOURCE_TYPES,
+} from "../../ingest/source-config";
 import type { PublicSource } from "../../ingest/sources";
+import { PullSettingsSchema } from "../../polling/config";
 
 /** POST /v1/admin/sources body. The secret is write-only: no response ever contains it. */
 export const CreateSourceSchema = z
@@ -11,7 +19,8 @@ export const CreateSourceSchema = z
       .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, "lower-case letters, digits, _ and -")
       .default("default"),
     type: z.enum(SOURCE_TYPES),
-    secret: z.string().min(1).max(1024),
+    // Optional only for `app` sources, which authenticate with write keys (the refinement below).
+    secret: z.string().min(1).max(1024).default(""),
     mapping: MappingSchema.optional(),
     toleranceSeconds: z.number().int().min(1).max(3600).optional(),
     maxBodyBytes: z
@@ -21,11 +30,21 @@ export const CreateSourceSchema = z
       .max(25 * 1024 * 1024)
       .optional(),
     genericHmac: GenericHmacSchema.optional(),
+    idempotencyKey: IdempotencyKeySchema.optional(),
+    defaultRegion: DefaultRegionSchema.optional(),
+    ...EdgeSettingsSchema.shape,
+    ...PullSettingsSchema.shape,
+  })
+  .superRefine((value, ctx) => {
+    if (value.type !== "app" && value.secret === "")
+      ctx.addIssue({ code: "custom", path: ["secret"], message: "Required for this source type" });
   })
   .openapi("CreateSource");
 
-/** POST /v1/admin/sources body. */
+/** POST /v1/admin/sources body, after defaults are applied. */
 export type CreateSource = z.infer<typeof CreateSourceSchema>;
+/** POST /v1/admin/sources body as a client writes it (defaulted fields optional). */
+export type CreateSourceInput = z.input<typeof CreateSourceSchema>;
 
 /** A source as the admin API shows it: settings and its ingest URL, never a secret. */
 export const SourceSchema = z
@@ -39,6 +58,10 @@ export const SourceSchema = z
     toleranceSeconds: z.number().optional(),
     maxBodyBytes: z.number().optional(),
     genericHmac: GenericHmacSchema.optional(),
+    idempotencyKey: IdempotencyKeySchema.optional(),
+    defaultRegion: z.string().optional(),
+    ...EdgeSettingsSchema.shape,
+    ...PullSettingsSchema.shape,
     createdAt: z.string(),
     updatedAt: z.string(),
   })
@@ -54,7 +77,11 @@ export function sourceView(source: PublicSource, baseUrl: string): SourceView {
     name: source.name,
     workspace: source.workspace,
     type: source.type,
-    ingestUrl: `${baseUrl.replace(/\/$/, "")}/v1/sources/${source.id}/webhooks`,
+    // App sources take the Segment-compatible event API (with a write key), not webhooks.
+    ingestUrl:
+      source.type === "app"
+        ? `${baseUrl.replace(/\/$/, "")}/v1/batch`
+        : `${baseUrl.replace(/\/$/, "")}/v1/sources/${source.id}/webhooks`,
     ...source.config,
     createdAt: new Date(source.createdAt).toISOString(),
     updatedAt: new Date(source.updatedAt).toISOString(),

@@ -1,0 +1,108 @@
+import { type CsvError, type Options, parse } from "csv-parse/stream";
+import { type CsvEncoding, CsvFileError, type Delimiter, normalizeHeader } from "./detect";
+
+/** One data row in file order: a record (column → value) or a rejection with its reason. */
+export type CsvItem =
+  | { kind: "row"; row: number; line: number; end: number; record: Record<string, string> }
+  | { kind: "rejected"; row: number; line: number; reason: string };
+
+/** Where and how to read: from the file start (header row) or from a committed offset (known columns). */
+export interface CsvReadOptions {
+  delimiter: Delimiter;
+  encoding: CsvEncoding;
+  /** Known columns when resuming after the header; undefined at the file start (the header row is read). */
+  columns?: (string | null)[];
+  /** Byte offset of `stream`'s first byte in the file, and the data rows / lines before it. */
+  offset: number;
+  rowsBefore: number;
+  linesBefore: number;
+  /** Called once with the header's columns (file start only). */
+  onHeader?: (columns: (string | null)[]) => void;
+}
+
+/** A row may span this many bytes at most (quoted newlines): past it an unclosed quote is the likely cause. */
+export const MAX_ROW_BYTES = 1024 * 1024;
+
+/**
+ * Streams a CSV file's rows with csv-parse (RFC 4180: quoted fields with delimiters, doubled quotes and
+ * CR/LF/CRLF line breaks inside, C18), in file order, holding only the parser's window in memory.
+ * Blank lines are skipped; empty cells are left out of the record (a missing value, not ""). A row
+ * csv-parse rejects (wrong field count, a stray quote) becomes a `rejected` item with its 1-based data
+ * row number and line, and reading goes on. `end` is the byte offset just after a row, for resuming.
+ * @see https://www.rfc-editor.org/rfc/rfc4180 and https://csv.js.org/parse/options/
+ * @throws CsvFileError for a bad header or a row larger than {@link MAX_ROW_BYTES}
+ */
+export async function* readCsv(
+  stream: ReadableStream<Uint8Array>,
+  options: CsvReadOptions,
+): AsyncGenerator<CsvItem> {
+  let row = options.rowsBefore;
+  // Bytes fed to the parser, and the count when it last finished a row: their gap is the row in progress.
+  let fed = 0;
+  let progressAt = 0;
+  // Rejections are reported by a callback, rows through the stream; lines put them back in order.
+  const rejections: { line: number; reason: string }[] = [];
+  const parser = parse({
+    bom: options.offset === 0,
+    encoding: options.encoding,
+    delimiter: options.delimiter,
+    columns:
+      options.columns ??
+      ((header: string[]) => {
+        const columns = normalizeHeader(header);
+        options.onHeader?.(columns);
+        return columns;
+      }),
+    skip_empty_lines: true,
+    skip_records_with_error: true,
+    on_skip: (error: CsvError | undefined) => {
+      progressAt = fed;
+      if (!error) return;
+      const line = options.linesBefore + (typeof error.lines === "number" ? error.lines : 0);
+      rejections.push({ line, reason: error.message.replace(/ on line \d+| at line \d+/, "") });
+    },
+    // With `columns` the record is an object, and what on_record returns is what the stream yields;
+    // the library's types assume arrays in and out.
+    on_record: ((record: Record<string, string>, info: { bytes: number; lines: number }) => {
+      progressAt = fed;
+      return { record, end: options.offset + info.bytes, line: options.linesBefore + info.lines };
+    }) as unknown as Options["on_record"],
+  });
+  const guard = new TransformStream<Uint8Array, Uint8Array>({
+    transform(chunk, controller) {
+      fed += chunk.byteLength;
+      if (fed - progressAt > MAX_ROW_BYTES)
+        controller.error(
+          new CsvFileError(
+            `a row near data row ${row + 1} runs past ${MAX_ROW_BYTES} bytes (an unclosed quote?)`,
+          ),
+        );
+      else controller.enqueue(chunk);
+    },
+  });
+  const reader = stream.pipeThrough(guard).pipeThrough(parser).getReader();
+  try {
+    for (;;) {
+      const next = await reader.read();
+      const item = next.value as { record: Record<string, string>; end: number; line: number } | undefined;
+      while (rejections.length > 0 && (next.done || rejections[0]!.line < item!.line)) {
+        const rejected = rejections.shift()!;
+        yield { kind: "rejected", row: ++row, line: rejected.line, reason: rejected.reason };
+      }
+      if (next.done || !item) return;
+      yield { kind: "row", row: ++row, line: item.line, end: item.end, record: compact(item.record) };
+    }
+  } catch (error) {
+    if (error instanceof CsvFileError) throw error;
+    throw new CsvFileError(error instanceof Error ? error.message : String(error));
+  } finally {
+    await reader.cancel().catch(() => undefined);
+  }
+}
+
+function compact(record: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(record))
+    if (value !== "" && name !== "undefined") out[name] = value;
+  return out;
+}

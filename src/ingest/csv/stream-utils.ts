@@ -1,0 +1,113 @@
+/**
+ * Reads `stream` until its first line break (or `maxBytes`) and returns those bytes plus a stream
+ * that yields everything, head included: the header can be inspected before the file is stored or
+ * parsed, without buffering more than one chunk beyond it.
+ */
+export async function peekHead(
+  stream: ReadableStream<Uint8Array>,
+  maxBytes = 64 * 1024,
+): Promise<{ head: Uint8Array; stream: ReadableStream<Uint8Array> }> {
+  const reader = stream.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  while (total < maxBytes) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    total += value.byteLength;
+    if (value.includes(0x0a)) break;
+  }
+  const head = concat(chunks, total);
+  let sentHead = head.byteLength === 0;
+  const rest = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      if (!sentHead) {
+        sentHead = true;
+        controller.enqueue(head);
+        return;
+      }
+      const { done, value } = await reader.read();
+      if (done) controller.close();
+      else controller.enqueue(value);
+    },
+    cancel(reason) {
+      return reader.cancel(reason);
+    },
+  });
+  return { head, stream: rest };
+}
+
+/** The file is over its size limit; `limit` in bytes. */
+export class FileTooLargeError extends Error {
+  constructor(readonly limit: number) {
+    super(`the file exceeds ${limit} bytes`);
+  }
+}
+
+/** Multipart parts are buffered to this size (R2 wants at least 5 MiB per part but the last). */
+const PART_BYTES = 8 * 1024 * 1024;
+
+/**
+ * Streams a file into R2 at `key` with memory bounded by one part: a known length goes through a
+ * FixedLengthStream in one `put`; an unknown length (chunked upload, a CSV URL without Content-Length)
+ * through a multipart upload of {@link PART_BYTES} parts. Returns the size in bytes.
+ * @throws FileTooLargeError past `maxBytes` (nothing is left in R2)
+ * @see https://developers.cloudflare.com/r2/api/workers/workers-multipart-usage/
+ */
+export async function storeFile(
+  bucket: R2Bucket,
+  key: string,
+  stream: ReadableStream<Uint8Array>,
+  maxBytes: number,
+  knownLength?: number,
+): Promise<number> {
+  if (knownLength !== undefined) {
+    if (knownLength > maxBytes) {
+      await stream.cancel();
+      throw new FileTooLargeError(maxBytes);
+    }
+    const fixed = new FixedLengthStream(knownLength);
+    const [, object] = await Promise.all([stream.pipeTo(fixed.writable), bucket.put(key, fixed.readable)]);
+    return object?.size ?? knownLength;
+  }
+  const upload = await bucket.createMultipartUpload(key);
+  const parts: R2UploadedPart[] = [];
+  const reader = stream.getReader();
+  let buffered: Uint8Array[] = [];
+  let bufferedBytes = 0;
+  let total = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (value) {
+        total += value.byteLength;
+        if (total > maxBytes) throw new FileTooLargeError(maxBytes);
+        buffered.push(value);
+        bufferedBytes += value.byteLength;
+      }
+      if (bufferedBytes >= PART_BYTES || (done && (bufferedBytes > 0 || parts.length === 0))) {
+        parts.push(await upload.uploadPart(parts.length + 1, concat(buffered, bufferedBytes)));
+        buffered = [];
+        bufferedBytes = 0;
+      }
+      if (done) break;
+    }
+    await upload.complete(parts);
+    return total;
+  } catch (error) {
+    await reader.cancel().catch(() => undefined);
+    await upload.abort().catch(() => undefined);
+    throw error;
+  }
+}
+
+function concat(chunks: Uint8Array[], total: number): Uint8Array {
+  if (chunks.length === 1) return chunks[0]!;
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return out;
+}

@@ -1,0 +1,93 @@
+import { database } from "../db/client";
+import type { WebhookEnvelope } from "../ingest/envelope";
+import { type Source, SourceStore } from "../ingest/sources";
+import type { Env } from "../lib/env";
+import type { CanonicalEvent } from "./event";
+import { PermanentError } from "./failure";
+import { fetchOnNotify } from "./fetch-on-notify";
+import { loadPayload } from "./load-payload";
+import { MAPPERS } from "./mapping";
+import { type Mapper, toCanonical } from "./mapping/types";
+
+/** A queue message turned into the canonical events it carries. */
+export interface PreparedMessage {
+  message: Message<unknown>;
+  envelope: WebhookEnvelope;
+  events: CanonicalEvent[];
+}
+
+/** Looks each source up once per batch (many messages of a batch share a source). */
+export class SourceCache {
+  private readonly cache = new Map<string, Promise<Source | null>>();
+  private readonly store: SourceStore;
+
+  constructor(env: Pick<Env, "DB" | "SECRETS_KEY">) {
+    this.store = new SourceStore(database(env.DB), env.SECRETS_KEY);
+  }
+
+  /** The source, or null when it no longer exists. A failed lookup is not cached. */
+  get(id: string): Promise<Source | null> {
+    let hit = this.cache.get(id);
+    if (!hit) {
+      hit = this.store.get(id);
+      hit.catch(() => this.cache.delete(id));
+      this.cache.set(id, hit);
+    }
+    return hit;
+  }
+}
+
+/**
+ * Decodes one ingest queue message into canonical events: checks its shape, finds its source, loads
+ * the body (inline or from R2) and runs the source type's mapping.
+ * @throws PermanentError (`message_invalid`, `source_deleted`, `payload_*`, `mapping_failed`, or one a
+ *   mapping raised); other errors (D1, R2 unavailable) are retryable
+ */
+export async function prepareMessage(
+  message: Message<unknown>,
+  env: Pick<Env, "PAYLOADS" | "DB" | "SECRETS_KEY">,
+  sources: SourceCache,
+): Promise<PreparedMessage> {
+  const envelope = message.body;
+  if (!isWebhookEnvelope(envelope)) throw new PermanentError("not a webhook envelope", "message_invalid");
+  const source = await sources.get(envelope.sourceId);
+  if (!source) throw new PermanentError(`source ${envelope.sourceId} no longer exists`, "source_deleted");
+  // Thin webhooks: fetch the object they point at before mapping (no-op without a `fetch` step).
+  const payload = await fetchOnNotify(env, source, envelope, await loadPayload(envelope, env.PAYLOADS));
+  const mapper = (MAPPERS as Partial<Record<string, Mapper>>)[source.type];
+  if (!mapper) throw new PermanentError(`no mapping for source type ${source.type}`, "mapping_failed");
+  let mapped: ReturnType<Mapper>;
+  try {
+    mapped = mapper({ payload, envelope, config: source.config });
+  } catch (error) {
+    // Mappings are pure functions of the payload: what throws once throws every time.
+    if (error instanceof PermanentError) throw error;
+    throw new PermanentError(`mapping failed: ${String(error).slice(0, 300)}`, "mapping_failed");
+  }
+  const events = toCanonical(envelope, mapped);
+  // Identity reads national phone numbers in the source's region (C15).
+  const region = source.config.defaultRegion;
+  return {
+    message,
+    envelope,
+    events: region ? events.map((e) => ({ ...e, defaultRegion: region })) : events,
+  };
+}
+
+/** Whether a queue message body is a {@link WebhookEnvelope} of a version this consumer reads. */
+export function isWebhookEnvelope(body: unknown): body is WebhookEnvelope {
+  const e = body as Partial<WebhookEnvelope> | null;
+  return (
+    typeof e === "object" &&
+    e !== null &&
+    e.kind === "webhook" &&
+    e.v === 1 &&
+    typeof e.deliveryId === "string" &&
+    typeof e.sourceId === "string" &&
+    typeof e.workspace === "string" &&
+    typeof e.idempotencyKey === "string" &&
+    typeof e.receivedAt === "number" &&
+    typeof e.headers === "object" &&
+    e.headers !== null
+  );
+}

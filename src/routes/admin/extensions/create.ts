@@ -1,0 +1,50 @@
+import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import type { AppEnv } from "../../../lib/env";
+import { ApiError } from "../../../lib/errors";
+import { log } from "../../../lib/log";
+import { ExtensionNameTaken, ExtensionStore, InvalidExtensionSecret } from "../../../pipeline/extensions/store";
+import { problemResponses } from "../../openapi";
+import { CreateExtensionSchema, ExtensionSchema, extensionView } from "./schemas";
+
+const route = createRoute({
+  method: "post",
+  path: "/v1/admin/extensions",
+  tags: ["admin"],
+  summary: "Create an extension (enrichment) of a workspace",
+  security: [{ adminToken: [] }],
+  request: { body: { required: true, content: { "application/json": { schema: CreateExtensionSchema } } } },
+  responses: {
+    201: { description: "Created", content: { "application/json": { schema: ExtensionSchema } } },
+    ...problemResponses(400, 401, 409, 503),
+  },
+});
+
+/** Registers POST /v1/admin/extensions. */
+export function registerCreateExtension(app: OpenAPIHono<AppEnv>): void {
+  app.openapi(route, async (c) => {
+    const { workspace, name, mode, system, position, enabled, secret, ...config } = c.req.valid("json");
+    try {
+      const extension = await new ExtensionStore(c.env.DB, c.env.SECRETS_KEY).create({
+        workspace,
+        name,
+        mode,
+        system,
+        position,
+        enabled,
+        secret,
+        config,
+      });
+      log.info("extension_created", { extensionId: extension.id, workspace, mode });
+      return c.json(extensionView(extension), 201);
+    } catch (error) {
+      throw translate(error);
+    }
+  });
+}
+
+/** Maps the store's domain errors to API errors. */
+export function translate(error: unknown): unknown {
+  if (error instanceof InvalidExtensionSecret) return new ApiError("validation_failed", `secret: ${error.message}`);
+  if (error instanceof ExtensionNameTaken) return new ApiError("conflict", error.message);
+  return error;
+}

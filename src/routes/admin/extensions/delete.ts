@@ -1,0 +1,28 @@
+import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import type { AppEnv } from "../../../lib/env";
+import { ApiError } from "../../../lib/errors";
+import { log } from "../../../lib/log";
+import { ExtensionStore } from "../../../pipeline/extensions/store";
+import { problemResponses } from "../../openapi";
+import { ExtensionIdParamSchema } from "./schemas";
+
+const route = createRoute({
+  method: "delete",
+  path: "/v1/admin/extensions/{extensionId}",
+  tags: ["admin"],
+  summary: "Delete an extension; its pending async enrichments are abandoned",
+  security: [{ adminToken: [] }],
+  request: { params: ExtensionIdParamSchema },
+  responses: { 204: { description: "Deleted" }, ...problemResponses(401, 404, 503) },
+});
+
+/** Registers DELETE /v1/admin/extensions/{extensionId}. */
+export function registerDeleteExtension(app: OpenAPIHono<AppEnv>): void {
+  app.openapi(route, async (c) => {
+    const { extensionId } = c.req.valid("param");
+    if (!(await new ExtensionStore(c.env.DB, c.env.SECRETS_KEY).delete(extensionId)))
+      throw new ApiError("extension_not_found");
+    log.info("extension_deleted", { extensionId });
+    return c.body(null, 204);
+  });
+}

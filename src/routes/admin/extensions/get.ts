@@ -1,0 +1,30 @@
+import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import type { AppEnv } from "../../../lib/env";
+import { ApiError } from "../../../lib/errors";
+import { externalSystem } from "../../../pipeline/extensions/external-system";
+import { ExtensionStore } from "../../../pipeline/extensions/store";
+import { problemResponses } from "../../openapi";
+import { ExtensionIdParamSchema, ExtensionSchema, extensionView } from "./schemas";
+
+const route = createRoute({
+  method: "get",
+  path: "/v1/admin/extensions/{extensionId}",
+  tags: ["admin"],
+  summary: "Get an extension, with its external system's circuit breaker state",
+  security: [{ adminToken: [] }],
+  request: { params: ExtensionIdParamSchema },
+  responses: {
+    200: { description: "The extension", content: { "application/json": { schema: ExtensionSchema } } },
+    ...problemResponses(401, 404, 503),
+  },
+});
+
+/** Registers GET /v1/admin/extensions/{extensionId}. */
+export function registerGetExtension(app: OpenAPIHono<AppEnv>): void {
+  app.openapi(route, async (c) => {
+    const extension = await new ExtensionStore(c.env.DB, c.env.SECRETS_KEY).get(c.req.valid("param").extensionId);
+    if (!extension) throw new ApiError("extension_not_found");
+    const circuit = await externalSystem(c.env, extension.workspace, extension.system).circuit();
+    return c.json(extensionView(extension, circuit), 200);
+  });
+}

@@ -1,0 +1,37 @@
+import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import type { AppEnv } from "../../../lib/env";
+import { ApiError } from "../../../lib/errors";
+import { listRejections } from "../../../pipeline/extensions/rejections";
+import { ExtensionStore } from "../../../pipeline/extensions/store";
+import { problemResponses } from "../../openapi";
+import { ExtensionIdParamSchema, RejectionSchema } from "./schemas";
+
+/** GET /v1/admin/extensions/{extensionId}/rejections response. */
+export const RejectionListSchema = z.object({ data: z.array(RejectionSchema) }).openapi("ExtensionRejectionList");
+
+const route = createRoute({
+  method: "get",
+  path: "/v1/admin/extensions/{extensionId}/rejections",
+  tags: ["admin"],
+  summary: "Events the extension rejected (not stored), newest first, with the reason",
+  security: [{ adminToken: [] }],
+  request: {
+    params: ExtensionIdParamSchema,
+    query: z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) }),
+  },
+  responses: {
+    200: { description: "Rejected events", content: { "application/json": { schema: RejectionListSchema } } },
+    ...problemResponses(400, 401, 404, 503),
+  },
+});
+
+/** Registers GET /v1/admin/extensions/{extensionId}/rejections. */
+export function registerListExtensionRejections(app: OpenAPIHono<AppEnv>): void {
+  app.openapi(route, async (c) => {
+    const { extensionId } = c.req.valid("param");
+    if (!(await new ExtensionStore(c.env.DB, c.env.SECRETS_KEY).get(extensionId)))
+      throw new ApiError("extension_not_found");
+    const rejections = await listRejections(c.env.DB, extensionId, c.req.valid("query").limit);
+    return c.json({ data: rejections.map((r) => ({ ...r, createdAt: new Date(r.createdAt).toISOString() })) }, 200);
+  });
+}

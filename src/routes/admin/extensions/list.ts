@@ -1,0 +1,29 @@
+import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import type { AppEnv } from "../../../lib/env";
+import { ExtensionStore } from "../../../pipeline/extensions/store";
+import { problemResponses } from "../../openapi";
+import { ExtensionSchema, extensionView, WorkspaceQuerySchema } from "./schemas";
+
+/** GET /v1/admin/extensions response. */
+export const ExtensionListSchema = z.object({ data: z.array(ExtensionSchema) }).openapi("ExtensionList");
+
+const route = createRoute({
+  method: "get",
+  path: "/v1/admin/extensions",
+  tags: ["admin"],
+  summary: "List a workspace's extensions in run order",
+  security: [{ adminToken: [] }],
+  request: { query: WorkspaceQuerySchema },
+  responses: {
+    200: { description: "Extensions", content: { "application/json": { schema: ExtensionListSchema } } },
+    ...problemResponses(400, 401, 503),
+  },
+});
+
+/** Registers GET /v1/admin/extensions. */
+export function registerListExtensions(app: OpenAPIHono<AppEnv>): void {
+  app.openapi(route, async (c) => {
+    const extensions = await new ExtensionStore(c.env.DB, c.env.SECRETS_KEY).list(c.req.valid("query").workspace);
+    return c.json({ data: extensions.map((e) => extensionView(e)) }, 200);
+  });
+}

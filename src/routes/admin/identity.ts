@@ -1,0 +1,25 @@
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { AppEnv } from "../../lib/env";
+import { registerEraseProfile } from "./erase-profile";
+import { registerExportProfile } from "./export-profile";
+import { registerGetIdentityRules } from "./get-identity-rules";
+import { registerListIdentityFlags } from "./list-identity-flags";
+import { registerListProfileMerges } from "./list-profile-merges";
+import { registerListQuarantine } from "./list-quarantine";
+import { registerPutIdentityRules } from "./put-identity-rules";
+import { registerReleaseQuarantine } from "./release-quarantine";
+
+/**
+ * Registers the identity admin routes: per-workspace rules, review flags and quarantine; a profile's
+ * merges, export and erasure. Lookups (find/get profile, events) are registered with the profile routes.
+ */
+export function registerIdentityAdmin(app: OpenAPIHono<AppEnv>): void {
+  registerGetIdentityRules(app);
+  registerPutIdentityRules(app);
+  registerListIdentityFlags(app);
+  registerListQuarantine(app);
+  registerReleaseQuarantine(app);
+  registerListProfileMerges(app);
+  registerExportProfile(app);
+  registerEraseProfile(app);
+}

@@ -1,0 +1,41 @@
+import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import { CreateIndicatorSchema } from "../../../indicators/definitions";
+import { recomputerFor } from "../../../indicators/recompute";
+import { IndicatorNameTaken, IndicatorStore } from "../../../indicators/store";
+import type { AppEnv } from "../../../lib/env";
+import { ApiError } from "../../../lib/errors";
+import { log } from "../../../lib/log";
+import { problemResponses } from "../../openapi";
+import { IndicatorSchema, indicatorView } from "./schemas";
+
+const route = createRoute({
+  method: "post",
+  path: "/v1/admin/indicators",
+  tags: ["admin"],
+  summary: "Define an activity indicator; it is computed over already stored events in the background",
+  security: [{ adminToken: [] }],
+  request: { body: { required: true, content: { "application/json": { schema: CreateIndicatorSchema } } } },
+  responses: {
+    201: {
+      description: "Created; `recompute` reports the backfill's progress",
+      content: { "application/json": { schema: IndicatorSchema } },
+    },
+    ...problemResponses(400, 401, 409, 503),
+  },
+});
+
+/** Registers POST /v1/admin/indicators. */
+export function registerCreateIndicator(app: OpenAPIHono<AppEnv>): void {
+  app.openapi(route, async (c) => {
+    const input = c.req.valid("json");
+    try {
+      const record = await new IndicatorStore(c.env.DB).create(input);
+      await recomputerFor(c.env, record.workspace).start(record.workspace);
+      log.info("indicator_created", { indicatorId: record.id, workspace: record.workspace });
+      return c.json(indicatorView(record), 201);
+    } catch (error) {
+      if (error instanceof IndicatorNameTaken) throw new ApiError("conflict", error.message);
+      throw error;
+    }
+  });
+}

@@ -1,0 +1,28 @@
+import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import { IndicatorStore } from "../../../indicators/store";
+import type { AppEnv } from "../../../lib/env";
+import { ApiError } from "../../../lib/errors";
+import { problemResponses } from "../../openapi";
+import { IndicatorIdParamSchema, IndicatorSchema, indicatorView } from "./schemas";
+
+const route = createRoute({
+  method: "get",
+  path: "/v1/admin/indicators/{indicatorId}",
+  tags: ["admin"],
+  summary: "Get an activity indicator definition and its recompute progress",
+  security: [{ adminToken: [] }],
+  request: { params: IndicatorIdParamSchema },
+  responses: {
+    200: { description: "The definition", content: { "application/json": { schema: IndicatorSchema } } },
+    ...problemResponses(401, 404, 503),
+  },
+});
+
+/** Registers GET /v1/admin/indicators/{indicatorId}. */
+export function registerGetIndicator(app: OpenAPIHono<AppEnv>): void {
+  app.openapi(route, async (c) => {
+    const record = await new IndicatorStore(c.env.DB).get(c.req.valid("param").indicatorId);
+    if (!record) throw new ApiError("indicator_not_found");
+    return c.json(indicatorView(record), 200);
+  });
+}

@@ -1,0 +1,29 @@
+import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { IndicatorStore } from "../../../indicators/store";
+import type { AppEnv } from "../../../lib/env";
+import { problemResponses } from "../../openapi";
+import { IndicatorSchema, indicatorView, WorkspaceQuerySchema } from "./schemas";
+
+/** GET /v1/admin/indicators response. */
+export const IndicatorListSchema = z.object({ data: z.array(IndicatorSchema) }).openapi("IndicatorList");
+
+const route = createRoute({
+  method: "get",
+  path: "/v1/admin/indicators",
+  tags: ["admin"],
+  summary: "List a workspace's activity indicator definitions",
+  security: [{ adminToken: [] }],
+  request: { query: WorkspaceQuerySchema },
+  responses: {
+    200: { description: "Definitions by name", content: { "application/json": { schema: IndicatorListSchema } } },
+    ...problemResponses(400, 401, 503),
+  },
+});
+
+/** Registers GET /v1/admin/indicators. */
+export function registerListIndicators(app: OpenAPIHono<AppEnv>): void {
+  app.openapi(route, async (c) => {
+    const records = await new IndicatorStore(c.env.DB).list(c.req.valid("query").workspace);
+    return c.json({ data: records.map(indicatorView) }, 200);
+  });
+}

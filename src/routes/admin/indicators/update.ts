@@ -1,0 +1,43 @@
+import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import { UpdateIndicatorSchema } from "../../../indicators/definitions";
+import { recomputerFor } from "../../../indicators/recompute";
+import { IndicatorNameTaken, IndicatorStore, InvalidIndicator } from "../../../indicators/store";
+import type { AppEnv } from "../../../lib/env";
+import { ApiError } from "../../../lib/errors";
+import { log } from "../../../lib/log";
+import { problemResponses } from "../../openapi";
+import { IndicatorIdParamSchema, IndicatorSchema, indicatorView } from "./schemas";
+
+const route = createRoute({
+  method: "patch",
+  path: "/v1/admin/indicators/{indicatorId}",
+  tags: ["admin"],
+  summary: "Change an activity indicator; a change to what it computes recomputes it from stored events",
+  security: [{ adminToken: [] }],
+  request: {
+    params: IndicatorIdParamSchema,
+    body: { required: true, content: { "application/json": { schema: UpdateIndicatorSchema } } },
+  },
+  responses: {
+    200: { description: "The changed definition", content: { "application/json": { schema: IndicatorSchema } } },
+    ...problemResponses(400, 401, 404, 409, 503),
+  },
+});
+
+/** Registers PATCH /v1/admin/indicators/{indicatorId}. */
+export function registerUpdateIndicator(app: OpenAPIHono<AppEnv>): void {
+  app.openapi(route, async (c) => {
+    const { indicatorId } = c.req.valid("param");
+    try {
+      const updated = await new IndicatorStore(c.env.DB).update(indicatorId, c.req.valid("json"));
+      if (!updated) throw new ApiError("indicator_not_found");
+      if (updated.recompute) await recomputerFor(c.env, updated.record.workspace).start(updated.record.workspace);
+      log.info("indicator_updated", { indicatorId, recompute: updated.recompute });
+      return c.json(indicatorView(updated.record), 200);
+    } catch (error) {
+      if (error instanceof IndicatorNameTaken) throw new ApiError("conflict", error.message);
+      if (error instanceof InvalidIndicator) throw new ApiError("validation_failed", error.message);
+      throw error;
+    }
+  });
+}

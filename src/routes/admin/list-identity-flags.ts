@@ -1,0 +1,38 @@
+import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { listFlags } from "../../identity/flags";
+import type { AppEnv } from "../../lib/env";
+import { problemResponses } from "../openapi";
+import { IdentityFlagListSchema, WorkspaceParamSchema } from "./identity-schemas";
+
+const route = createRoute({
+  method: "get",
+  path: "/v1/admin/workspaces/{workspace}/identity-flags",
+  tags: ["admin", "identity"],
+  summary: "List identity decisions flagged for review, newest first",
+  description:
+    "Identifiers dropped by merge protection, merges refused by a cap, and values quarantined for linking too many profiles.",
+  security: [{ adminToken: [] }],
+  request: {
+    params: WorkspaceParamSchema,
+    query: z.object({
+      kind: z.enum(["identifier_dropped", "merge_refused", "quarantined"]).optional(),
+      limit: z.coerce.number().int().min(1).max(500).default(100),
+    }),
+  },
+  responses: {
+    200: { description: "Flags", content: { "application/json": { schema: IdentityFlagListSchema } } },
+    ...problemResponses(400, 401, 503),
+  },
+});
+
+/** Registers GET /v1/admin/workspaces/{workspace}/identity-flags. */
+export function registerListIdentityFlags(app: OpenAPIHono<AppEnv>): void {
+  app.openapi(route, async (c) => {
+    const { workspace } = c.req.valid("param");
+    const { kind, limit } = c.req.valid("query");
+    return c.json(
+      { workspace, data: await listFlags(c.env.DB, workspace, { ...(kind ? { kind } : {}), limit }) },
+      200,
+    );
+  });
+}

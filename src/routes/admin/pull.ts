@@ -1,0 +1,22 @@
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { AppEnv } from "../../lib/env";
+import { registerGetFileImport } from "./get-file-import";
+import { registerGetPollJob } from "./get-poll-job";
+import { registerListFileImports } from "./list-file-imports";
+import { registerPausePollJob } from "./pause-poll-job";
+import { registerPutSourceApiCredentials } from "./put-source-api-credentials";
+import { registerResetPollCursor } from "./reset-poll-cursor";
+import { registerResumePollJob } from "./resume-poll-job";
+import { registerRunPollJob } from "./run-poll-job";
+
+/** Registers the admin routes of pulling sources: poll jobs, API credentials and file imports. */
+export function registerPullAdmin(app: OpenAPIHono<AppEnv>): void {
+  registerGetPollJob(app);
+  registerRunPollJob(app);
+  registerPausePollJob(app);
+  registerResumePollJob(app);
+  registerResetPollCursor(app);
+  registerPutSourceApiCredentials(app);
+  registerGetFileImport(app);
+  registerListFileImports(app);
+}

@@ -1,0 +1,44 @@
+import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { database } from "../../db/client";
+import { SourceStore } from "../../ingest/sources";
+import type { AppEnv } from "../../lib/env";
+import { ApiError } from "../../lib/errors";
+import { log } from "../../lib/log";
+import { CredentialStore, CredentialsSchema } from "../../polling/credentials";
+import { problemResponses } from "../openapi";
+
+/** What the credentials route answers: the kind and age only, never a secret. */
+export const CredentialsInfoSchema = z
+  .object({ type: z.string(), updatedAt: z.string() })
+  .openapi("SourceApiCredentialsInfo");
+
+const route = createRoute({
+  method: "put",
+  path: "/v1/admin/sources/{sourceId}/api-credentials",
+  tags: ["admin", "polling"],
+  summary: "Set the credentials the gateway uses to call the source's API (poller, fetch-on-notify)",
+  description:
+    "Bearer token, Basic, API key (header only) or OAuth2 client credentials. Write-only: stored sealed and never returned.",
+  security: [{ adminToken: [] }],
+  request: {
+    params: z.object({ sourceId: z.string().min(1).max(64) }),
+    body: { required: true, content: { "application/json": { schema: CredentialsSchema } } },
+  },
+  responses: {
+    200: { description: "Stored", content: { "application/json": { schema: CredentialsInfoSchema } } },
+    ...problemResponses(400, 401, 404, 503),
+  },
+});
+
+/** Registers PUT /v1/admin/sources/{sourceId}/api-credentials. */
+export function registerPutSourceApiCredentials(app: OpenAPIHono<AppEnv>): void {
+  app.openapi(route, async (c) => {
+    const { sourceId } = c.req.valid("param");
+    const source = await new SourceStore(database(c.env.DB), c.env.SECRETS_KEY).get(sourceId);
+    if (!source) throw new ApiError("source_not_found");
+    const credentials = c.req.valid("json");
+    const info = await new CredentialStore(c.env.DB, c.env.SECRETS_KEY).put(sourceId, credentials);
+    log.info("source_api_credentials_set", { sourceId, kind: credentials.type });
+    return c.json({ type: info.type, updatedAt: new Date(info.updatedAt).toISOString() }, 200);
+  });
+}

@@ -1,0 +1,43 @@
+import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import { database } from "../../db/client";
+import { ConcurrentSecretChangeError, SourceStore } from "../../ingest/sources";
+import type { AppEnv } from "../../lib/env";
+import { ApiError } from "../../lib/errors";
+import { log } from "../../lib/log";
+import { problemResponses } from "../openapi";
+import { secretsView, SourceSecretsSchema } from "./secret-schemas";
+import { SourceIdParamSchema } from "./source-schemas";
+
+const route = createRoute({
+  method: "delete",
+  path: "/v1/admin/sources/{sourceId}/secret-rotations/previous",
+  tags: ["admin"],
+  summary: "End a rotation window early: only the current secret keeps working",
+  security: [{ adminToken: [] }],
+  request: { params: SourceIdParamSchema },
+  responses: {
+    200: {
+      description: "The remaining secret",
+      content: { "application/json": { schema: SourceSecretsSchema } },
+    },
+    ...problemResponses(401, 404, 409, 503),
+  },
+});
+
+/** Registers DELETE /v1/admin/sources/{sourceId}/secret-rotations/previous. */
+export function registerRevokePreviousSecret(app: OpenAPIHono<AppEnv>): void {
+  app.openapi(route, async (c) => {
+    const { sourceId } = c.req.valid("param");
+    const store = new SourceStore(database(c.env.DB), c.env.SECRETS_KEY);
+    try {
+      const secrets = await store.revokePreviousSecrets(sourceId);
+      if (!secrets) throw new ApiError("source_not_found");
+      log.info("source_previous_secret_revoked", { sourceId });
+      return c.json(secretsView(sourceId, secrets), 200);
+    } catch (error) {
+      if (error instanceof ConcurrentSecretChangeError)
+        throw new ApiError("conflict", "Another change to this source's secrets happened meanwhile; retry");
+      throw error;
+    }
+  });
+}

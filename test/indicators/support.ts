@@ -1,0 +1,52 @@
+import { env } from "cloudflare:test";
+import { resolverFor } from "../../src/identity/resolver";
+import type { Env } from "../../src/lib/env";
+import type { CanonicalEvent } from "../../src/pipeline/event";
+import type { Profile } from "../../src/routes/admin/profile-schemas";
+import { admin } from "../support/gateway";
+
+/** A canonical event as a mapping would produce it (source `src_test`). `at` is epoch ms. */
+export function orderEvent(
+  workspace: string,
+  key: string,
+  fields: { at: number; email?: string; phone?: string; amount?: number; model?: string; type?: string },
+): CanonicalEvent {
+  const identifiers = [
+    ...(fields.email ? [{ type: "email", value: fields.email }] : []),
+    ...(fields.phone ? [{ type: "phone", value: fields.phone }] : []),
+  ];
+  const properties: Record<string, unknown> = {};
+  if (fields.amount !== undefined) properties.amount = fields.amount;
+  if (fields.model !== undefined) properties.model = fields.model;
+  return {
+    eventKey: key,
+    workspace,
+    sourceId: "src_test",
+    deliveryId: `dlv_${key}`,
+    type: fields.type ?? "order.completed",
+    occurredAt: fields.at,
+    receivedAt: Date.now(),
+    identifiers,
+    traits: {},
+    properties,
+    warnings: [],
+  };
+}
+
+/** Applies events through the workspace's IdentityResolver, as the queue consumer does. */
+export function apply(workspace: string, events: CanonicalEvent[]) {
+  return resolverFor(env as unknown as Env, workspace).apply(events);
+}
+
+/** The profile owning `type:value`, straight from the admin API (null when none). */
+export async function profileBy(workspace: string, type: string, value: string): Promise<Profile | null> {
+  const response = await admin(
+    `/v1/admin/profiles?workspace=${workspace}&identifier=${encodeURIComponent(`${type}:${value}`)}`,
+  );
+  return response.status === 200 ? ((await response.json()) as Profile) : null;
+}
+
+/** Indicator name → value of a profile. */
+export function valuesOf(profile: Profile): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(profile.indicators).map(([name, v]) => [name, v.value]));
+}
