@@ -284,6 +284,7 @@ await build({
 const verifier = new Miniflare({
   modules: true,
   scriptPath: path.join(outdir, "verify-worker.js"),
+  modulesRoot: outdir,
   compatibilityDate: "2026-04-20",
   compatibilityFlags: ["nodejs_compat"],
 });

@@ -3,7 +3,17 @@
 // event) signed the way each sender signs them, and prints the profiles that come out.
 import { spawn } from "node:child_process";
 import path from "node:path";
-import { admin, BASE_URL, DEMO_SOURCES, ensureDemoSources, isUp, ROOT, waitUntilUp } from "./lib/gateway-client.mjs";
+import { runAppDemo } from "./demo-app.mjs";
+import {
+  admin,
+  adminToken,
+  BASE_URL,
+  DEMO_SOURCES,
+  ensureDemoSources,
+  isUp,
+  ROOT,
+  waitUntilUp,
+} from "./lib/gateway-client.mjs";
 import {
   githubSamples,
   shopifySample,
@@ -60,6 +70,10 @@ const crmBody = JSON.stringify({
   data: { email: " John@Example.com ", crm_id: "crm_1001", name: "John Smith", plan: "gold" },
 });
 await send("demo-standard-webhooks", crmBody, signStandardWebhooks(secretOf("demo-standard-webhooks"), crmBody));
+
+// An app: its users' events through Segment's own Node SDK, pointed at the gateway.
+const app = await runAppDemo({ baseUrl: BASE_URL, adminToken: adminToken() });
+console.log(`  demo-app (analytics-node)  ${app.events.join(", ")} → ${app.requests.map((r) => r.status).join(", ")}`);
 
 console.log("\nWaiting for the pipeline (queue → IdentityResolver → D1) ...");
 const wanted = [

@@ -2,7 +2,14 @@ import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../lib/env";
 import type { CanonicalEvent } from "../pipeline/event";
 import { type ErasureReceipt, eraseProfile } from "./erasure";
-import { type ApplyResult, applyEvents, type ResolverContext } from "./graph";
+import {
+  type ApplyResult,
+  applyEvents,
+  CHUNK_EVENTS,
+  type GraphMeter,
+  newMeter,
+  type ResolverContext,
+} from "./graph";
 import { releaseQuarantine } from "./quarantine";
 import type { IdentityRulesInput } from "./rules";
 import { loadRules, resolverContext, type StoredRules, saveRules } from "./rules-store";
@@ -21,6 +28,12 @@ import { loadRules, resolverContext, type StoredRules, saveRules } from "./rules
 export class IdentityResolver extends DurableObject<Env> {
   private tail: Promise<unknown> = Promise.resolve();
   private readonly contexts = new Map<string, ResolverContext>();
+  private meter: GraphMeter & { calls: number; events: number; busyMs: number } = {
+    ...newMeter(),
+    calls: 0,
+    events: 0,
+    busyMs: 0,
+  };
 
   /**
    * Applies `events` (all of one workspace) in order. Returns one result per event, in order.
@@ -30,14 +43,33 @@ export class IdentityResolver extends DurableObject<Env> {
     if (events.length === 0) return [];
     const workspace = events[0]!.workspace;
     if (events.some((e) => e.workspace !== workspace)) throw new Error("events of several workspaces");
-    return this.serialize(async () => applyEvents(this.env.DB, events, await this.context(workspace)));
+    return this.serialize(async () => {
+      const started = Date.now();
+      try {
+        return await applyEvents(this.env.DB, events, await this.context(workspace), Date.now(), this.meter);
+      } finally {
+        this.meter.calls++;
+        this.meter.events += events.length;
+        this.meter.busyMs += Date.now() - started;
+      }
+    });
+  }
+
+  /**
+   * Work counters since this instance started (or the last reset): calls, events, D1 batches and
+   * statements, and milliseconds spent waiting on D1 vs. busy in total (see {@link GraphMeter}).
+   */
+  async stats(reset = false): Promise<GraphMeter & { calls: number; events: number; busyMs: number }> {
+    const snapshot = { ...this.meter };
+    if (reset) this.meter = { ...newMeter(), calls: 0, events: 0, busyMs: 0 };
+    return snapshot;
   }
 
   /** Replaces the workspace's identity rules; events processed after this call use them. */
   async setRules(workspace: string, rules: IdentityRulesInput): Promise<StoredRules> {
     return this.serialize(async () => {
       const stored = await saveRules(this.env.DB, workspace, rules);
-      this.contexts.set(workspace, resolverContext(stored));
+      this.contexts.set(workspace, { ...resolverContext(stored), chunkEvents: this.chunkEvents() });
       return stored;
     });
   }
@@ -55,6 +87,11 @@ export class IdentityResolver extends DurableObject<Env> {
     return this.serialize(() => releaseQuarantine(this.env.DB, workspace, type, value));
   }
 
+  private chunkEvents(): number {
+    const configured = Number(this.env.IDENTITY_CHUNK_EVENTS);
+    return Number.isInteger(configured) && configured >= 1 && configured <= 100 ? configured : CHUNK_EVENTS;
+  }
+
   private serialize<T>(operation: () => Promise<T>): Promise<T> {
     const run = this.tail.then(operation);
     this.tail = run.catch(() => undefined);
@@ -64,7 +101,10 @@ export class IdentityResolver extends DurableObject<Env> {
   private async context(workspace: string): Promise<ResolverContext> {
     let context = this.contexts.get(workspace);
     if (!context) {
-      context = resolverContext(await loadRules(this.env.DB, workspace));
+      context = {
+        ...resolverContext(await loadRules(this.env.DB, workspace)),
+        chunkEvents: this.chunkEvents(),
+      };
       this.contexts.set(workspace, context);
     }
     return context;

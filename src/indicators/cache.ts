@@ -34,7 +34,11 @@ const TTL_MS = 1_000;
 const cache = new Map<string, { at: number; set: DefinitionSet }>();
 
 /** The workspace's definitions (not deleted), from a per-isolate cache at most {@link TTL_MS} old. */
-export async function definitionSet(db: D1Database, workspace: string, now = Date.now()): Promise<DefinitionSet> {
+export async function definitionSet(
+  db: D1Database,
+  workspace: string,
+  now = Date.now(),
+): Promise<DefinitionSet> {
   const hit = cache.get(workspace);
   if (hit && now - hit.at < TTL_MS) return hit.set;
   const set = await readDefinitionSet(db, workspace);
@@ -67,7 +71,11 @@ export function forgetDefinitions(workspace: string): void {
  * SQLite has no RAISE outside triggers, so the failing branch calls json() on text that is not JSON;
  * the text comes from a subquery so it is only evaluated when that branch is taken.
  */
-export function definitionsGuard(db: D1Database, workspace: string, fingerprint: number): D1PreparedStatement {
+export function definitionsGuard(
+  db: D1Database,
+  workspace: string,
+  fingerprint: number,
+): D1PreparedStatement {
   return db
     .prepare(
       `SELECT CASE WHEN f = ? THEN 1 ELSE json('indicator definitions changed at ' || f) END

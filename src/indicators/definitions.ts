@@ -2,7 +2,16 @@ import { z } from "@hono/zod-openapi";
 import { type Condition, ConditionSchema } from "../pipeline/extensions/conditions";
 
 /** The aggregates an activity indicator can compute. */
-export const AGGREGATES = ["count", "sum", "min", "max", "average", "first", "last", "distinct_count"] as const;
+export const AGGREGATES = [
+  "count",
+  "sum",
+  "min",
+  "max",
+  "average",
+  "first",
+  "last",
+  "distinct_count",
+] as const;
 
 /** One of {@link AGGREGATES}. */
 export type Aggregate = (typeof AGGREGATES)[number];
@@ -45,7 +54,10 @@ export const CreateIndicatorSchema = IndicatorComputationSchema.extend({
     .default("default"),
   name: IndicatorNameSchema,
 })
-  .refine((d) => d.aggregate === "count" || d.field, { message: "this aggregate needs a field", path: ["field"] })
+  .refine((d) => d.aggregate === "count" || d.field, {
+    message: "this aggregate needs a field",
+    path: ["field"],
+  })
   .openapi("CreateIndicator");
 
 /** POST /v1/admin/indicators body. */

@@ -31,7 +31,8 @@ export class IndicatorRecompute extends DurableObject<Env> {
     const workspace = await this.ctx.storage.get<string>("workspace");
     if (!workspace) return;
     try {
-      if (await recomputeSome(this.env.DB, workspace, PAGES_PER_RUN)) await this.ctx.storage.setAlarm(Date.now());
+      if (await recomputeSome(this.env.DB, workspace, PAGES_PER_RUN))
+        await this.ctx.storage.setAlarm(Date.now());
     } catch (error) {
       log.warn("indicator_recompute_retry", { workspace, error: String(error) });
       await this.ctx.storage.setAlarm(Date.now() + RETRY_MS);
@@ -64,7 +65,11 @@ export async function recomputeSome(db: D1Database, workspace: string, pages: nu
   }
 }
 
-async function recomputePage(db: D1Database, definition: IndicatorDefinition, cursor: string | null): Promise<void> {
+async function recomputePage(
+  db: D1Database,
+  definition: IndicatorDefinition,
+  cursor: string | null,
+): Promise<void> {
   const { results: events } = await db
     .prepare(
       "SELECT id, type, source_id, traits, properties FROM events WHERE workspace = ? AND id > ? ORDER BY id LIMIT ?",
@@ -88,7 +93,15 @@ async function recomputePage(db: D1Database, definition: IndicatorDefinition, cu
            recompute_finished_at = CASE WHEN ? THEN ? ELSE NULL END
          WHERE id = ? AND version = ?`,
       )
-      .bind(events.at(-1)?.id ?? cursor, events.length, last ? 1 : 0, last ? 1 : 0, now, definition.id, definition.version),
+      .bind(
+        events.at(-1)?.id ?? cursor,
+        events.length,
+        last ? 1 : 0,
+        last ? 1 : 0,
+        now,
+        definition.id,
+        definition.version,
+      ),
   ];
   // Rows of older versions left after the walk belong to events gone since (erased): drop them.
   if (last)

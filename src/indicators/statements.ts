@@ -22,7 +22,10 @@ export async function indicatorStatements(
   eventRowId: string,
 ): Promise<D1PreparedStatement[]> {
   const { definitions, fingerprint } = await definitionSet(db, event.workspace);
-  return [definitionsGuard(db, event.workspace, fingerprint), ...insertContributions(db, eventRowId, definitions, event)];
+  return [
+    definitionsGuard(db, event.workspace, fingerprint),
+    ...insertContributions(db, eventRowId, definitions, event),
+  ];
 }
 
 /** INSERT OR REPLACE statements for the contributions of one event to `definitions` (may be none). */

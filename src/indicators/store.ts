@@ -1,11 +1,6 @@
 import { newId } from "../lib/ids";
 import { type DefinitionRow, forgetDefinitions, toDefinition } from "./cache";
-import {
-  type CreateIndicator,
-  DAY_MS,
-  type IndicatorDefinition,
-  type UpdateIndicator,
-} from "./definitions";
+import { type CreateIndicator, DAY_MS, type IndicatorDefinition, type UpdateIndicator } from "./definitions";
 
 /** A definition with its recompute progress and timestamps (epoch ms). */
 export interface IndicatorRecord extends IndicatorDefinition {
@@ -85,7 +80,9 @@ export class IndicatorStore {
   /** The live definitions of `workspace`, by name. */
   async list(workspace: string): Promise<IndicatorRecord[]> {
     const { results } = await this.db
-      .prepare("SELECT * FROM indicator_definitions WHERE workspace = ? AND status != 'deleted' ORDER BY name")
+      .prepare(
+        "SELECT * FROM indicator_definitions WHERE workspace = ? AND status != 'deleted' ORDER BY name",
+      )
       .bind(workspace)
       .all<RecordRow>();
     return results.map(toRecord);
@@ -109,7 +106,11 @@ export class IndicatorStore {
       eventTypes: patch.eventTypes === undefined ? current.eventTypes : patch.eventTypes,
       conditions: patch.conditions ?? current.conditions,
       windowMs:
-        patch.windowDays === undefined ? current.windowMs : patch.windowDays === null ? null : patch.windowDays * DAY_MS,
+        patch.windowDays === undefined
+          ? current.windowMs
+          : patch.windowDays === null
+            ? null
+            : patch.windowDays * DAY_MS,
     };
     if (next.aggregate !== "count" && !next.field) throw new InvalidIndicator("this aggregate needs a field");
     const recompute = COMPUTATION_KEYS.some((k) => patch[k] !== undefined);

@@ -11,7 +11,12 @@ import { type Source, SourceStore } from "./sources";
  * @returns the source with its active secrets
  * @throws ApiError `rate_limited`, `source_not_found`, `ip_not_allowed`
  */
-export async function admitToSource(env: Env, request: Request, sourceId: string, now: number): Promise<Source> {
+export async function admitToSource(
+  env: Env,
+  request: Request,
+  sourceId: string,
+  now: number,
+): Promise<Source> {
   await chargeInboundBudget(env, sourceId);
   const source = await new SourceStore(database(env.DB), env.SECRETS_KEY).get(sourceId, now);
   if (!source) throw new ApiError("source_not_found", "No source with this id");

@@ -28,7 +28,11 @@ export function contentCoding(header: string | null): ContentCoding {
  * small compressed "bomb" never inflates in memory.
  * @throws ApiError `payload_too_large` (decoded size over the cap), `body_not_decodable` (corrupt data)
  */
-export async function decodeContent(body: Uint8Array, coding: ContentCoding, maxBytes: number): Promise<Uint8Array> {
+export async function decodeContent(
+  body: Uint8Array,
+  coding: ContentCoding,
+  maxBytes: number,
+): Promise<Uint8Array> {
   if (coding === "identity") return body;
   const reader = new Blob([body]).stream().pipeThrough(new DecompressionStream(coding)).getReader();
   const chunks: Uint8Array[] = [];

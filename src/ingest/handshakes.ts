@@ -25,6 +25,7 @@ const MAX_CHALLENGE_CHARS = 512;
  */
 export function echoChallenge(url: string, param: string): string | null {
   const value = new URL(url).searchParams.get(param);
-  if (value === null || value.length > MAX_CHALLENGE_CHARS || !/^[A-Za-z0-9._~+/=:-]+$/.test(value)) return null;
+  if (value === null || value.length > MAX_CHALLENGE_CHARS || !/^[A-Za-z0-9._~+/=:-]+$/.test(value))
+    return null;
   return value;
 }

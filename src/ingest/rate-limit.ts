@@ -16,7 +16,10 @@ export const RATE_LIMIT_PERIOD_SECONDS = 10;
  * @throws ApiError `rate_limited` (429) with `Retry-After` in seconds
  * @see https://developers.cloudflare.com/workers/runtime-apis/bindings/rate-limit/
  */
-export async function chargeInboundBudget(env: Pick<Env, "INGEST_RATE_LIMITER">, sourceId: string): Promise<void> {
+export async function chargeInboundBudget(
+  env: Pick<Env, "INGEST_RATE_LIMITER">,
+  sourceId: string,
+): Promise<void> {
   if (!env.INGEST_RATE_LIMITER) return;
   let success = true;
   try {

@@ -48,7 +48,9 @@ export const MappingSchema = z
 export type Mapping = z.infer<typeof MappingSchema>;
 
 /** An HTTP header name (RFC 9110 token), matched case-insensitively. */
-export const HeaderNameSchema = z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,128}$/, "an HTTP header name");
+export const HeaderNameSchema = z
+  .string()
+  .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,128}$/, "an HTTP header name");
 
 /** Settings of the generic HMAC scheme, for senders we have no preset for. */
 export const GenericHmacSchema = z

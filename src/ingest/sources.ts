@@ -123,13 +123,20 @@ export class SourceStore {
    * @returns null when the source does not exist
    * @throws InvalidSecretError, ConcurrentSecretChangeError
    */
-  async rotateSecret(id: string, secret: string, previousWindowMs: number, now = Date.now()): Promise<RotationResult | null> {
+  async rotateSecret(
+    id: string,
+    secret: string,
+    previousWindowMs: number,
+    now = Date.now(),
+  ): Promise<RotationResult | null> {
     const row = await this.db.select().from(sources).where(eq(sources.id, id)).get();
     if (!row) return null;
     const { value, warnings } = await prepareSecret(row.type as SourceType, secret);
     logWarnings(id, warnings);
     const box = await SecretsBox.fromEnv(this.secretsKey);
-    const current = currentSecret(activeSecrets(JSON.parse(await box.open(row.sealedSecrets)) as SourceSecret[], now));
+    const current = currentSecret(
+      activeSecrets(JSON.parse(await box.open(row.sealedSecrets)) as SourceSecret[], now),
+    );
     const next: SourceSecret[] = [{ value, createdAt: now }];
     if (current && previousWindowMs > 0)
       next.push({ ...current, expiresAt: now + Math.min(previousWindowMs, MAX_ROTATION_WINDOW_MS) });
@@ -146,7 +153,9 @@ export class SourceStore {
     const row = await this.db.select().from(sources).where(eq(sources.id, id)).get();
     if (!row) return null;
     const box = await SecretsBox.fromEnv(this.secretsKey);
-    const current = currentSecret(activeSecrets(JSON.parse(await box.open(row.sealedSecrets)) as SourceSecret[], now));
+    const current = currentSecret(
+      activeSecrets(JSON.parse(await box.open(row.sealedSecrets)) as SourceSecret[], now),
+    );
     const next = current ? [current] : [];
     await this.replaceSecrets(id, row.sealedSecrets, next, box, now);
     return next.map(secretInfo);
@@ -180,7 +189,10 @@ export class SourceStore {
  * stripped with a warning; everything else is the scheme's rule.
  * @throws InvalidSecretError
  */
-async function prepareSecret(type: SourceType, secret: string): Promise<{ value: string; warnings: string[] }> {
+async function prepareSecret(
+  type: SourceType,
+  secret: string,
+): Promise<{ value: string; warnings: string[] }> {
   const warnings: string[] = [];
   const stripped = secret.replace(/[\r\n]+$/, "");
   if (stripped.length < secret.length) warnings.push("trailing CR/LF removed from the secret");

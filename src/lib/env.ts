@@ -39,7 +39,7 @@ export interface Env {
   /** Days the delivery log keeps a row (default 30); the cron trigger removes older rows. */
   DELIVERY_LOG_RETENTION_DAYS?: string;
   /**
-   * Events the IdentityResolver resolves per D1 read/write batch pair (default 20, 1–100). Larger
+   * Events the IdentityResolver resolves per D1 read/write batch pair (default 50, 1–100). Larger
    * means fewer D1 round trips per event and more statements per batch.
    */
   IDENTITY_CHUNK_EVENTS?: string;

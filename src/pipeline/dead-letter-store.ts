@@ -39,13 +39,15 @@ interface Row {
 const MAX_PARAMS = 100;
 
 /**
- * Dead letters matching `filter`, newest first, keyset-paginated on (created_at, id). With
- * `withMessage` the original messages are included (replay); listing leaves them out.
+ * Dead letters matching `filter`, newest first (or oldest first with `oldestFirst`), keyset-paginated
+ * on (created_at, id). With `withMessage` the original messages are included (replay); listing leaves
+ * them out.
  */
 export async function findDeadLetters(
   db: D1Database,
   filter: DeadLetterFilter & { limit: number; after?: { createdAt: number; id: string } },
   withMessage = false,
+  oldestFirst = false,
 ): Promise<{ data: DeadLetter[]; next: { createdAt: number; id: string } | null }> {
   const where: string[] = [];
   const params: unknown[] = [];
@@ -57,12 +59,13 @@ export async function findDeadLetters(
   if (filter.reason !== undefined) add("reason = ?", filter.reason);
   if (filter.from !== undefined) add("created_at >= ?", filter.from);
   if (filter.to !== undefined) add("created_at < ?", filter.to);
-  if (filter.after) add("(created_at, id) < (?, ?)", filter.after.createdAt, filter.after.id);
+  if (filter.after)
+    add(`(created_at, id) ${oldestFirst ? ">" : "<"} (?, ?)`, filter.after.createdAt, filter.after.id);
   const { results } = await db
     .prepare(
       `SELECT id, source_id, delivery_id, reason, detail, attempts, created_at${withMessage ? ", message" : ""}
        FROM dead_letters ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
-       ORDER BY created_at DESC, id DESC LIMIT ?`,
+       ORDER BY created_at ${oldestFirst ? "ASC" : "DESC"}, id ${oldestFirst ? "ASC" : "DESC"} LIMIT ?`,
     )
     .bind(...params, filter.limit + 1)
     .all<Row>();

@@ -3,10 +3,10 @@ import { describe, expect, it } from "vitest";
 import worker from "../../src/index";
 import type { WebhookEnvelope } from "../../src/ingest/envelope";
 import type { Env } from "../../src/lib/env";
-import { deliver, eventually } from "../support/gateway";
-import { standardWebhooksHeaders } from "../support/senders";
 import { eventCounts, mappedSource, WHSEC, workspaceName } from "../pipeline/fixtures";
 import { RecordingQueue, testEnv } from "../pipeline/harness";
+import { deliver, eventually } from "../support/gateway";
+import { standardWebhooksHeaders } from "../support/senders";
 
 function post(sourceId: string, body: string, headers: Record<string, string>, workerEnv: Env) {
   return worker.fetch(
@@ -55,7 +55,10 @@ describe("back-pressure: 2xx only for what is safely enqueued", () => {
         throw new Error("R2 unavailable");
       },
     } as unknown as R2Bucket;
-    const r2Down = await post(source.id, body, standardWebhooksHeaders(WHSEC, body), { ...testEnv(), PAYLOADS: brokenR2 });
+    const r2Down = await post(source.id, body, standardWebhooksHeaders(WHSEC, body), {
+      ...testEnv(),
+      PAYLOADS: brokenR2,
+    });
     expect(r2Down.status).toBe(503);
     expect(r2Down.headers.get("retry-after")).toBe("5");
   });

@@ -3,13 +3,13 @@ import { describe, expect, it } from "vitest";
 import worker from "../../src/index";
 import type { WebhookEnvelope } from "../../src/ingest/envelope";
 import type { Env } from "../../src/lib/env";
-import { call } from "../support/gateway";
 import { RecordingQueue, testEnv } from "../pipeline/harness";
+import { call } from "../support/gateway";
 
 const path = "/v1/bench/sources/src_bench/enqueue";
 
 describe("bench-only enqueue route", () => {
-  it("does not exist unless the BENCH_ROUTES binding is \"true\": 404 problem+json, and not in the OpenAPI description", async () => {
+  it('does not exist unless the BENCH_ROUTES binding is "true": 404 problem+json, and not in the OpenAPI description', async () => {
     for (const value of [undefined, "false", "1"]) {
       const response = await worker.fetch(
         new Request(`https://gateway.test${path}`, { method: "POST", body: "{}" }),
@@ -24,7 +24,7 @@ describe("bench-only enqueue route", () => {
     expect(Object.keys(spec.paths).filter((p) => p.includes("bench"))).toEqual([]);
   });
 
-  it("with BENCH_ROUTES=\"true\" it only enqueues the body and answers 202", async () => {
+  it('with BENCH_ROUTES="true" it only enqueues the body and answers 202', async () => {
     const queue = new RecordingQueue<WebhookEnvelope>();
     const response = await worker.fetch(
       new Request(`https://gateway.test${path}`, {

@@ -2,10 +2,10 @@ import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { Env } from "../../src/lib/env";
 import type { CanonicalEvent } from "../../src/pipeline/event";
-import { admin, deliver, eventually, profileFor } from "../support/gateway";
-import { standardWebhooksHeaders } from "../support/senders";
 import { deliveryLogRow, eventCounts, mappedSource, WHSEC, workspaceName } from "../pipeline/fixtures";
 import { faultyD1, testEnv } from "../pipeline/harness";
+import { admin, deliver, eventually, profileFor } from "../support/gateway";
+import { standardWebhooksHeaders } from "../support/senders";
 
 describe("C10 two copies of the same delivery race past the idempotency check", () => {
   it("C10 two concurrent copies and a third after the first was stored: all 2xx, one event, one effect", async () => {
@@ -24,7 +24,9 @@ describe("C10 two copies of the same delivery race past the idempotency check", 
     const third = await send();
     expect(third.status).toBe(202);
 
-    const ids = await Promise.all([first, second, third].map(async (r) => ((await r.json()) as { deliveryId: string }).deliveryId));
+    const ids = await Promise.all(
+      [first, second, third].map(async (r) => ((await r.json()) as { deliveryId: string }).deliveryId),
+    );
     const statuses = await eventually(async () => {
       const rows = await Promise.all(ids.map((id) => deliveryLogRow(source.id, id)));
       return rows.every(Boolean) ? rows.map((r) => r!.status).sort() : undefined;
@@ -33,7 +35,9 @@ describe("C10 two copies of the same delivery race past the idempotency check", 
     expect(await eventCounts(workspace)).toEqual(new Map([["msg_b14_dup", 1]]));
     const profile = await profileFor("email", "c10@example.com", workspace);
     expect(profile.traits).toEqual({ plan: "gold" });
-    const events = (await (await admin(`/v1/admin/profiles/${profile.id}/events`)).json()) as { data: unknown[] };
+    const events = (await (await admin(`/v1/admin/profiles/${profile.id}/events`)).json()) as {
+      data: unknown[];
+    };
     expect(events.data).toHaveLength(1);
   });
 
@@ -60,12 +64,18 @@ describe("C10 two copies of the same delivery race past the idempotency check", 
     const bothRead = new Promise<void>((resolve) => {
       release = resolve;
     });
-    const barrierDb = faultyD1(testEnv().DB, () => null, async (sql) => {
-      if (!sql.some((s) => /INSERT INTO events\b/i.test(s))) return;
-      if (++waiting === 2) release();
-      await Promise.race([bothRead, new Promise((r) => setTimeout(r, 2000))]);
-    });
-    const writers = ["writer-a", "writer-b"].map((name) => env.IDENTITY_RESOLVER.get(env.IDENTITY_RESOLVER.idFromName(`${workspace}-${name}`)));
+    const barrierDb = faultyD1(
+      testEnv().DB,
+      () => null,
+      async (sql) => {
+        if (!sql.some((s) => /INSERT INTO events\b/i.test(s))) return;
+        if (++waiting === 2) release();
+        await Promise.race([bothRead, new Promise((r) => setTimeout(r, 2000))]);
+      },
+    );
+    const writers = ["writer-a", "writer-b"].map((name) =>
+      env.IDENTITY_RESOLVER.get(env.IDENTITY_RESOLVER.idFromName(`${workspace}-${name}`)),
+    );
     for (const stub of writers)
       await runInDurableObject(stub, (instance) => {
         const resolver = instance as unknown as { env: Env };
@@ -74,9 +84,16 @@ describe("C10 two copies of the same delivery race past the idempotency check", 
 
     const results = await Promise.all(writers.map((stub) => stub.apply([event])));
     expect(waiting).toBeGreaterThanOrEqual(2);
-    expect(results.flat().map((r) => r.status).sort()).toEqual(["duplicate", "stored"]);
+    expect(
+      results
+        .flat()
+        .map((r) => r.status)
+        .sort(),
+    ).toEqual(["duplicate", "stored"]);
     expect(await eventCounts(workspace)).toEqual(new Map([["msg_race", 1]]));
-    const profiles = await env.DB.prepare("SELECT count(*) AS n FROM profiles WHERE workspace = ?").bind(workspace).first<{ n: number }>();
+    const profiles = await env.DB.prepare("SELECT count(*) AS n FROM profiles WHERE workspace = ?")
+      .bind(workspace)
+      .first<{ n: number }>();
     expect(profiles?.n).toBe(1);
     expect((await profileFor("email", "race@example.com", workspace)).traits).toEqual({ plan: "race" });
   });

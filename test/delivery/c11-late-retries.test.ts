@@ -4,10 +4,10 @@ import worker from "../../src/index";
 import type { WebhookEnvelope } from "../../src/ingest/envelope";
 import type { Env } from "../../src/lib/env";
 import { cleanUpDeliveryLog } from "../../src/polling/retention";
-import { deliver, eventually } from "../support/gateway";
-import { standardWebhooksHeaders } from "../support/senders";
 import { deliveryLogRow, eventCounts, mappedSource, WHSEC, workspaceName } from "../pipeline/fixtures";
 import { RecordingQueue, testEnv } from "../pipeline/harness";
+import { deliver, eventually } from "../support/gateway";
+import { standardWebhooksHeaders } from "../support/senders";
 
 const DAY = 24 * 60 * 60 * 1000;
 
@@ -37,7 +37,10 @@ describe("C11 sender retries fall outside the dedupe window, or retries are drop
     });
     expect([first.status, retry1.status]).toEqual([202, 202]);
     await eventually(async () => {
-      const row = await deliveryLogRow(source.id, ((await retry1.clone().json()) as { deliveryId: string }).deliveryId);
+      const row = await deliveryLogRow(
+        source.id,
+        ((await retry1.clone().json()) as { deliveryId: string }).deliveryId,
+      );
       return row ? true : undefined;
     });
 
@@ -45,9 +48,13 @@ describe("C11 sender retries fall outside the dedupe window, or retries are drop
     await env.DB.prepare("UPDATE deliveries SET received_at = received_at - ? WHERE source_id = ?")
       .bind(3 * DAY, source.id)
       .run();
-    await env.DB.prepare("UPDATE events SET received_at = received_at - ? WHERE source_id = ?").bind(3 * DAY, source.id).run();
+    await env.DB.prepare("UPDATE events SET received_at = received_at - ? WHERE source_id = ?")
+      .bind(3 * DAY, source.id)
+      .run();
     await cleanUpDeliveryLog({ DB: env.DB, DELIVERY_LOG_RETENTION_DAYS: "1" });
-    expect(await deliveryLogRow(source.id, ((await first.json()) as { deliveryId: string }).deliveryId)).toBeUndefined();
+    expect(
+      await deliveryLogRow(source.id, ((await first.json()) as { deliveryId: string }).deliveryId),
+    ).toBeUndefined();
 
     const retry2 = await deliver(source.id, body, {
       ...standardWebhooksHeaders(WHSEC, body, "msg_retry_2"),

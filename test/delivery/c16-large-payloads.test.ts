@@ -5,16 +5,16 @@ import { enqueueDeliveries, MAX_INLINE_MESSAGE_BYTES } from "../../src/ingest/en
 import type { WebhookEnvelope } from "../../src/ingest/envelope";
 import { messageBytes, QUEUE_LIMITS } from "../../src/ingest/send-in-batches";
 import type { Env } from "../../src/lib/env";
-import { createSource, deliver, eventually, profileFor } from "../support/gateway";
-import { shopifyHeaders, shopifySamples } from "../support/senders";
-import { envelopeFor, RecordingQueue, testEnv } from "../pipeline/harness";
 import { eventCounts, workspaceName } from "../pipeline/fixtures";
+import { envelopeFor, RecordingQueue, testEnv } from "../pipeline/harness";
+import { createSource, deliver, profileFor } from "../support/gateway";
+import { shopifyHeaders, shopifySamples } from "../support/senders";
 
 const SHOPIFY_SECRET = "shpss_c16_large_payload_secret";
 
 /** Shopify's published orders/create example, grown with line items to about `bytes`. */
 function largeOrder(bytes: number): string {
-  const order = structuredClone(shopifySamples["orders/create"]) as Record<string, unknown> & { line_items: unknown[] };
+  const order = structuredClone(shopifySamples["orders/create"]) as unknown as { line_items: unknown[] };
   const item = order.line_items[0];
   while (JSON.stringify(order).length < bytes) order.line_items.push(structuredClone(item));
   return JSON.stringify(order);
@@ -46,7 +46,11 @@ describe("C16 queue batch send exceeds Cloudflare Queues limits", () => {
     expect(await (await env.PAYLOADS.get(message!.bodyRef!))?.text()).toBe(body);
 
     // The same delivery end to end through the real queue.
-    const response = await deliver(source.id, body, await shopifyHeaders(SHOPIFY_SECRET, body, "orders/create"));
+    const response = await deliver(
+      source.id,
+      body,
+      await shopifyHeaders(SHOPIFY_SECRET, body, "orders/create"),
+    );
     expect(response.status).toBe(202);
     const profile = await profileFor("shopify_customer_id", "115310627314723954", workspace);
     expect(profile.identifiers).toContainEqual({ type: "email", value: "john@example.com" });
@@ -73,7 +77,9 @@ describe("C16 queue batch send exceeds Cloudflare Queues limits", () => {
     expect(queue.sent).toHaveLength(253);
     for (const batch of queue.batches) {
       expect(batch.length).toBeLessThanOrEqual(QUEUE_LIMITS.maxBatchMessages);
-      expect(batch.reduce((sum, m) => sum + messageBytes(m), 0)).toBeLessThanOrEqual(QUEUE_LIMITS.maxBatchBytes);
+      expect(batch.reduce((sum, m) => sum + messageBytes(m), 0)).toBeLessThanOrEqual(
+        QUEUE_LIMITS.maxBatchBytes,
+      );
     }
     expect(queue.sent.map((m) => m.deliveryId)).toEqual([...small, ...large].map((e) => e.deliveryId));
   });

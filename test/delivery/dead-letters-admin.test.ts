@@ -6,22 +6,39 @@ import type { Env } from "../../src/lib/env";
 import { type DeadLetterMessage, handleDeadLetterBatch } from "../../src/pipeline/dead-letters";
 import type { DeadLetterView, ReplayResult } from "../../src/routes/admin/delivery-schemas";
 import type { DeadLetterList } from "../../src/routes/admin/list-dead-letters";
-import { admin, eventually } from "../support/gateway";
 import { deliveryLogRow, eventCounts, mappedSource, workspaceName } from "../pipeline/fixtures";
 import { envelopeFor, RecordingQueue, testEnv } from "../pipeline/harness";
+import { admin, eventually } from "../support/gateway";
 
 /** Runs the dead-letter queue's consumer on `bodies`, as Queues would deliver them. */
 async function deadLetterConsumer(...bodies: unknown[]) {
   const batch = createMessageBatch<unknown>(
     "tributary-dead-letters",
-    bodies.map((body, i) => ({ id: `m${i}-${crypto.randomUUID()}`, timestamp: new Date(), attempts: 1, body })),
+    bodies.map((body, i) => ({
+      id: `m${i}-${crypto.randomUUID()}`,
+      timestamp: new Date(),
+      attempts: 1,
+      body,
+    })),
   );
   await handleDeadLetterBatch(batch, testEnv());
   return getQueueResult(batch, createExecutionContext());
 }
 
-function wrapped(envelope: WebhookEnvelope, reason: DeadLetterMessage["reason"], attempts = 6): DeadLetterMessage {
-  return { kind: "dead-letter", v: 1, reason, detail: `test: ${reason}`, attempts, failedAt: Date.now(), message: envelope };
+function wrapped(
+  envelope: WebhookEnvelope,
+  reason: DeadLetterMessage["reason"],
+  attempts = 6,
+): DeadLetterMessage {
+  return {
+    kind: "dead-letter",
+    v: 1,
+    reason,
+    detail: `test: ${reason}`,
+    attempts,
+    failedAt: Date.now(),
+    message: envelope,
+  };
 }
 
 async function listFor(query: string): Promise<DeadLetterList> {
@@ -34,9 +51,13 @@ async function listFor(query: string): Promise<DeadLetterList> {
 async function seeded() {
   const source = await mappedSource(workspaceName("dlq"));
   const event = (n: number) =>
-    envelopeFor(source, { type: "t", user_id: `dl-${source.id}-${n}`, plan: `p${n}`, timestamp: 1_700_000_000 + n }, {
-      idempotencyKey: `dl-${n}`,
-    });
+    envelopeFor(
+      source,
+      { type: "t", user_id: `dl-${source.id}-${n}`, plan: `p${n}`, timestamp: 1_700_000_000 + n },
+      {
+        idempotencyKey: `dl-${n}`,
+      },
+    );
   const e = {
     exhausted1: event(1),
     exhausted2: event(2),
@@ -80,7 +101,12 @@ describe("dead letters: list, inspect, replay, delete", () => {
     const response = await admin(`/v1/admin/dead-letters/${idOf(e.exhausted1)}`);
     expect(response.status).toBe(200);
     const view = (await response.json()) as DeadLetterView;
-    expect(view).toMatchObject({ reason: "retries_exhausted", detail: "test: retries_exhausted", attempts: 6, message: e.exhausted1 });
+    expect(view).toMatchObject({
+      reason: "retries_exhausted",
+      detail: "test: retries_exhausted",
+      attempts: 6,
+      message: e.exhausted1,
+    });
     const bare = (await (await admin(`/v1/admin/dead-letters/${idOf(e.bare)}`)).json()) as DeadLetterView;
     expect(bare).toMatchObject({ reason: "queue_retry_limit", attempts: 6, message: e.bare });
     const missing = await admin("/v1/admin/dead-letters/dlq_missing");
@@ -95,25 +121,40 @@ describe("dead letters: list, inspect, replay, delete", () => {
     expect(response.status).toBe(202);
     expect((await response.json()) as ReplayResult).toEqual({ replayed: 1, more: false });
     expect((await admin(`/v1/admin/dead-letters/${id}`)).status).toBe(404);
-    await eventually(async () => ((await eventCounts(source.workspace)).get("dl-1") === 1 ? true : undefined));
-    expect(await eventually(async () => {
-      const row = await deliveryLogRow(source.id, e.exhausted1.deliveryId);
-      return row?.status === "accepted" ? row.status : undefined;
-    })).toBe("accepted");
+    await eventually(async () =>
+      (await eventCounts(source.workspace)).get("dl-1") === 1 ? true : undefined,
+    );
+    expect(
+      await eventually(async () => {
+        const row = await deliveryLogRow(source.id, e.exhausted1.deliveryId);
+        return row?.status === "accepted" ? row.status : undefined;
+      }),
+    ).toBe("accepted");
     // A second replay of the same delivery (say the operator kept a copy) stores nothing twice.
     await deadLetterConsumer(wrapped(e.exhausted1, "retries_exhausted"));
-    const again = (await listFor(`sourceId=${source.id}&reason=retries_exhausted`)).data.find((d) => d.deliveryId === e.exhausted1.deliveryId)!;
+    const again = (await listFor(`sourceId=${source.id}&reason=retries_exhausted`)).data.find(
+      (d) => d.deliveryId === e.exhausted1.deliveryId,
+    )!;
     expect((await admin(`/v1/admin/dead-letters/${again.id}/replay`, { method: "POST" })).status).toBe(202);
-    await eventually(async () => ((await deliveryLogRow(source.id, e.exhausted1.deliveryId))?.status === "accepted" && !(await listFor(`sourceId=${source.id}`)).data.some((d) => d.deliveryId === e.exhausted1.deliveryId) ? true : undefined));
+    await eventually(async () =>
+      (await deliveryLogRow(source.id, e.exhausted1.deliveryId))?.status === "accepted" &&
+      !(await listFor(`sourceId=${source.id}`)).data.some((d) => d.deliveryId === e.exhausted1.deliveryId)
+        ? true
+        : undefined,
+    );
     expect((await eventCounts(source.workspace)).get("dl-1")).toBe(1);
   });
 
   it("replays all matching a filter (source + reason), in pages of `limit`", async () => {
     const { source, e } = await seeded();
-    const page1 = await admin("/v1/admin/dead-letters/replay", { json: { sourceId: source.id, reason: "retries_exhausted", limit: 1 } });
+    const page1 = await admin("/v1/admin/dead-letters/replay", {
+      json: { sourceId: source.id, reason: "retries_exhausted", limit: 1 },
+    });
     expect(page1.status).toBe(202);
     expect((await page1.json()) as ReplayResult).toEqual({ replayed: 1, more: true });
-    const page2 = await admin("/v1/admin/dead-letters/replay", { json: { sourceId: source.id, reason: "retries_exhausted" } });
+    const page2 = await admin("/v1/admin/dead-letters/replay", {
+      json: { sourceId: source.id, reason: "retries_exhausted" },
+    });
     expect((await page2.json()) as ReplayResult).toEqual({ replayed: 1, more: false });
     await eventually(async () => {
       const counts = await eventCounts(source.workspace);
@@ -141,7 +182,10 @@ describe("dead letters: list, inspect, replay, delete", () => {
         method: "POST",
         headers: { authorization: "Bearer test-admin-token" },
       }),
-      { ...testEnv(), INGEST_QUEUE: new RecordingQueue<WebhookEnvelope>(() => "before").binding() } satisfies Env,
+      {
+        ...testEnv(),
+        INGEST_QUEUE: new RecordingQueue<WebhookEnvelope>(() => "before").binding(),
+      } satisfies Env,
       createExecutionContext(),
     );
     expect(response.status).toBe(503);
@@ -152,15 +196,23 @@ describe("dead letters: list, inspect, replay, delete", () => {
   it("the dead-letter consumer stores a redelivered dead letter once", async () => {
     const { source, e } = await seeded();
     await deadLetterConsumer(wrapped(e.exhausted2, "retries_exhausted", 7));
-    const rows = (await listFor(`sourceId=${source.id}`)).data.filter((d) => d.deliveryId === e.exhausted2.deliveryId);
+    const rows = (await listFor(`sourceId=${source.id}`)).data.filter(
+      (d) => d.deliveryId === e.exhausted2.deliveryId,
+    );
     expect(rows).toHaveLength(1);
     expect(rows[0]!.attempts).toBe(7);
   });
 
   it("end to end through the real queues: a message whose source is gone becomes a dead letter saying so", async () => {
-    const envelope = envelopeFor({ id: `src_gone_${crypto.randomUUID().slice(0, 8)}`, workspace: "gone", type: "standard-webhooks" }, { type: "t" });
+    const envelope = envelopeFor(
+      { id: `src_gone_${crypto.randomUUID().slice(0, 8)}`, workspace: "gone", type: "standard-webhooks" },
+      { type: "t" },
+    );
     await env.INGEST_QUEUE.send(envelope, { contentType: "json" });
-    const found = await eventually(async () => (await listFor(`sourceId=${envelope.sourceId}`)).data[0], 15_000);
+    const found = await eventually(
+      async () => (await listFor(`sourceId=${envelope.sourceId}`)).data[0],
+      15_000,
+    );
     expect(found).toMatchObject({ reason: "source_deleted", deliveryId: envelope.deliveryId, attempts: 1 });
   });
 });

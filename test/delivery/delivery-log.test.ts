@@ -1,11 +1,11 @@
-import { createExecutionContext, createScheduledController, env, waitOnExecutionContext } from "cloudflare:test";
+import { createScheduledController, env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import worker from "../../src/index";
-import type { DeliveryList } from "../../src/routes/admin/list-deliveries";
 import type { SourceRejections } from "../../src/routes/admin/get-source-rejections";
+import type { DeliveryList } from "../../src/routes/admin/list-deliveries";
+import { mappedSource, WHSEC, workspaceName } from "../pipeline/fixtures";
 import { admin, deliver, eventually } from "../support/gateway";
 import { standardWebhooksHeaders } from "../support/senders";
-import { mappedSource, WHSEC, workspaceName } from "../pipeline/fixtures";
 
 const DAY = 24 * 60 * 60 * 1000;
 
@@ -20,11 +20,15 @@ async function sourceWithTraffic() {
   const source = await mappedSource(workspaceName("log"));
   const body = JSON.stringify({ type: "t", email: "log@example.com", timestamp: 1_700_000_000 });
   const good = standardWebhooksHeaders(WHSEC, body, "msg_log_ok");
-  const forged = { ...standardWebhooksHeaders(WHSEC, body), "webhook-signature": "v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=" };
+  const forged = {
+    ...standardWebhooksHeaders(WHSEC, body),
+    "webhook-signature": "v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+  };
   const statuses = [
     (await deliver(source.id, body, forged)).status,
     (await deliver(source.id, body, forged)).status,
-    (await deliver(source.id, body, { "webhook-id": "x", "webhook-timestamp": good["webhook-timestamp"]! })).status,
+    (await deliver(source.id, body, { "webhook-id": "x", "webhook-timestamp": good["webhook-timestamp"]! }))
+      .status,
     (await deliver(source.id, body, good)).status,
   ];
   expect(statuses).toEqual([401, 401, 401, 202]);
@@ -57,7 +61,9 @@ describe("delivery log", () => {
     expect(counts.reasons).toHaveLength(2);
 
     const future = new Date(Date.now() + DAY).toISOString();
-    const later = (await (await admin(`/v1/admin/sources/${source.id}/rejections?from=${future}`)).json()) as SourceRejections;
+    const later = (await (
+      await admin(`/v1/admin/sources/${source.id}/rejections?from=${future}`)
+    ).json()) as SourceRejections;
     expect(later).toEqual({ sourceId: source.id, total: 0, reasons: [] });
   });
 
@@ -72,7 +78,9 @@ describe("delivery log", () => {
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const page: DeliveryList = await list(`sourceId=${source.id}&limit=3${cursor ? `&cursor=${cursor}` : ""}`);
+      const page: DeliveryList = await list(
+        `sourceId=${source.id}&limit=3${cursor ? `&cursor=${cursor}` : ""}`,
+      );
       seen.push(...page.data.map((d) => d.id));
       cursor = page.nextCursor;
     } while (cursor);
@@ -96,11 +104,11 @@ describe("delivery log", () => {
     const rows = (await list(`sourceId=${source.id}`)).data;
     const old = rows.filter((d) => d.status === "rejected").map((d) => d.id);
     for (const id of old)
-      await env.DB.prepare("UPDATE deliveries SET received_at = received_at - ? WHERE id = ?").bind(31 * DAY, id).run();
+      await env.DB.prepare("UPDATE deliveries SET received_at = received_at - ? WHERE id = ?")
+        .bind(31 * DAY, id)
+        .run();
 
-    const ctx = createExecutionContext();
-    await worker.scheduled(createScheduledController({ scheduledTime: Date.now(), cron: "* * * * *" }), env, ctx);
-    await waitOnExecutionContext(ctx);
+    await worker.scheduled(createScheduledController({ scheduledTime: Date.now(), cron: "* * * * *" }), env);
 
     const left = (await list(`sourceId=${source.id}`)).data;
     expect(left.map((d) => d.status)).toEqual(["accepted"]);

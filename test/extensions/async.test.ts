@@ -82,7 +82,11 @@ describe("async extensions", () => {
 
     await send(source, { email: "ivy@example.com", serial: "I1" });
 
-    const waiting = await profileWhen(workspace, "ivy@example.com", (p) => p.pendingEnrichments[0]?.attempts === 1);
+    const waiting = await profileWhen(
+      workspace,
+      "ivy@example.com",
+      (p) => p.pendingEnrichments[0]?.attempts === 1,
+    );
     expect(waiting.pendingEnrichments[0]!.lastError).toBe("http_status: answered HTTP 503");
     const filled = await profileWhen(workspace, "ivy@example.com", (p) => p.pendingEnrichments.length === 0);
     expect(filled.traits.warranty_plan).toBe("basic");
@@ -110,7 +114,12 @@ describe("async extensions", () => {
     const jan = "2024-01-01T00:00:00Z";
     await send(source, { email: "ida@example.com", name: "Ida", type: "device.registered", at: jan });
     await send(source, { email: "jo@example.com", name: "Jo", type: "device.registered", at: jan });
-    await send(source, { email: "jo@example.com", name: "Jo B.", type: "device.usage", at: "2024-02-01T00:00:00Z" });
+    await send(source, {
+      email: "jo@example.com",
+      name: "Jo B.",
+      type: "device.usage",
+      at: "2024-02-01T00:00:00Z",
+    });
     await profileWhen(workspace, "ida@example.com", (p) => p.traits.name === "Ida");
     await profileWhen(workspace, "jo@example.com", (p) => p.traits.name === "Jo B.");
 

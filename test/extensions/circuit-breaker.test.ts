@@ -25,11 +25,15 @@ describe("circuit breaker per external system", () => {
     server.use(
       http.post("https://crm.example.test/a", () => {
         system.calls += 1;
-        return system.up ? HttpResponse.json({ traits: { crm: "a" } }) : new HttpResponse(null, { status: 503 });
+        return system.up
+          ? HttpResponse.json({ traits: { crm: "a" } })
+          : new HttpResponse(null, { status: 503 });
       }),
       http.post("https://crm.example.test/b", () => {
         system.calls += 1;
-        return system.up ? HttpResponse.json({ traits: { crm_b: "b" } }) : new HttpResponse(null, { status: 503 });
+        return system.up
+          ? HttpResponse.json({ traits: { crm_b: "b" } })
+          : new HttpResponse(null, { status: 503 });
       }),
     );
     const source = await deviceSource(workspace);

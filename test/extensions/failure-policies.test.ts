@@ -52,7 +52,9 @@ async function consume(message: WebhookEnvelope, attempts: number) {
   const deadLetters: unknown[] = [];
   const testEnv: Env = {
     ...(env as unknown as Env),
-    DEAD_LETTER_QUEUE: { send: async (body: unknown) => void deadLetters.push(body) } as unknown as Env["DEAD_LETTER_QUEUE"],
+    DEAD_LETTER_QUEUE: {
+      send: async (body: unknown) => void deadLetters.push(body),
+    } as unknown as Env["DEAD_LETTER_QUEUE"],
   };
   const batch = createMessageBatch<unknown>("tributary-ingest", [
     { id: "m1", timestamp: new Date(), attempts, body: message },
@@ -74,7 +76,9 @@ describe("sync extension failure policies", () => {
 
     const [event] = await storedCount(workspace, 1);
     expect(event!.warnings).toEqual([
-      expect.stringMatching(/^extension "warranty" not applied \(continued without it\): timeout: no answer within 100 ms$/),
+      expect.stringMatching(
+        /^extension "warranty" not applied \(continued without it\): timeout: no answer within 100 ms$/,
+      ),
     ]);
     const profile = await profileWhen(workspace, "eve@example.com");
     expect(profile.traits.warranty_plan).toBeUndefined();

@@ -1,8 +1,8 @@
 import { env } from "cloudflare:test";
 import { expect } from "vitest";
-import type { Profile } from "../../src/routes/admin/profile-schemas";
 import type { CreateExtension, ExtensionView } from "../../src/routes/admin/extensions/schemas";
 import type { IndicatorView } from "../../src/routes/admin/indicators/schemas";
+import type { Profile } from "../../src/routes/admin/profile-schemas";
 import type { SourceView } from "../../src/routes/admin/source-schemas";
 import { admin, createSource, deliver, eventually } from "../support/gateway";
 import { standardWebhooksHeaders } from "../support/senders";
@@ -61,7 +61,9 @@ export async function send(source: SourceView, payload: DevicePayload): Promise<
 }
 
 /** Creates an extension through the admin API; throws unless 201. */
-export async function createExtension(input: Partial<CreateExtension> & { workspace: string }): Promise<ExtensionView> {
+export async function createExtension(
+  input: Partial<CreateExtension> & { workspace: string },
+): Promise<ExtensionView> {
   const response = await admin("/v1/admin/extensions", {
     json: {
       name: "warranty",
@@ -72,14 +74,16 @@ export async function createExtension(input: Partial<CreateExtension> & { worksp
       ...input,
     },
   });
-  if (response.status !== 201) throw new Error(`create extension: ${response.status} ${await response.text()}`);
+  if (response.status !== 201)
+    throw new Error(`create extension: ${response.status} ${await response.text()}`);
   return (await response.json()) as ExtensionView;
 }
 
 /** Creates an indicator definition through the admin API; throws unless 201. */
 export async function createIndicator(input: Record<string, unknown>): Promise<IndicatorView> {
   const response = await admin("/v1/admin/indicators", { json: input });
-  if (response.status !== 201) throw new Error(`create indicator: ${response.status} ${await response.text()}`);
+  if (response.status !== 201)
+    throw new Error(`create indicator: ${response.status} ${await response.text()}`);
   return (await response.json()) as IndicatorView;
 }
 
@@ -107,15 +111,30 @@ export function profileWhen(
   });
 }
 
-/** Stored events of `workspace` (type, properties, traits, warnings), oldest first by event time. */
-export async function storedEvents(workspace: string): Promise<
-  { id: string; type: string; profileId: string; properties: Record<string, unknown>; traits: Record<string, unknown>; warnings: string[] }[]
-> {
+/** A stored event as the tests read it back. */
+export interface StoredEvent {
+  id: string;
+  type: string;
+  profileId: string;
+  properties: Record<string, unknown>;
+  traits: Record<string, unknown>;
+  warnings: string[];
+}
+
+/** Stored events of `workspace`, oldest first by event time. */
+export async function storedEvents(workspace: string): Promise<StoredEvent[]> {
   const { results } = await env.DB.prepare(
     "SELECT id, type, profile_id, properties, traits, warnings FROM events WHERE workspace = ? ORDER BY occurred_at, id",
   )
     .bind(workspace)
-    .all<{ id: string; type: string; profile_id: string; properties: string; traits: string; warnings: string }>();
+    .all<{
+      id: string;
+      type: string;
+      profile_id: string;
+      properties: string;
+      traits: string;
+      warnings: string;
+    }>();
   return results.map((r) => ({
     id: r.id,
     type: r.type,

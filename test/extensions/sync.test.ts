@@ -36,7 +36,10 @@ describe("sync extensions", () => {
       http.post(WARRANTY_URL, async ({ request }) => {
         const body = await request.text();
         // Throws unless the signature, id and timestamp are valid for our secret.
-        const verified = new Webhook(EXTENSION_SECRET).verify(body, Object.fromEntries(request.headers)) as ExtensionRequest;
+        const verified = new Webhook(EXTENSION_SECRET).verify(
+          body,
+          Object.fromEntries(request.headers),
+        ) as ExtensionRequest;
         seen.push(verified);
         return HttpResponse.json({
           traits: { warranty_plan: "extended-5y" },
@@ -54,7 +57,11 @@ describe("sync extensions", () => {
     const [event] = await storedEvents(workspace);
     expect(event!.properties).toMatchObject({ serial: "123ABC", hours: 10_000, contract_id: "WC-123ABC" });
     expect(seen).toHaveLength(1);
-    expect(seen[0]).toMatchObject({ type: "tributary.extension.request", workspace, event: { type: "device.usage" } });
+    expect(seen[0]).toMatchObject({
+      type: "tributary.extension.request",
+      workspace,
+      event: { type: "device.usage" },
+    });
   });
 
   it("reject an event: it is not stored, and the rejection is listed with its reason", async () => {
@@ -79,7 +86,9 @@ describe("sync extensions", () => {
       };
       return body.data.length > 0 ? body.data : undefined;
     });
-    expect(rejections).toEqual([expect.objectContaining({ reason: "serial reported stolen", eventType: "device.usage" })]);
+    expect(rejections).toEqual([
+      expect.objectContaining({ reason: "serial reported stolen", eventType: "device.usage" }),
+    ]);
 
     await send(source, { email: "bob@example.com", serial: "OK-2", type: "device.usage" });
     const events = await storedCount(workspace, 1);
@@ -115,7 +124,10 @@ describe("sync extensions", () => {
       name: "first",
       endpoint: "https://first.example.test/x",
       position: 1,
-      match: { eventTypes: ["device.usage"], conditions: [{ field: "properties.hours", op: "gte", value: 100 }] },
+      match: {
+        eventTypes: ["device.usage"],
+        conditions: [{ field: "properties.hours", op: "gte", value: 100 }],
+      },
     });
 
     await send(source, { email: "cy@example.com", serial: "S1", hours: 50 });
@@ -144,7 +156,9 @@ describe("sync extensions", () => {
     await send(source, { id: "msg_same_delivery", email: "di@example.com", serial: "D1" });
     // The repeat is settled (logged as a duplicate) once its delivery row exists.
     await eventually(async () => {
-      const row = await env.DB.prepare("SELECT count(*) AS n FROM deliveries WHERE source_id = ? AND processed_at IS NOT NULL")
+      const row = await env.DB.prepare(
+        "SELECT count(*) AS n FROM deliveries WHERE source_id = ? AND processed_at IS NOT NULL",
+      )
         .bind(source.id)
         .first<{ n: number }>();
       return (row?.n ?? 0) >= 2 ? true : undefined;

@@ -1,7 +1,14 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { eventRowIdFor } from "../../src/identity/graph";
-import { createIndicator, deviceSource, freshWorkspace, profileWhen, send, storedCount } from "../extensions/support";
+import {
+  createIndicator,
+  deviceSource,
+  freshWorkspace,
+  profileWhen,
+  send,
+  storedCount,
+} from "../extensions/support";
 import { apply, orderEvent, profileBy, valuesOf } from "./support";
 
 const JAN = Date.UTC(2024, 0, 1);
@@ -12,7 +19,12 @@ async function defineOrderIndicators(workspace: string): Promise<void> {
   await createIndicator({ ...orders, name: "revenue", aggregate: "sum", field: "properties.amount" });
   await createIndicator({ ...orders, name: "first_model", aggregate: "first", field: "properties.model" });
   await createIndicator({ ...orders, name: "last_model", aggregate: "last", field: "properties.model" });
-  await createIndicator({ ...orders, name: "models", aggregate: "distinct_count", field: "properties.model" });
+  await createIndicator({
+    ...orders,
+    name: "models",
+    aggregate: "distinct_count",
+    field: "properties.model",
+  });
 }
 
 describe("indicators count every event exactly once", () => {
@@ -21,8 +33,20 @@ describe("indicators count every event exactly once", () => {
     const source = await deviceSource(workspace);
     await defineOrderIndicators(workspace);
     for (let i = 0; i < 3; i++)
-      await send(source, { id: "msg_repeated", email: "ned@example.com", type: "order.completed", amount: 20, model: "A" });
-    await send(source, { id: "msg_other", email: "ned@example.com", type: "order.completed", amount: 5, model: "B" });
+      await send(source, {
+        id: "msg_repeated",
+        email: "ned@example.com",
+        type: "order.completed",
+        amount: 20,
+        model: "A",
+      });
+    await send(source, {
+      id: "msg_other",
+      email: "ned@example.com",
+      type: "order.completed",
+      amount: 5,
+      model: "B",
+    });
     await storedCount(workspace, 2);
     const profile = await profileWhen(workspace, "ned@example.com", (p) => p.indicators.orders?.value === 2);
     expect(valuesOf(profile)).toMatchObject({ orders: 2, revenue: 25, models: 2 });
@@ -46,13 +70,23 @@ describe("indicators count every event exactly once", () => {
 
 describe("indicators do not depend on arrival order", () => {
   const events = (workspace: string) => [
-    orderEvent(workspace, "a", { at: JAN + 3 * 86_400_000, email: "pia@example.com", amount: 30, model: "Y" }),
+    orderEvent(workspace, "a", {
+      at: JAN + 3 * 86_400_000,
+      email: "pia@example.com",
+      amount: 30,
+      model: "Y",
+    }),
     orderEvent(workspace, "b", { at: JAN, email: "pia@example.com", amount: 10, model: "X" }),
     orderEvent(workspace, "c", { at: JAN + 86_400_000, email: "pia@example.com", amount: 5, model: "X" }),
     orderEvent(workspace, "d", { at: JAN + 5 * 86_400_000, email: "pia@example.com", amount: 7, model: "Z" }),
     // Same time as "d": the event id breaks the tie, the same way whatever arrives first.
     orderEvent(workspace, "e", { at: JAN + 5 * 86_400_000, email: "pia@example.com", amount: 1, model: "W" }),
-    orderEvent(workspace, "f", { at: JAN + 2 * 86_400_000, email: "pia@example.com", type: "device.usage", amount: 99 }),
+    orderEvent(workspace, "f", {
+      at: JAN + 2 * 86_400_000,
+      email: "pia@example.com",
+      type: "device.usage",
+      amount: 99,
+    }),
   ];
 
   it("any order, any batching, with or without redeliveries, gives the same values", async () => {
@@ -77,9 +111,12 @@ describe("indicators do not depend on arrival order", () => {
             .sort((x, y) => x.key - y.key)
             .map((x) => x.event);
           const delivered = redeliver ? [...shuffled, ...shuffled.slice(0, 3)] : shuffled;
-          for (let i = 0; i < delivered.length; i += batchSize) await apply(workspace, delivered.slice(i, i + batchSize));
+          for (let i = 0; i < delivered.length; i += batchSize)
+            await apply(workspace, delivered.slice(i, i + batchSize));
           // Stored ids depend on the workspace, so the tie between "d" and "e" is decided per workspace.
-          const [d, e] = await Promise.all(["d", "e"].map((k) => eventRowIdFor({ workspace, sourceId: "src_test", eventKey: k })));
+          const [d, e] = await Promise.all(
+            ["d", "e"].map((k) => eventRowIdFor({ workspace, sourceId: "src_test", eventKey: k })),
+          );
           const tieWinner = d! > e! ? "Z" : "W";
           expect(valuesOf((await profileBy(workspace, "email", "pia@example.com"))!)).toEqual({
             ...expected,

@@ -1,9 +1,9 @@
 import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { database } from "../../src/db/client";
+import worker from "../../src/index";
 import { listDeliveries } from "../../src/ingest/delivery-log-reader";
 import { SourceStore } from "../../src/ingest/sources";
-import worker from "../../src/index";
 import type { Env } from "../../src/lib/env";
 import { admin, createSource, deliver } from "../support/gateway";
 import { rejectionsOf } from "./support/contract";
@@ -70,9 +70,19 @@ describe("inbound rate limit", () => {
 
 describe("IP allowlist", () => {
   it("only addresses in the allowlist (CF-Connecting-IP) may deliver; others get 403, logged", async () => {
-    const source = await createSource({ type: "github", secret, allowedIps: ["203.0.113.0/24", "2001:db8::/32", "198.51.100.7"] });
+    const source = await createSource({
+      type: "github",
+      secret,
+      allowedIps: ["203.0.113.0/24", "2001:db8::/32", "198.51.100.7"],
+    });
     const signed = await githubHeaders(secret, body);
-    for (const ip of ["203.0.113.7", "198.51.100.7", "2001:db8::1", "2001:DB8:0:0::42", "::ffff:203.0.113.9"]) {
+    for (const ip of [
+      "203.0.113.7",
+      "198.51.100.7",
+      "2001:db8::1",
+      "2001:DB8:0:0::42",
+      "::ffff:203.0.113.9",
+    ]) {
       expect((await deliver(source.id, body, { ...signed, "cf-connecting-ip": ip })).status, ip).toBe(202);
     }
     for (const ip of ["203.0.114.1", "198.51.100.8", "2001:db9::1", "not-an-ip", ""]) {
@@ -85,13 +95,18 @@ describe("IP allowlist", () => {
 
   it("the allowlist is checked before the signature: a right address with a bad signature is still 401", async () => {
     const source = await createSource({ type: "github", secret, allowedIps: ["203.0.113.0/24"] });
-    const response = await deliver(source.id, body, { "x-hub-signature-256": "sha256=00", "cf-connecting-ip": "203.0.113.1" });
+    const response = await deliver(source.id, body, {
+      "x-hub-signature-256": "sha256=00",
+      "cf-connecting-ip": "203.0.113.1",
+    });
     expect(response.status).toBe(401);
   });
 
   it("an allowlist entry that is not an address or CIDR range is refused at save", async () => {
     for (const allowedIps of [["203.0.113.0/33"], ["example.com"], ["10.0.0.256"]]) {
-      const response = await admin("/v1/admin/sources", { json: { name: "ip", type: "github", secret, allowedIps } });
+      const response = await admin("/v1/admin/sources", {
+        json: { name: "ip", type: "github", secret, allowedIps },
+      });
       expect(response.status, allowedIps[0]).toBe(400);
     }
   });
@@ -106,7 +121,9 @@ describe("unknown sources and the bench-only unauthenticated type", () => {
   });
 
   it("an unauthenticated source cannot be created, and a stored one accepts nothing, unless the deployment allows it", async () => {
-    const refused = await admin("/v1/admin/sources", { json: { name: "open", type: "unauthenticated", secret: "none" } });
+    const refused = await admin("/v1/admin/sources", {
+      json: { name: "open", type: "unauthenticated", secret: "none" },
+    });
     expect(refused.status).toBe(400);
     // A stray row (written around the API) still opens no door without the binding.
     const stray = await new SourceStore(database(env.DB), env.SECRETS_KEY).create({
@@ -117,11 +134,15 @@ describe("unknown sources and the bench-only unauthenticated type", () => {
       config: {},
     });
     expect((await deliver(stray.id, body, {})).status).toBe(401);
-    const allowed = await fetchWith({ ALLOW_UNAUTHENTICATED_SOURCES: "true" }, `/v1/sources/${stray.id}/webhooks`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body,
-    });
+    const allowed = await fetchWith(
+      { ALLOW_UNAUTHENTICATED_SOURCES: "true" },
+      `/v1/sources/${stray.id}/webhooks`,
+      {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body,
+      },
+    );
     expect(allowed.status).toBe(202);
   });
 });

@@ -12,7 +12,13 @@ function hmacSource(extra: Partial<CreateSource> = {}) {
   return createSource({
     type: "generic-hmac",
     secret: SECRET,
-    genericHmac: { algorithm: "sha256", encoding: "hex", header: "x-signature", prefix: "", signedContent: "{body}" },
+    genericHmac: {
+      algorithm: "sha256",
+      encoding: "hex",
+      header: "x-signature",
+      prefix: "",
+      signedContent: "{body}",
+    },
     mapping: { identifiers: { email: "$.email" }, traits: { name: "$.name" }, properties: {} },
     ...extra,
   });
@@ -34,21 +40,32 @@ describe("body size", () => {
   it("a body over the source's maxBodyBytes is 413, with or without Content-Length", async () => {
     const source = await hmacSource({ maxBodyBytes: 1024 });
     const big = utf8(JSON.stringify({ email: "big@example.com", pad: "x".repeat(1100) }));
-    const response = await post(source.id, big, { "content-type": "application/json", "x-signature": sign(big) });
+    const response = await post(source.id, big, {
+      "content-type": "application/json",
+      "x-signature": sign(big),
+    });
     expect(response.status).toBe(413);
     expect(await codeOf(response)).toBe("payload_too_large");
     const streamed = new Blob([big]).stream();
-    const chunked = await post(source.id, streamed, { "content-type": "application/json", "x-signature": sign(big) });
+    const chunked = await post(source.id, streamed, {
+      "content-type": "application/json",
+      "x-signature": sign(big),
+    });
     expect(chunked.status).toBe(413);
     const fits = utf8(JSON.stringify({ email: "fits@example.com" }));
-    expect((await post(source.id, fits, { "content-type": "application/json", "x-signature": sign(fits) })).status).toBe(202);
+    expect(
+      (await post(source.id, fits, { "content-type": "application/json", "x-signature": sign(fits) })).status,
+    ).toBe(202);
     expect(await rejectionsOf(source.id, 2)).toEqual(["payload_too_large", "payload_too_large"]);
   });
 
   it("the default limit is 1 MiB", async () => {
     const source = await hmacSource();
     const big = new Uint8Array(1024 * 1024 + 1).fill(0x20);
-    const response = await post(source.id, big, { "content-type": "application/json", "x-signature": sign(big) });
+    const response = await post(source.id, big, {
+      "content-type": "application/json",
+      "x-signature": sign(big),
+    });
     expect(response.status).toBe(413);
   });
 });
@@ -57,7 +74,11 @@ describe("Content-Encoding", () => {
   it("a gzip body signed over its wire bytes is verified, decoded and stored", async () => {
     const source = await hmacSource();
     const wire = await gzip(utf8(JSON.stringify({ email: "gzip-wire@example.com", name: "Gzip Wire" })));
-    const headers = { "content-type": "application/json", "content-encoding": "gzip", "x-signature": sign(wire) };
+    const headers = {
+      "content-type": "application/json",
+      "content-encoding": "gzip",
+      "x-signature": sign(wire),
+    };
     expect((await post(source.id, wire, headers)).status).toBe(202);
     const profile = await profileFor("email", "gzip-wire@example.com");
     expect(profile.traits).toMatchObject({ name: "Gzip Wire" });
@@ -123,7 +144,9 @@ describe("Content-Encoding", () => {
 describe("charsets and JSON", () => {
   it("a latin-1 body is verified over its bytes and decoded with its charset", async () => {
     const source = await hmacSource();
-    const latin1 = Uint8Array.from('{"email":"latin1@example.com","name":"Zoë Çelik"}', (ch) => ch.charCodeAt(0));
+    const latin1 = Uint8Array.from('{"email":"latin1@example.com","name":"Zoë Çelik"}', (ch) =>
+      ch.charCodeAt(0),
+    );
     const response = await post(source.id, latin1, {
       "content-type": "application/json; charset=ISO-8859-1",
       "x-signature": sign(latin1),
@@ -136,29 +159,48 @@ describe("charsets and JSON", () => {
   it("a UTF-8 BOM is removed before the JSON is parsed", async () => {
     const source = await hmacSource();
     const bytes = new Uint8Array([0xef, 0xbb, 0xbf, ...utf8('{"email":"bom@example.com","name":"Bom"}')]);
-    expect((await post(source.id, bytes, { "content-type": "application/json", "x-signature": sign(bytes) })).status).toBe(202);
+    expect(
+      (await post(source.id, bytes, { "content-type": "application/json", "x-signature": sign(bytes) }))
+        .status,
+    ).toBe(202);
     expect((await profileFor("email", "bom@example.com")).traits).toMatchObject({ name: "Bom" });
   });
 
   it("an unknown charset is 415; bytes invalid in the charset are 400; invalid JSON is 400", async () => {
     const source = await hmacSource();
     const ok = utf8('{"email":"charset@example.com"}');
-    const unknown = await post(source.id, ok, { "content-type": "application/json; charset=x-klingon", "x-signature": sign(ok) });
+    const unknown = await post(source.id, ok, {
+      "content-type": "application/json; charset=x-klingon",
+      "x-signature": sign(ok),
+    });
     expect(unknown.status).toBe(415);
     const invalidUtf8 = new Uint8Array([...utf8('{"name":"'), 0xff, 0xfe, ...utf8('"}')]);
-    const bad = await post(source.id, invalidUtf8, { "content-type": "application/json", "x-signature": sign(invalidUtf8) });
+    const bad = await post(source.id, invalidUtf8, {
+      "content-type": "application/json",
+      "x-signature": sign(invalidUtf8),
+    });
     expect(bad.status).toBe(400);
     expect(await codeOf(bad)).toBe("body_not_decodable");
     const notJson = utf8('{"email": "broken@example.com",');
-    const invalid = await post(source.id, notJson, { "content-type": "application/json", "x-signature": sign(notJson) });
+    const invalid = await post(source.id, notJson, {
+      "content-type": "application/json",
+      "x-signature": sign(notJson),
+    });
     expect(invalid.status).toBe(400);
     expect(await codeOf(invalid)).toBe("invalid_json");
-    expect((await rejectionsOf(source.id, 3)).sort()).toEqual(["body_not_decodable", "invalid_json", "unsupported_media_type"]);
+    expect((await rejectionsOf(source.id, 3)).sort()).toEqual([
+      "body_not_decodable",
+      "invalid_json",
+      "unsupported_media_type",
+    ]);
   });
 
   it("an unsigned invalid body is 401, not 400: nothing is parsed before verification", async () => {
     const source = await hmacSource();
-    const response = await post(source.id, "{not json", { "content-type": "application/json", "x-signature": "00" });
+    const response = await post(source.id, "{not json", {
+      "content-type": "application/json",
+      "x-signature": "00",
+    });
     expect(response.status).toBe(401);
   });
 });

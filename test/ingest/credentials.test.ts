@@ -9,7 +9,9 @@ const basic = (user: string, password: string) => `Basic ${btoa(`${user}:${passw
 describe("Basic auth", () => {
   it("accepts the exact user and password, with the scheme name in any case", async () => {
     const source = await createSource({ type: "basic-auth", secret: "acme:correct-horse-battery" });
-    expect((await deliver(source.id, body, { authorization: basic("acme", "correct-horse-battery") })).status).toBe(202);
+    expect(
+      (await deliver(source.id, body, { authorization: basic("acme", "correct-horse-battery") })).status,
+    ).toBe(202);
     const lower = `basic ${btoa("acme:correct-horse-battery")}`;
     expect((await deliver(source.id, body, { authorization: lower })).status).toBe(202);
   });
@@ -50,7 +52,12 @@ describe("Bearer token", () => {
     await createSource({ type: "bearer-token", secret: "tok_other_0123456789abcd" });
     expect((await deliver(source.id, body, { authorization: `Bearer ${token}` })).status).toBe(202);
     expect((await deliver(source.id, body, { authorization: `bearer ${token}` })).status).toBe(202);
-    for (const authorization of [`Bearer ${token.slice(0, -1)}x`, "Bearer tok_other_0123456789abcd", `Basic ${token}`, ""]) {
+    for (const authorization of [
+      `Bearer ${token.slice(0, -1)}x`,
+      "Bearer tok_other_0123456789abcd",
+      `Basic ${token}`,
+      "",
+    ]) {
       const response = await deliver(source.id, body, authorization ? { authorization } : {});
       expect(response.status, authorization).toBe(401);
       expect(response.headers.get("www-authenticate")).toBe('Bearer realm="tributary"');
@@ -69,7 +76,9 @@ describe("Bearer token", () => {
   });
 
   it("refuses a token shorter than 16 characters at save", async () => {
-    const response = await admin("/v1/admin/sources", { json: { name: "t", type: "bearer-token", secret: "short-token" } });
+    const response = await admin("/v1/admin/sources", {
+      json: { name: "t", type: "bearer-token", secret: "short-token" },
+    });
     expect(response.status).toBe(400);
   });
 });

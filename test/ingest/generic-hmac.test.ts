@@ -55,7 +55,14 @@ describe("generic HMAC settings", () => {
     const source = await createSource({
       type: "generic-hmac",
       secret,
-      genericHmac: { algorithm: "sha256", encoding: "hex", header: "x-sig", prefix: "v1=", signedContent: "{body}", signatureSeparator: "," },
+      genericHmac: {
+        algorithm: "sha256",
+        encoding: "hex",
+        header: "x-sig",
+        prefix: "v1=",
+        signedContent: "{body}",
+        signatureSeparator: ",",
+      },
     });
     const body = JSON.stringify({ email: "sep@example.com" });
     const good = createHmac("sha256", secret).update(body).digest("hex");
@@ -69,7 +76,13 @@ describe("generic HMAC settings", () => {
     const source = await createSource({
       type: "generic-hmac",
       secret,
-      genericHmac: { algorithm: "sha256", encoding: "base64", header: "x-sig", prefix: "", signedContent: "{body}" },
+      genericHmac: {
+        algorithm: "sha256",
+        encoding: "base64",
+        header: "x-sig",
+        prefix: "",
+        signedContent: "{body}",
+      },
     });
     const body = JSON.stringify({ email: "enc@example.com" });
     const hex = createHmac("sha256", secret).update(body).digest("hex");
@@ -96,14 +109,26 @@ describe("generic HMAC settings", () => {
     const source = await createSource({
       type: "generic-hmac",
       secret,
-      genericHmac: { algorithm: "sha256", encoding: "hex", header: "x-sig", prefix: "", signedContent: "{body}" },
+      genericHmac: {
+        algorithm: "sha256",
+        encoding: "hex",
+        header: "x-sig",
+        prefix: "",
+        signedContent: "{body}",
+      },
     });
     const latin1 = Uint8Array.from('{"name":"Zoë"}', (c) => c.charCodeAt(0));
     const overUtf8 = createHmac("sha256", secret).update('{"name":"Zoë"}', "utf8").digest("hex");
-    const response = await deliver(source.id, latin1, { "content-type": "application/json; charset=latin1", "x-sig": overUtf8 });
+    const response = await deliver(source.id, latin1, {
+      "content-type": "application/json; charset=latin1",
+      "x-sig": overUtf8,
+    });
     expect(response.status).toBe(401);
     const overBytes = createHmac("sha256", secret).update(latin1).digest("hex");
-    const ok = await deliver(source.id, latin1, { "content-type": "application/json; charset=latin1", "x-sig": overBytes });
+    const ok = await deliver(source.id, latin1, {
+      "content-type": "application/json; charset=latin1",
+      "x-sig": overBytes,
+    });
     expect(ok.status).toBe(202);
   });
 });

@@ -7,7 +7,9 @@ const secret = "handshake-hmac-secret";
 describe("GET echo handshake", () => {
   it("echoes the configured query parameter as text/plain", async () => {
     const source = await createSource({ type: "generic-hmac", secret, challengeParam: "hub.challenge" });
-    const response = await call(`/v1/sources/${source.id}/webhooks?hub.mode=subscribe&hub.challenge=1158201444`);
+    const response = await call(
+      `/v1/sources/${source.id}/webhooks?hub.mode=subscribe&hub.challenge=1158201444`,
+    );
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toMatch(/^text\/plain/);
     expect(response.headers.get("x-content-type-options")).toBe("nosniff");
@@ -16,7 +18,12 @@ describe("GET echo handshake", () => {
 
   it("refuses a missing challenge or one that is not a plain token (no reflected markup)", async () => {
     const source = await createSource({ type: "generic-hmac", secret, challengeParam: "challenge" });
-    for (const query of ["", "?other=1", `?challenge=${encodeURIComponent("<script>alert(1)</script>")}`, `?challenge=${"a".repeat(513)}`]) {
+    for (const query of [
+      "",
+      "?other=1",
+      `?challenge=${encodeURIComponent("<script>alert(1)</script>")}`,
+      `?challenge=${"a".repeat(513)}`,
+    ]) {
       const response = await call(`/v1/sources/${source.id}/webhooks${query}`);
       expect(response.status, query).toBe(400);
       expect(await response.text()).not.toContain("<script>");
@@ -32,10 +39,19 @@ describe("GET echo handshake", () => {
   });
 
   it("the source's IP allowlist applies to the handshake too", async () => {
-    const source = await createSource({ type: "generic-hmac", secret, challengeParam: "challenge", allowedIps: ["192.0.2.0/24"] });
-    const inside = await call(`/v1/sources/${source.id}/webhooks?challenge=abc`, { headers: { "cf-connecting-ip": "192.0.2.10" } });
+    const source = await createSource({
+      type: "generic-hmac",
+      secret,
+      challengeParam: "challenge",
+      allowedIps: ["192.0.2.0/24"],
+    });
+    const inside = await call(`/v1/sources/${source.id}/webhooks?challenge=abc`, {
+      headers: { "cf-connecting-ip": "192.0.2.10" },
+    });
     expect(inside.status).toBe(200);
-    const outside = await call(`/v1/sources/${source.id}/webhooks?challenge=abc`, { headers: { "cf-connecting-ip": "192.0.3.10" } });
+    const outside = await call(`/v1/sources/${source.id}/webhooks?challenge=abc`, {
+      headers: { "cf-connecting-ip": "192.0.3.10" },
+    });
     expect(outside.status).toBe(403);
   });
 

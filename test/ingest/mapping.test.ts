@@ -40,7 +40,14 @@ describe("Slack mapping", () => {
     const [event] = mapSlack({
       payload: {
         type: "event_callback",
-        event: { type: "team_join", user: { id: "U9", tz: "Europe/Paris", profile: { email: "new@example.com", real_name: "New Person" } } },
+        event: {
+          type: "team_join",
+          user: {
+            id: "U9",
+            tz: "Europe/Paris",
+            profile: { email: "new@example.com", real_name: "New Person" },
+          },
+        },
       },
       envelope: envelope("slack", "application/json"),
       config: {},
@@ -54,7 +61,11 @@ describe("Slack mapping", () => {
 
   it("C04: an interactivity form's payload is URL-decoded only here, after verification", () => {
     const payload = `payload=${encodeURIComponent(JSON.stringify({ type: "block_actions", user: { id: "U7", username: "ada" }, team: { id: "T7" }, text: "*bold*" }))}`;
-    const [event] = mapSlack({ payload, envelope: envelope("slack", "application/x-www-form-urlencoded"), config: {} });
+    const [event] = mapSlack({
+      payload,
+      envelope: envelope("slack", "application/x-www-form-urlencoded"),
+      config: {},
+    });
     expect(event).toMatchObject({
       type: "slack.interaction.block_actions",
       identifiers: [{ type: "slack_user_id", value: "U7" }],
@@ -63,8 +74,20 @@ describe("Slack mapping", () => {
   });
 
   it("url_verification and unknown bodies map to nothing", () => {
-    expect(mapSlack({ payload: { type: "url_verification", challenge: "x" }, envelope: envelope("slack", "application/json"), config: {} })).toEqual([]);
-    expect(mapSlack({ payload: "payload=not-json", envelope: envelope("slack", "application/x-www-form-urlencoded"), config: {} })).toEqual([]);
+    expect(
+      mapSlack({
+        payload: { type: "url_verification", challenge: "x" },
+        envelope: envelope("slack", "application/json"),
+        config: {},
+      }),
+    ).toEqual([]);
+    expect(
+      mapSlack({
+        payload: "payload=not-json",
+        envelope: envelope("slack", "application/x-www-form-urlencoded"),
+        config: {},
+      }),
+    ).toEqual([]);
   });
 });
 
@@ -86,21 +109,31 @@ describe("Twilio mapping", () => {
       envelope: envelope("twilio", form),
       config: {},
     });
-    expect(inbound[0]).toMatchObject({ type: "twilio.message.received", identifiers: [{ type: "phone", value: "+14155550100" }] });
+    expect(inbound[0]).toMatchObject({
+      type: "twilio.message.received",
+      identifiers: [{ type: "phone", value: "+14155550100" }],
+    });
     const status = mapTwilio({
       payload: "MessageSid=SM2&MessageStatus=delivered&From=%2B14155550199&To=%2B14155550123",
       envelope: envelope("twilio", form),
       config: {},
     });
-    expect(status[0]).toMatchObject({ type: "twilio.message.delivered", identifiers: [{ type: "phone", value: "+14155550123" }] });
+    expect(status[0]).toMatchObject({
+      type: "twilio.message.delivered",
+      identifiers: [{ type: "phone", value: "+14155550123" }],
+    });
   });
 
   it("a call status callback maps the far side of the call", () => {
     const [event] = mapTwilio({
-      payload: "CallSid=CA1&CallStatus=completed&Direction=outbound-api&From=%2B14155550199&To=%2B14155550124",
+      payload:
+        "CallSid=CA1&CallStatus=completed&Direction=outbound-api&From=%2B14155550199&To=%2B14155550124",
       envelope: envelope("twilio", form),
       config: {},
     });
-    expect(event).toMatchObject({ type: "twilio.call.completed", identifiers: [{ type: "phone", value: "+14155550124" }] });
+    expect(event).toMatchObject({
+      type: "twilio.call.completed",
+      identifiers: [{ type: "phone", value: "+14155550124" }],
+    });
   });
 });

@@ -6,7 +6,8 @@ import { admin, call, createSource, deliver } from "../support/gateway";
 import { nowSeconds } from "./support/contract";
 import { standardWebhooksHeaders, stripeHeaders } from "./support/signers";
 
-const create = (type: string, secret: string) => admin("/v1/admin/sources", { json: { name: "c07", type, secret } });
+const create = (type: string, secret: string) =>
+  admin("/v1/admin/sources", { json: { name: "c07", type, secret } });
 const rotate = (sourceId: string, json: Record<string, unknown>) =>
   admin(`/v1/admin/sources/${sourceId}/secret-rotations`, { json });
 const body = JSON.stringify({ id: "evt_rotation", object: "event", type: "contact.updated" });
@@ -35,7 +36,9 @@ describe("C07: secrets are validated when saved", () => {
   it("C07 (d): a trailing newline from a secret file is stripped, with a warning logged", async () => {
     const warn = vi.spyOn(console, "warn");
     const source = await createSource({ type: "stripe", secret: "s3cr3t-b09\n" });
-    const logged = warn.mock.calls.map((args) => String(args[0])).find((l) => l.includes("source_secret_normalized"));
+    const logged = warn.mock.calls
+      .map((args) => String(args[0]))
+      .find((l) => l.includes("source_secret_normalized"));
     expect(logged).toContain(source.id);
     expect(logged).not.toContain("s3cr3t-b09");
     const response = await deliver(source.id, body, await stripeHeaders("s3cr3t-b09", body, nowSeconds()));
@@ -46,13 +49,24 @@ describe("C07: secrets are validated when saved", () => {
     const secret = `whsec_${btoa("c07-e-real-key-0123456789abcdef")}`;
     const source = await createSource({ type: "standard-webhooks", secret });
     const t = nowSeconds();
-    const emptyKeyMac = createHmac("sha256", Buffer.alloc(0)).update(`msg_c07e.${t}.${body}`).digest("base64");
-    const headers = { "webhook-id": "msg_c07e", "webhook-timestamp": String(t), "webhook-signature": `v1,${emptyKeyMac}` };
+    const emptyKeyMac = createHmac("sha256", Buffer.alloc(0))
+      .update(`msg_c07e.${t}.${body}`)
+      .digest("base64");
+    const headers = {
+      "webhook-id": "msg_c07e",
+      "webhook-timestamp": String(t),
+      "webhook-signature": `v1,${emptyKeyMac}`,
+    };
     expect((await deliver(source.id, body, headers)).status).toBe(401);
     // Even a bad secret that somehow got stored (a) is skipped, not used as an empty or short key.
     for (const stored of ["whsec_!!!!", "whsec_", "whsec_YWI="]) {
       const outcome = await standardWebhooks.verify(
-        { headers: new Headers(headers), body: new TextEncoder().encode(body), url: "https://gateway.test/", now: t * 1000 },
+        {
+          headers: new Headers(headers),
+          body: new TextEncoder().encode(body),
+          url: "https://gateway.test/",
+          now: t * 1000,
+        },
         [stored],
         {},
       );
@@ -61,7 +75,13 @@ describe("C07: secrets are validated when saved", () => {
   });
 
   it("literal secrets refuse short values, surrounding whitespace, control characters and signature prefixes", async () => {
-    for (const secret of ["short", " leading-space-secret", "tab\tinside-secret", "sha256=abcdef0123456789", "v1,abcdef0123456789"]) {
+    for (const secret of [
+      "short",
+      " leading-space-secret",
+      "tab\tinside-secret",
+      "sha256=abcdef0123456789",
+      "v1,abcdef0123456789",
+    ]) {
       const response = await create("github", secret);
       expect(response.status, secret).toBe(400);
     }
@@ -76,7 +96,8 @@ describe("secret rotation", () => {
   const keyA = `whsec_${btoa("rotation-key-a-0123456789abcdef")}`;
   const keyB = `whsec_${btoa("rotation-key-b-0123456789abcdef")}`;
   const keyC = `whsec_${btoa("rotation-key-c-0123456789abcdef")}`;
-  const signedWith = (key: string) => standardWebhooksHeaders(key, body, nowSeconds(), `msg_${crypto.randomUUID()}`);
+  const signedWith = (key: string) =>
+    standardWebhooksHeaders(key, body, nowSeconds(), `msg_${crypto.randomUUID()}`);
 
   it("C06: during a rotation window both secrets are accepted, after it only the new one", async () => {
     const source = await createSource({ type: "standard-webhooks", secret: keyA });
@@ -102,7 +123,9 @@ describe("secret rotation", () => {
   it("ending the window early, or a zero window, revokes the previous secret at once", async () => {
     const source = await createSource({ type: "standard-webhooks", secret: keyA });
     await rotate(source.id, { secret: keyB });
-    const revoked = await admin(`/v1/admin/sources/${source.id}/secret-rotations/previous`, { method: "DELETE" });
+    const revoked = await admin(`/v1/admin/sources/${source.id}/secret-rotations/previous`, {
+      method: "DELETE",
+    });
     expect(revoked.status).toBe(200);
     expect(((await revoked.json()) as SourceSecrets).secrets).toHaveLength(1);
     expect((await deliver(source.id, body, signedWith(keyA))).status).toBe(401);
@@ -133,8 +156,22 @@ describe("secret rotation", () => {
 
   it("rotation needs the admin token and an existing source; no response ever shows a secret", async () => {
     const source = await createSource({ type: "standard-webhooks", secret: keyA });
-    expect((await admin(`/v1/admin/sources/${source.id}/secret-rotations`, { json: { secret: keyB }, token: null })).status).toBe(401);
-    expect((await admin(`/v1/admin/sources/${source.id}/secret-rotations`, { json: { secret: keyB }, token: "wrong" })).status).toBe(401);
+    expect(
+      (
+        await admin(`/v1/admin/sources/${source.id}/secret-rotations`, {
+          json: { secret: keyB },
+          token: null,
+        })
+      ).status,
+    ).toBe(401);
+    expect(
+      (
+        await admin(`/v1/admin/sources/${source.id}/secret-rotations`, {
+          json: { secret: keyB },
+          token: "wrong",
+        })
+      ).status,
+    ).toBe(401);
     expect((await rotate("src_missing", { secret: keyB })).status).toBe(404);
     await rotate(source.id, { secret: keyB });
     for (const path of [`/v1/admin/sources/${source.id}`, "/v1/admin/sources"]) {
@@ -142,6 +179,8 @@ describe("secret rotation", () => {
       expect(text).not.toContain(keyA.slice(6));
       expect(text).not.toContain(keyB.slice(6));
     }
-    expect(await (await call("/openapi.json")).text()).toContain("/v1/admin/sources/{sourceId}/secret-rotations");
+    expect(await (await call("/openapi.json")).text()).toContain(
+      "/v1/admin/sources/{sourceId}/secret-rotations",
+    );
   });
 });

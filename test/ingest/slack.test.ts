@@ -9,7 +9,11 @@ const FORM = "application/x-www-form-urlencoded";
 describeSchemeContract("Slack (Events API JSON)", {
   type: "slack",
   secrets: ["slack-contract-secret-a", "slack-contract-secret-b"],
-  body: JSON.stringify({ type: "event_callback", event_id: "Ev1", event: { type: "app_mention", user: "U1" } }),
+  body: JSON.stringify({
+    type: "event_callback",
+    event_id: "Ev1",
+    event: { type: "app_mention", user: "U1" },
+  }),
   sign: (secret, body, timestamp) => slackHeaders(secret, body, timestamp),
   requiredHeaders: ["x-slack-signature", "x-slack-request-timestamp"],
   timestamped: true,
@@ -53,7 +57,10 @@ describe("Slack: form bodies and the url_verification handshake", () => {
     const secret = "slack-command-secret";
     const body = "team_id=T9&user_id=U9COMMAND&user_name=grace&command=%2Fsupport&text=help";
     const source = await createSource({ type: "slack", secret });
-    const response = await deliver(source.id, body, { "content-type": FORM, ...slackHeaders(secret, body, nowSeconds()) });
+    const response = await deliver(source.id, body, {
+      "content-type": FORM,
+      ...slackHeaders(secret, body, nowSeconds()),
+    });
     expect(response.status).toBe(202);
     const row = await eventually(() =>
       env.DB.prepare("SELECT type, identifiers, properties FROM events WHERE source_id = ?")
@@ -68,11 +75,17 @@ describe("Slack: form bodies and the url_verification handshake", () => {
 
   it("answers a signed url_verification with its challenge and does not queue it", async () => {
     const secret = "slack-handshake-secret";
-    const body = JSON.stringify({ token: "legacy", challenge: "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P", type: "url_verification" });
+    const body = JSON.stringify({
+      token: "legacy",
+      challenge: "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P",
+      type: "url_verification",
+    });
     const source = await createSource({ type: "slack", secret });
     const response = await deliver(source.id, body, slackHeaders(secret, body, nowSeconds()));
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ challenge: "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P" });
+    expect(await response.json()).toEqual({
+      challenge: "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P",
+    });
     const unsigned = await deliver(source.id, body, {});
     expect(unsigned.status).toBe(401);
     const forged = await deliver(source.id, body, slackHeaders("not-the-signing-secret", body, nowSeconds()));

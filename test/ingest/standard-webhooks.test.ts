@@ -1,8 +1,8 @@
 import { Webhook } from "standardwebhooks";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createSource, deliver } from "../support/gateway";
-import { standardWebhooksHeaders } from "./support/signers";
 import { describeSchemeContract } from "./support/contract";
+import { standardWebhooksHeaders } from "./support/signers";
 
 const secretA = `whsec_${btoa("standard-webhooks-key-a-0123456789")}`;
 const secretB = `whsec_${btoa("standard-webhooks-key-b-0123456789")}`;
@@ -12,7 +12,8 @@ describeSchemeContract("Standard Webhooks", {
   secrets: [secretA, secretB],
   wrongSecret: `whsec_${btoa("standard-webhooks-key-x-0123456789")}`,
   body: JSON.stringify({ type: "contact.updated", data: { email: "sw@example.com" } }),
-  sign: (secret, body, timestamp) => standardWebhooksHeaders(secret, body, timestamp, `msg_${crypto.randomUUID()}`),
+  sign: (secret, body, timestamp) =>
+    standardWebhooksHeaders(secret, body, timestamp, `msg_${crypto.randomUUID()}`),
   requiredHeaders: ["webhook-id", "webhook-timestamp", "webhook-signature"],
   timestamped: true,
   signature: { header: "webhook-signature", pattern: /v1,([A-Za-z0-9+/=]+)/, encoding: "base64" },

@@ -1,5 +1,5 @@
-import { createHmac } from "node:crypto";
 import { env } from "cloudflare:test";
+import { createHmac } from "node:crypto";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { listDeliveries } from "../../src/ingest/delivery-log-reader";
 import { createSource, deliver, eventually } from "../support/gateway";
@@ -99,7 +99,8 @@ describe("C08: timestamp window in both directions, digits only", () => {
     // Both copies settled in the delivery log (one of them as a duplicate), and one event exists.
     await eventually(async () => {
       const { data } = await listDeliveries(env.DB, { sourceId: source.id, limit: 10 });
-      return data.filter((d) => d.processedAt !== null).length >= 2 || data.some((d) => d.status === "duplicate")
+      return data.filter((d) => d.processedAt !== null).length >= 2 ||
+        data.some((d) => d.status === "duplicate")
         ? true
         : undefined;
     });

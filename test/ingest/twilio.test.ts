@@ -1,5 +1,5 @@
-import { createHmac } from "node:crypto";
 import { env } from "cloudflare:test";
+import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { call, createSource, eventually } from "../support/gateway";
 import { describeSchemeContract } from "./support/contract";
@@ -38,7 +38,9 @@ describe("Twilio: sorted multi-map parameters, bodySHA256, URLs", () => {
     for (const [name, value] of new URLSearchParams(body)) arrival += name + value;
     const bug = createHmac("sha1", token).update(arrival).digest("base64");
     expect(bug).toBe("D1ThajudUxaLd/VkoZXP+Q7bTsY=");
-    expect((await post(source.id, body, { "content-type": FORM, "x-twilio-signature": bug })).status).toBe(401);
+    expect((await post(source.id, body, { "content-type": FORM, "x-twilio-signature": bug })).status).toBe(
+      401,
+    );
 
     // Both values of the repeated field reach the stored event.
     const row = await eventually(() =>
@@ -53,7 +55,10 @@ describe("Twilio: sorted multi-map parameters, bodySHA256, URLs", () => {
 
   it("the bodySHA256 variant verifies a JSON body; a changed body or a missing hash is refused", async () => {
     const token = "twilio-auth-token-json-01";
-    const body = JSON.stringify({ type: "com.twilio.messaging.inbound-message.received", data: { from: "+14155550100" } });
+    const body = JSON.stringify({
+      type: "com.twilio.messaging.inbound-message.received",
+      data: { from: "+14155550100" },
+    });
     const source = await createSource({ type: "twilio", secret: token, publicUrl: PUBLIC_URL });
     const query = `?bodySHA256=${twilioBodyHash(body)}`;
     const headers = { "content-type": "application/json", ...twilioHeaders(token, PUBLIC_URL + query, null) };
@@ -71,9 +76,14 @@ describe("Twilio: sorted multi-map parameters, bodySHA256, URLs", () => {
     const source = await createSource({ type: "twilio", secret: token });
     const url = `https://gateway.test/v1/sources/${source.id}/webhooks`;
     const params = new URLSearchParams(body);
-    expect((await post(source.id, body, { "content-type": FORM, ...twilioHeaders(token, url, params) })).status).toBe(202);
+    expect(
+      (await post(source.id, body, { "content-type": FORM, ...twilioHeaders(token, url, params) })).status,
+    ).toBe(202);
     const withPort = url.replace("gateway.test", "gateway.test:443");
-    expect((await post(source.id, body, { "content-type": FORM, ...twilioHeaders(token, withPort, params) })).status).toBe(202);
+    expect(
+      (await post(source.id, body, { "content-type": FORM, ...twilioHeaders(token, withPort, params) }))
+        .status,
+    ).toBe(202);
     const otherUrl = twilioHeaders(token, "https://elsewhere.example.com/hook", params);
     expect((await post(source.id, body, { "content-type": FORM, ...otherUrl })).status).toBe(401);
   });

@@ -7,9 +7,9 @@ import { admin, profileFor } from "../support/gateway";
 import { deliveryLogRow, eventCounts, mappedSource, workspaceName } from "./fixtures";
 import {
   envelopeFor,
+  type FaultTiming,
   faultyD1,
   faultyResolvers,
-  type FaultTiming,
   QueueSim,
   RecordingQueue,
   seeded,
@@ -74,11 +74,19 @@ describe("ingest consumer: exactly-once effects on an at-least-once queue", () =
       const workspace = workspaceName(`resolver-${timing}`);
       const source = await mappedSource(workspace);
       const envelopes = Array.from({ length: 6 }, (_, n) =>
-        envelopeFor(source, { type: "t", user_id: `u${n % 3}`, plan: `p${n}`, n, timestamp: 1_795_953_600 + n }),
+        envelopeFor(source, {
+          type: "t",
+          user_id: `u${n % 3}`,
+          plan: `p${n}`,
+          n,
+          timestamp: 1_795_953_600 + n,
+        }),
       );
       let calls = 0;
       const { env: workerEnv } = consumerEnv({
-        IDENTITY_RESOLVER: faultyResolvers(testEnv().IDENTITY_RESOLVER, () => (calls++ === 0 ? timing : null)),
+        IDENTITY_RESOLVER: faultyResolvers(testEnv().IDENTITY_RESOLVER, () =>
+          calls++ === 0 ? timing : null,
+        ),
       });
       const queue = new QueueSim({ batchSize: 10, maxAttempts: 4, random: seeded(2) });
       queue.push(...envelopes);

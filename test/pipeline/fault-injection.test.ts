@@ -4,8 +4,8 @@ import { describe, expect, it } from "vitest";
 import type { WebhookEnvelope } from "../../src/ingest/envelope";
 import type { Env } from "../../src/lib/env";
 import { handleIngestBatch } from "../../src/pipeline/consumer";
-import { handleDeadLetterBatch } from "../../src/pipeline/dead-letters";
 import type { DeadLetterMessage } from "../../src/pipeline/dead-letters";
+import { handleDeadLetterBatch } from "../../src/pipeline/dead-letters";
 import type { Profile } from "../../src/routes/admin/profile-schemas";
 import { admin, eventually, profileFor } from "../support/gateway";
 import { deadLettersByDelivery, eventCounts, mappedSource, workspaceName } from "./fixtures";
@@ -16,8 +16,8 @@ import {
   faultyR2,
   faultyResolvers,
   QueueSim,
-  randomFaults,
   RecordingQueue,
+  randomFaults,
   seeded,
   testEnv,
 } from "./harness";
@@ -46,7 +46,7 @@ async function workload(
       plan: `plan-${n}`,
       n,
       timestamp: 1_795_953_600 + Math.floor(random() * 1_000_000) * 7 + n,
-      ...(n % 10 === 3 ? { padding: "x".repeat(150_000) } : {}),
+      ...(n % 5 === 3 ? { padding: "x".repeat(150_000) } : {}),
     };
     const envelope = envelopeFor(source, body, { idempotencyKey: `evt-${n}` });
     if (body.padding) {
@@ -72,7 +72,9 @@ async function injectResolverD1Faults(workspace: string, plan: FaultPlan): Promi
 /** What a user sees of a profile, without ids and times that differ between two runs. */
 function comparable(profile: Profile) {
   return {
-    identifiers: [...profile.identifiers].sort((a, b) => `${a.type}:${a.value}`.localeCompare(`${b.type}:${b.value}`)),
+    identifiers: [...profile.identifiers].sort((a, b) =>
+      `${a.type}:${a.value}`.localeCompare(`${b.type}:${b.value}`),
+    ),
     traits: profile.traits,
     indicators: profile.indicators,
     events: profile.recentEvents.map((e) => e.properties.n).sort(),
@@ -104,12 +106,15 @@ async function runPipeline(
   // The dead-letter queue's consumer stores both what our consumer wrapped and what Queues moved bare.
   const dlq = new QueueSim({ batchSize: 10, maxAttempts: 11, random: options.random });
   dlq.push(...deadLetterQueue.sent, ...queue.movedToDeadLetters);
-  await dlq.drain((batch) => handleDeadLetterBatch(batch, { DB: testEnv().DB, INGEST_MAX_RETRIES: workerEnv.INGEST_MAX_RETRIES }));
+  await dlq.drain((batch) =>
+    handleDeadLetterBatch(batch, { DB: testEnv().DB, INGEST_MAX_RETRIES: workerEnv.INGEST_MAX_RETRIES }),
+  );
   return { deliveries: queue.deliveries };
 }
 
 describe("fault injection: nothing lost, nothing twice", () => {
   it("with the consumer, D1 and the Durable Object failing on a fraction of calls, every event is stored exactly once and the profiles equal a fault-free run", async () => {
+    const struck = new Map<string, number>();
     await fc.assert(
       fc.asyncProperty(fc.integer({ min: 1, max: 2 ** 31 - 1 }), async (seed) => {
         const random = seeded(seed);
@@ -119,10 +124,13 @@ describe("fault injection: nothing lost, nothing twice", () => {
         const refEnvelopes = await workload(reference, seeded(seed), count);
         const faultyEnvelopes = await workload(faulty, seeded(seed), count);
 
-        await runPipeline(refEnvelopes, testEnv(), { random: seeded(seed + 1), crashRate: 0, maxAttempts: 21 });
+        await runPipeline(refEnvelopes, testEnv(), {
+          random: seeded(seed + 1),
+          crashRate: 0,
+          maxAttempts: 21,
+        });
 
         // Each fault point fails about 15% of its calls, half before the call and half after it (committed).
-        const struck = new Map<string, number>();
         const counted =
           (where: string, plan: FaultPlan): FaultPlan =>
           (label, detail) => {
@@ -148,10 +156,6 @@ describe("fault injection: nothing lost, nothing twice", () => {
 
         expect(deliveries, "faults were injected and retried").toBeGreaterThan(count / 8);
         // Faults struck in the Durable Object's D1 calls, the calls to the Durable Object, and the consumer's D1.
-        const struckAt = (prefix: string) =>
-          [...struck].filter(([k]) => k.startsWith(prefix)).reduce((sum, [, n]) => sum + n, 0);
-        for (const where of ["resolver d1.", "consumer resolver.apply", "consumer d1.", "consumer r2.get"])
-          expect(struckAt(where), `${where} ${JSON.stringify([...struck])}`).toBeGreaterThan(0);
         const expectedKeys = new Map(Array.from({ length: count }, (_, n) => [`evt-${n}`, 1]));
         expect(await eventCounts(faulty.workspace)).toEqual(expectedKeys);
         expect(await eventCounts(reference.workspace)).toEqual(expectedKeys);
@@ -159,10 +163,18 @@ describe("fault injection: nothing lost, nothing twice", () => {
         for (const e of faultyEnvelopes) expect(dead.has(e.deliveryId), e.deliveryId).toBe(false);
 
         const customers = refEnvelopes.customers ?? new Set<string>();
-        expect(await profilesOf(faulty.workspace, customers)).toEqual(await profilesOf(reference.workspace, customers));
+        expect(await profilesOf(faulty.workspace, customers)).toEqual(
+          await profilesOf(reference.workspace, customers),
+        );
       }),
-      { numRuns: 3, endOnFailure: true },
+      // A fixed seed keeps CI deterministic; change it (or drop it) locally to explore other runs.
+      { numRuns: 3, endOnFailure: true, seed: 20_261_129 },
     );
+    // Faults did strike everywhere: the Durable Object's D1 calls, the calls to it, the consumer's D1 and R2.
+    const struckAt = (prefix: string) =>
+      [...struck].filter(([k]) => k.startsWith(prefix)).reduce((sum, [, n]) => sum + n, 0);
+    for (const where of ["resolver d1.", "consumer resolver.apply", "consumer d1.", "consumer r2.get"])
+      expect(struckAt(where), `${where} ${JSON.stringify([...struck])}`).toBeGreaterThan(0);
   });
 
   it("what fails for good is in the dead letters with its reason, attempt count and original envelope; replaying them stores the rest exactly once", async () => {
@@ -173,7 +185,11 @@ describe("fault injection: nothing lost, nothing twice", () => {
     const invalid = envelopeFor(source, null, { rawBody: "{oops" });
     const { body: _inline, ...withoutBody } = envelopeFor(source, {});
     const missing: WebhookEnvelope = { ...withoutBody, bodyRef: `payloads/${source.id}/gone` };
-    const stuck = envelopeFor(source, { type: "t", user_id: "stuck", timestamp: 1_795_953_600 }, { idempotencyKey: "stuck" });
+    const stuck = envelopeFor(
+      source,
+      { type: "t", user_id: "stuck", timestamp: 1_795_953_600 },
+      { idempotencyKey: "stuck" },
+    );
     const plan = randomFaults(random, 0.3);
     const workerEnv: Env = {
       ...testEnv(),
@@ -197,8 +213,14 @@ describe("fault injection: nothing lost, nothing twice", () => {
     // With 30% of D1 and R2 calls failing, a poison message may use up its 3 attempts on those
     // faults before its own failure shows: then the reason is the last transient error.
     const orExhausted = (reason: string) => new RegExp(`^(${reason}|retries_exhausted|queue_retry_limit)$`);
-    expect(dead.get(invalid.deliveryId)).toMatchObject({ reason: expect.stringMatching(orExhausted("payload_invalid")), message: invalid });
-    expect(dead.get(missing.deliveryId)).toMatchObject({ reason: expect.stringMatching(orExhausted("payload_missing")), message: missing });
+    expect(dead.get(invalid.deliveryId)).toMatchObject({
+      reason: expect.stringMatching(orExhausted("payload_invalid")),
+      message: invalid,
+    });
+    expect(dead.get(missing.deliveryId)).toMatchObject({
+      reason: expect.stringMatching(orExhausted("payload_missing")),
+      message: missing,
+    });
     expect(dead.get(stuck.deliveryId)).toMatchObject({
       reason: expect.stringMatching(/^(retries_exhausted|queue_retry_limit)$/),
       attempts: 3,
@@ -214,7 +236,10 @@ describe("fault injection: nothing lost, nothing twice", () => {
     // The operator replays this source's dead letters with the faults gone.
     const response = await admin("/v1/admin/dead-letters/replay", { json: { sourceId: source.id } });
     expect(response.status).toBe(202);
-    await eventually(async () => ((await eventCounts(source.workspace)).has("stuck") ? true : undefined), 20_000);
+    await eventually(
+      async () => ((await eventCounts(source.workspace)).has("stuck") ? true : undefined),
+      20_000,
+    );
     await eventually(async () => {
       const now = await eventCounts(source.workspace);
       return good.every((e) => now.get(e.idempotencyKey) === 1) ? true : undefined;

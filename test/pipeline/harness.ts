@@ -81,7 +81,9 @@ export function faultyD1(
     batch: async (statements: D1PreparedStatement[]) => {
       const sql = statements.map((s) => sqlOf.get(s) ?? "");
       await beforeBatch?.(sql);
-      return strike(plan, "d1.batch", sql.join(";\n"), () => db.batch(statements.map((s) => real.get(s) ?? s)));
+      return strike(plan, "d1.batch", sql.join(";\n"), () =>
+        db.batch(statements.map((s) => real.get(s) ?? s)),
+      );
     },
     exec: (sql: string) => db.exec(sql),
     dump: () => db.dump(),
@@ -168,13 +170,12 @@ export class QueueSim {
   readonly movedToDeadLetters: unknown[] = [];
   deliveries = 0;
 
-  constructor(
-    private readonly options: { batchSize: number; maxAttempts: number; random: () => number },
-  ) {}
+  constructor(private readonly options: { batchSize: number; maxAttempts: number; random: () => number }) {}
 
   /** Adds messages to the queue. */
   push(...bodies: unknown[]): void {
-    for (const body of bodies) this.pending.push({ id: newId("msg"), body: structuredClone(body), attempts: 1 });
+    for (const body of bodies)
+      this.pending.push({ id: newId("msg"), body: structuredClone(body), attempts: 1 });
   }
 
   /** Messages still in the queue. */
@@ -189,7 +190,12 @@ export class QueueSim {
       const taken = this.pending.splice(0, this.options.batchSize);
       const batch = createMessageBatch<unknown>(
         "tributary-ingest",
-        taken.map((m) => ({ id: m.id, timestamp: new Date(), attempts: m.attempts, body: structuredClone(m.body) })),
+        taken.map((m) => ({
+          id: m.id,
+          timestamp: new Date(),
+          attempts: m.attempts,
+          body: structuredClone(m.body),
+        })),
       );
       const ctx = createExecutionContext();
       this.deliveries++;

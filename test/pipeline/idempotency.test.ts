@@ -11,7 +11,12 @@ async function keyOf(type: string, headers: Record<string, string>, body: unknow
 describe("idempotency keys", () => {
   it.each([
     ["standard-webhooks", { "webhook-id": "msg_1" }, {}, "msg_1"],
-    ["github", { "x-github-delivery": "72d3162e-cc78-11e3-81ab-4c9367dc0958" }, {}, "72d3162e-cc78-11e3-81ab-4c9367dc0958"],
+    [
+      "github",
+      { "x-github-delivery": "72d3162e-cc78-11e3-81ab-4c9367dc0958" },
+      {},
+      "72d3162e-cc78-11e3-81ab-4c9367dc0958",
+    ],
     ["shopify", { "x-shopify-webhook-id": "w-1", "x-shopify-event-id": "e-1" }, {}, "e-1"],
     ["shopify", { "x-shopify-webhook-id": "w-1" }, {}, "w-1"],
     ["stripe", {}, { id: "evt_123", type: "customer.created" }, "evt_123"],
@@ -29,15 +34,25 @@ describe("idempotency keys", () => {
   });
 
   it("a generic-HMAC source with an id header uses it", async () => {
-    expect(await keyOf("generic-hmac", { "x-delivery": "d-9" }, {}, { genericHmac: { idHeader: "X-Delivery" } })).toBe(
-      "d-9",
-    );
+    expect(
+      await keyOf("generic-hmac", { "x-delivery": "d-9" }, {}, { genericHmac: { idHeader: "X-Delivery" } }),
+    ).toBe("d-9");
   });
 
   it("a configured JSON path overrides the preset, so retries with new delivery ids still match", async () => {
     const settings = { idempotencyKey: { parts: [{ path: "$.event_id" }] } };
-    const first = await keyOf("standard-webhooks", { "webhook-id": "msg_a" }, { event_id: "Ev1", n: 1 }, settings);
-    const retry = await keyOf("standard-webhooks", { "webhook-id": "msg_b" }, { event_id: "Ev1", n: 2 }, settings);
+    const first = await keyOf(
+      "standard-webhooks",
+      { "webhook-id": "msg_a" },
+      { event_id: "Ev1", n: 1 },
+      settings,
+    );
+    const retry = await keyOf(
+      "standard-webhooks",
+      { "webhook-id": "msg_b" },
+      { event_id: "Ev1", n: 2 },
+      settings,
+    );
     expect(first).toBe("Ev1");
     expect(retry).toBe(first);
   });
@@ -68,6 +83,8 @@ describe("idempotency keys", () => {
     expect(IdempotencyKeySchema.safeParse({ parts: [{ path: "event_id" }] }).success).toBe(false);
     expect(IdempotencyKeySchema.safeParse({ parts: [] }).success).toBe(false);
     expect(IdempotencyKeySchema.safeParse({ parts: [{ header: "bad header" }] }).success).toBe(false);
-    expect(IdempotencyKeySchema.safeParse({ parts: [{ header: "webhook-id" }, { path: "$.a[0].b" }] }).success).toBe(true);
+    expect(
+      IdempotencyKeySchema.safeParse({ parts: [{ header: "webhook-id" }, { path: "$.a[0].b" }] }).success,
+    ).toBe(true);
   });
 });

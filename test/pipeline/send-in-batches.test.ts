@@ -16,7 +16,8 @@ class StrictQueue<Body> extends RecordingQueue<Body> {
     const bytes = list.reduce((sum, m) => sum + messageBytes(m.body), 0);
     if (list.length > QUEUE_LIMITS.maxBatchMessages)
       throw new Error(`batch message count of ${list.length} exceeds limit of 100`);
-    if (bytes > QUEUE_LIMITS.maxBatchBytes) throw new Error(`batch size of ${bytes} bytes exceeds limit of 256000`);
+    if (bytes > QUEUE_LIMITS.maxBatchBytes)
+      throw new Error(`batch size of ${bytes} bytes exceeds limit of 256000`);
     for (const m of list) expect(m.contentType).toBe("json");
     await super.sendBatch(list);
   }
@@ -48,11 +49,17 @@ describe("sendInBatches (C16)", () => {
   it("C16 counts serialized bytes, not characters: multi-byte text and JSON escapes are what the queue sees", async () => {
     const queue = new StrictQueue<{ data: string }>();
     // 40,000 characters each; 3 bytes each in UTF-8 (120 KB) and 2 bytes each when escaped (80 KB).
-    const messages = [{ data: "€".repeat(40_000) }, { data: "\n".repeat(40_000) }, { data: "€".repeat(40_000) }];
+    const messages = [
+      { data: "€".repeat(40_000) },
+      { data: "\n".repeat(40_000) },
+      { data: "€".repeat(40_000) },
+    ];
     await sendInBatches(queue.binding(), messages);
     expect(queue.sent).toHaveLength(3);
     for (const batch of queue.batches)
-      expect(batch.reduce((sum, m) => sum + messageBytes(m), 0)).toBeLessThanOrEqual(QUEUE_LIMITS.maxBatchBytes);
+      expect(batch.reduce((sum, m) => sum + messageBytes(m), 0)).toBeLessThanOrEqual(
+        QUEUE_LIMITS.maxBatchBytes,
+      );
   });
 
   it("C16 refuses a message over the per-message limit before sending anything (the caller stores it out of band)", async () => {

@@ -15,7 +15,12 @@ export const profiles = sqliteTable(
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },
-  (t) => [index("profiles_workspace_idx").on(t.workspace, t.createdAt)],
+  // merged_into is searched on every merge (redirects are re-pointed to the survivor) and by the
+  // profile view; without the index each merge scans every profile.
+  (t) => [
+    index("profiles_workspace_idx").on(t.workspace, t.createdAt),
+    index("profiles_merged_into_idx").on(t.mergedInto),
+  ],
 );
 
 /**

@@ -24,11 +24,26 @@ export const basicAuth: AuthScheme = {
   async verify(request, secrets) {
     const match = /^Basic +(\S+)$/i.exec(request.headers.get("authorization") ?? "");
     if (!match)
-      return { ok: false, code: "unauthorized", reason: "Authorization: Basic missing", challenge: CHALLENGE };
+      return {
+        ok: false,
+        code: "unauthorized",
+        reason: "Authorization: Basic missing",
+        challenge: CHALLENGE,
+      };
     const credentials = fromBase64Strict(match[1]!);
     if (!credentials)
-      return { ok: false, code: "unauthorized", reason: "Basic credentials are not base64", challenge: CHALLENGE };
+      return {
+        ok: false,
+        code: "unauthorized",
+        reason: "Basic credentials are not base64",
+        challenge: CHALLENGE,
+      };
     if (await matchesStoredDigest(credentials, secrets)) return { ok: true };
-    return { ok: false, code: "unauthorized", reason: "Basic credentials do not match", challenge: CHALLENGE };
+    return {
+      ok: false,
+      code: "unauthorized",
+      reason: "Basic credentials do not match",
+      challenge: CHALLENGE,
+    };
   },
 };

@@ -17,7 +17,12 @@ export const bearerToken: AuthScheme = {
     if (inUrl) return inUrl;
     const match = /^Bearer +(.+)$/i.exec(request.headers.get("authorization") ?? "");
     if (!match)
-      return { ok: false, code: "unauthorized", reason: "Authorization: Bearer missing", challenge: CHALLENGE };
+      return {
+        ok: false,
+        code: "unauthorized",
+        reason: "Authorization: Bearer missing",
+        challenge: CHALLENGE,
+      };
     const padded = surroundingWhitespace(match[1]!, "the bearer token");
     if (padded) return { ...padded, challenge: CHALLENGE };
     if (await matchesStoredDigest(match[1]!, secrets)) return { ok: true };

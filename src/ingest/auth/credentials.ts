@@ -16,7 +16,8 @@ export const MIN_KEY_CHARS = 16;
  */
 export async function prepareKey(secret: string): Promise<string> {
   const key = literalSecret(secret);
-  if (key.length < MIN_KEY_CHARS) throw new SecretRejected(`the key must be at least ${MIN_KEY_CHARS} characters`);
+  if (key.length < MIN_KEY_CHARS)
+    throw new SecretRejected(`the key must be at least ${MIN_KEY_CHARS} characters`);
   return storedDigest(key);
 }
 
@@ -30,7 +31,10 @@ export async function storedDigest(credential: string | Uint8Array): Promise<str
  * on equal-length buffers, so neither a near-miss nor which stored key matched shows in the timing
  * (C09, C22).
  */
-export async function matchesStoredDigest(given: string | Uint8Array, stored: readonly string[]): Promise<boolean> {
+export async function matchesStoredDigest(
+  given: string | Uint8Array,
+  stored: readonly string[],
+): Promise<boolean> {
   const digest = await sha256(given);
   let matched = false;
   for (const entry of stored) {
@@ -61,5 +65,9 @@ export function credentialsInUrl(url: string, names: readonly string[]): VerifyO
  */
 export function surroundingWhitespace(value: string, what: string): VerifyOutcome | null {
   if (!/^\s|\s$/u.test(value)) return null;
-  return { ok: false, code: "unauthorized", reason: `${what} has leading or trailing whitespace (not trimmed)` };
+  return {
+    ok: false,
+    code: "unauthorized",
+    reason: `${what} has leading or trailing whitespace (not trimmed)`,
+  };
 }

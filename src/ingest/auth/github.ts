@@ -36,7 +36,8 @@ async function check(
   body: Uint8Array,
   secrets: readonly string[],
 ): Promise<VerifyOutcome> {
-  if (!header.startsWith(prefix)) return { ok: false, code: "signature_invalid", reason: `missing ${prefix} prefix` };
+  if (!header.startsWith(prefix))
+    return { ok: false, code: "signature_invalid", reason: `missing ${prefix} prefix` };
   const signature = fromHex(header.slice(prefix.length));
   if (!signature) return { ok: false, code: "signature_invalid", reason: "signature is not hex" };
   if (await anyHmacMatches(secrets, hash, [signature], body)) return { ok: true };

@@ -28,7 +28,12 @@ function parseRange(entry: string): Range | null {
   const v4 = !addressPart.includes(":");
   const max = v4 ? 32 : 128;
   const bits = bitsPart === undefined ? max : Number(bitsPart);
-  if (!Number.isInteger(bits) || bits < 0 || bits > max || (bitsPart !== undefined && !/^\d+$/.test(bitsPart)))
+  if (
+    !Number.isInteger(bits) ||
+    bits < 0 ||
+    bits > max ||
+    (bitsPart !== undefined && !/^\d+$/.test(bitsPart))
+  )
     return null;
   return { base, bits: v4 ? bits + 96 : bits };
 }

@@ -15,7 +15,9 @@ const MIN_KEY_BYTES = 16;
 export const standardWebhooks: AuthScheme = {
   prepareSecret(secret) {
     if (/^v\d+,/.test(secret))
-      throw new SecretRejected("the secret starts with a signature prefix (v1,): paste only the whsec_ secret");
+      throw new SecretRejected(
+        "the secret starts with a signature prefix (v1,): paste only the whsec_ secret",
+      );
     const key = decodeSecret(secret);
     if (!key) throw new SecretRejected("a Standard Webhooks secret is `whsec_` followed by strict base64");
     if (key.length < MIN_KEY_BYTES)
@@ -44,7 +46,9 @@ export const standardWebhooks: AuthScheme = {
     }
     if (signatures.length === 0) return { ok: false, code: "signature_invalid", reason: "no v1 signature" };
     // A stored secret that no longer decodes to a long enough key is skipped, never used (C07).
-    const keys = secrets.map(decodeSecret).filter((k): k is Uint8Array => k !== null && k.length >= MIN_KEY_BYTES);
+    const keys = secrets
+      .map(decodeSecret)
+      .filter((k): k is Uint8Array => k !== null && k.length >= MIN_KEY_BYTES);
     const message = concatBytes(utf8(`${id}.${timestamp}.`), request.body);
     if (await anyHmacMatches(keys, "SHA-256", signatures, message)) return { ok: true };
     return { ok: false, code: "signature_invalid", reason: "no signature matched" };

@@ -57,7 +57,10 @@ export function sortedParams(params: URLSearchParams): string {
 }
 
 function algorithm(settings: string | null): HmacAlgorithm | null {
-  const named = /(?:^|,)\s*algorithm=([^,]*)/.exec(settings ?? "")?.[1]?.trim().toUpperCase();
+  const named = /(?:^|,)\s*algorithm=([^,]*)/
+    .exec(settings ?? "")?.[1]
+    ?.trim()
+    .toUpperCase();
   if (!named || named === "HMAC_SHA1") return "SHA-1";
   if (named === "HMAC_SHA256") return "SHA-256";
   return null;

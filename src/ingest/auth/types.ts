@@ -20,7 +20,11 @@ export type VerifyOutcome =
       ok: false;
       code: Extract<
         ErrorCode,
-        "signature_missing" | "signature_invalid" | "timestamp_invalid" | "unauthorized" | "credentials_in_url"
+        | "signature_missing"
+        | "signature_invalid"
+        | "timestamp_invalid"
+        | "unauthorized"
+        | "credentials_in_url"
       >;
       /** Why, for logs and the problem detail: never contains a secret, a signature or the body. */
       reason: string;

@@ -40,6 +40,8 @@ export async function* readCsv(
   // Bytes fed to the parser, and the count when it last finished a row: their gap is the row in progress.
   let fed = 0;
   let progressAt = 0;
+  // csv-parse counts a CRLF inside a quoted field as two lines; this many lines are subtracted back.
+  let extraLines = 0;
   // Rejections are reported by a callback, rows through the stream; lines put them back in order.
   const rejections: { line: number; reason: string }[] = [];
   const parser = parse({
@@ -58,14 +60,15 @@ export async function* readCsv(
     on_skip: (error: CsvError | undefined) => {
       progressAt = fed;
       if (!error) return;
-      const line = options.linesBefore + (typeof error.lines === "number" ? error.lines : 0);
+      const line = options.linesBefore + (typeof error.lines === "number" ? error.lines : 0) - extraLines;
       rejections.push({ line, reason: error.message.replace(/ on line \d+| at line \d+/, "") });
     },
     // With `columns` the record is an object, and what on_record returns is what the stream yields;
     // the library's types assume arrays in and out.
     on_record: ((record: Record<string, string>, info: { bytes: number; lines: number }) => {
       progressAt = fed;
-      return { record, end: options.offset + info.bytes, line: options.linesBefore + info.lines };
+      for (const value of Object.values(record)) if (value.includes("\r\n")) extraLines += value.split("\r\n").length - 1;
+      return { record, end: options.offset + info.bytes, line: options.linesBefore + info.lines - extraLines };
     }) as unknown as Options["on_record"],
   });
   const guard = new TransformStream<Uint8Array, Uint8Array>({

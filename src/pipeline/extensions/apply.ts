@@ -35,7 +35,9 @@ export async function applyExtensions(env: Env, item: PreparedMessage): Promise<
   const extensions = await activeExtensions(env.DB, env.SECRETS_KEY, item.envelope.workspace);
   if (extensions.length === 0) return item;
   const known = await knownEvents(env.DB, item.events);
-  const outcomes = await Promise.allSettled(item.events.map((event) => runChain(env, extensions, event, known)));
+  const outcomes = await Promise.allSettled(
+    item.events.map((event) => runChain(env, extensions, event, known)),
+  );
   const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === "rejected");
   if (failed) throw failed.reason;
   const done = outcomes.map((o) => (o as PromiseFulfilledResult<Chained>).value);
@@ -44,7 +46,9 @@ export async function applyExtensions(env: Env, item: PreparedMessage): Promise<
     await planJobs(env.DB, jobs);
     const systems = new Set(jobs.map((j) => j.extension.system));
     await Promise.all(
-      [...systems].map((s) => externalSystem(env, item.envelope.workspace, s).wake(item.envelope.workspace, s)),
+      [...systems].map((s) =>
+        externalSystem(env, item.envelope.workspace, s).wake(item.envelope.workspace, s),
+      ),
     );
   }
   return { ...item, events: done.flatMap((d) => (d.event ? [d.event] : [])) };
@@ -76,7 +80,9 @@ async function runChain(
     if ("failed" in answer) {
       if (extension.config.onFailure === "retry")
         throw new ExtensionFailed(`extension "${extension.name}" failed: ${answer.failed}`);
-      event.warnings.push(`extension "${extension.name}" not applied (continued without it): ${answer.failed}`);
+      event.warnings.push(
+        `extension "${extension.name}" not applied (continued without it): ${answer.failed}`,
+      );
       continue;
     }
     if (answer.action === "reject") {
@@ -92,7 +98,8 @@ async function runChain(
 
   const jobs: PlannedJob[] = [];
   for (const extension of extensions)
-    if (extension.mode === "async" && (await applies(extension, event, indicatorsOf))) jobs.push({ extension, event });
+    if (extension.mode === "async" && (await applies(extension, event, indicatorsOf)))
+      jobs.push({ extension, event });
   return { event, jobs };
 }
 
@@ -108,7 +115,9 @@ async function applies(
   if (conditions.length === 0) return true;
   const values = conditions.some((c) => c.field.startsWith("indicators.")) ? await indicatorsOf() : {};
   return conditionsHold(conditions, (field) =>
-    field.startsWith("indicators.") ? values[field.slice("indicators.".length)]?.value : eventField(event, field),
+    field.startsWith("indicators.")
+      ? values[field.slice("indicators.".length)]?.value
+      : eventField(event, field),
   );
 }
 

@@ -120,7 +120,8 @@ async function runJob(
       timeoutMs: extension.config.timeoutMs,
       limits: extension.config.limits,
     });
-    if (!outcome.ok) return reschedule(db, job, `${outcome.failure}: ${outcome.detail}`, outcome.retryAfterMs);
+    if (!outcome.ok)
+      return reschedule(db, job, `${outcome.failure}: ${outcome.detail}`, outcome.retryAfterMs);
     const parsed = parseAnswer(outcome.status, outcome.body);
     if ("invalid" in parsed) return reschedule(db, job, parsed.invalid);
     answer = parsed;
@@ -131,7 +132,13 @@ async function runJob(
   if (applied === "applied") return;
   if (applied === "event_missing" && Date.now() - job.created_at > EVENT_WAIT_MS)
     return finish(db, job, "abandoned", "event was never stored");
-  await reschedule(db, job, applied === "event_missing" ? "event not stored yet" : "event changed meanwhile", 1_000, answer);
+  await reschedule(
+    db,
+    job,
+    applied === "event_missing" ? "event not stored yet" : "event changed meanwhile",
+    1_000,
+    answer,
+  );
 }
 
 interface StoredEvent {
@@ -156,7 +163,9 @@ async function applyAnswer(
   answer: Extract<Answer, { action: "enrich" }>,
 ): Promise<"applied" | "event_missing" | "changed"> {
   const event = await db
-    .prepare("SELECT id, type, source_id, traits, properties FROM events WHERE workspace = ? AND source_id = ? AND event_key = ?")
+    .prepare(
+      "SELECT id, type, source_id, traits, properties FROM events WHERE workspace = ? AND source_id = ? AND event_key = ?",
+    )
     .bind(job.workspace, job.source_id, job.event_key)
     .first<StoredEvent>();
   if (!event) return "event_missing";
@@ -205,19 +214,31 @@ async function rejectStored(db: D1Database, job: JobRow, reason: string): Promis
       .prepare(
         "UPDATE events SET warnings = json_insert(warnings, '$[#]', ?) WHERE workspace = ? AND source_id = ? AND event_key = ?",
       )
-      .bind(`async extension refused the stored event: ${reason}`, job.workspace, job.source_id, job.event_key),
+      .bind(
+        `async extension refused the stored event: ${reason}`,
+        job.workspace,
+        job.source_id,
+        job.event_key,
+      ),
     finishStatement(db, job, "rejected", reason),
   ]);
 }
 
-async function finish(db: D1Database, job: JobRow, status: "abandoned" | "rejected", reason: string): Promise<void> {
+async function finish(
+  db: D1Database,
+  job: JobRow,
+  status: "abandoned" | "rejected",
+  reason: string,
+): Promise<void> {
   await finishStatement(db, job, status, reason).run();
   log.warn("extension_job_closed", { jobId: job.id, status, reason });
 }
 
 function finishStatement(db: D1Database, job: JobRow, status: string, reason: string): D1PreparedStatement {
   return db
-    .prepare("UPDATE extension_jobs SET status = ?, last_error = ?, attempts = attempts + 1, updated_at = ? WHERE id = ?")
+    .prepare(
+      "UPDATE extension_jobs SET status = ?, last_error = ?, attempts = attempts + 1, updated_at = ? WHERE id = ?",
+    )
     .bind(status, reason.slice(0, 500), Date.now(), job.id);
 }
 

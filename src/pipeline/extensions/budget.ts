@@ -15,7 +15,8 @@ export class TokenBucket {
    */
   reserve(now: number, ratePerSecond: number, burst: number, maxWaitMs: number): number | null {
     const elapsed = Math.max(0, now - this.updatedAt);
-    const refilled = this.tokens === null ? burst : Math.min(burst, this.tokens + (elapsed * ratePerSecond) / 1000);
+    const refilled =
+      this.tokens === null ? burst : Math.min(burst, this.tokens + (elapsed * ratePerSecond) / 1000);
     const after = refilled - 1;
     const waitMs = after >= 0 ? 0 : Math.ceil((-after / ratePerSecond) * 1000);
     this.updatedAt = now;

@@ -16,7 +16,18 @@ export const FieldPathSchema = z
   );
 
 /** Comparison operators of a {@link Condition}. */
-export const CONDITION_OPS = ["eq", "neq", "gt", "gte", "lt", "lte", "in", "exists", "not_exists", "contains"] as const;
+export const CONDITION_OPS = [
+  "eq",
+  "neq",
+  "gt",
+  "gte",
+  "lt",
+  "lte",
+  "in",
+  "exists",
+  "not_exists",
+  "contains",
+] as const;
 
 /**
  * One test on one field. `gt/gte/lt/lte` compare two numbers (numeric strings count as numbers) or two
@@ -53,7 +64,10 @@ export function conditionsHold(conditions: readonly Condition[], read: FieldRead
  * Reads an event field by path (`type`, `sourceId`, `properties.a.b`, `traits.a`). Indicator fields are
  * not on the event and read as undefined here.
  */
-export function eventField(event: Pick<CanonicalEvent, "type" | "sourceId" | "properties" | "traits">, field: string): unknown {
+export function eventField(
+  event: Pick<CanonicalEvent, "type" | "sourceId" | "properties" | "traits">,
+  field: string,
+): unknown {
   if (field === "type") return event.type;
   if (field === "sourceId") return event.sourceId;
   const [root, ...path] = field.split(".");
@@ -103,7 +117,8 @@ function holds(condition: Condition, actual: unknown): boolean {
 function equal(a: unknown, b: unknown): boolean {
   const na = asNumber(a);
   const nb = asNumber(b);
-  if (na !== undefined && nb !== undefined && (typeof a === "number" || typeof b === "number")) return na === nb;
+  if (na !== undefined && nb !== undefined && (typeof a === "number" || typeof b === "number"))
+    return na === nb;
   if (typeof a === "object" || typeof b === "object") return JSON.stringify(a) === JSON.stringify(b);
   return a === b;
 }

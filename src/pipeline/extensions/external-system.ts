@@ -18,7 +18,13 @@ export interface CallSpec {
 }
 
 /** Why a call did not produce a usable 2xx answer. */
-export type CallFailure = "timeout" | "network" | "http_status" | "circuit_open" | "rate_limited" | "too_large";
+export type CallFailure =
+  | "timeout"
+  | "network"
+  | "http_status"
+  | "circuit_open"
+  | "rate_limited"
+  | "too_large";
 
 /** What a call gave: the 2xx answer, or a failure with a log-safe detail and, when known, when to try again. */
 export type CallOutcome =
@@ -50,7 +56,12 @@ export class ExternalSystem extends DurableObject<Env> {
     const now = Date.now();
     const admission = this.breaker.admit(now, spec.limits);
     if (!admission.allowed)
-      return { ok: false, failure: "circuit_open", detail: "circuit open", retryAfterMs: admission.retryAfterMs };
+      return {
+        ok: false,
+        failure: "circuit_open",
+        detail: "circuit open",
+        retryAfterMs: admission.retryAfterMs,
+      };
     const wait = this.bucket.reserve(now, spec.limits.ratePerSecond, spec.limits.burst, spec.timeoutMs);
     if (wait === null) {
       if (admission.probe) this.breaker.release();
@@ -65,7 +76,8 @@ export class ExternalSystem extends DurableObject<Env> {
     const { outcome, systemFailure } = await send(spec);
     const before = this.breaker.snapshot.state;
     if (systemFailure) {
-      if (this.breaker.failure(Date.now(), spec.limits)) log.warn("circuit_opened", { url: new URL(spec.url).host });
+      if (this.breaker.failure(Date.now(), spec.limits))
+        log.warn("circuit_opened", { url: new URL(spec.url).host });
     } else {
       this.breaker.success();
       if (before !== "closed") log.info("circuit_closed", { url: new URL(spec.url).host });
@@ -102,7 +114,11 @@ export class ExternalSystem extends DurableObject<Env> {
 }
 
 /** The ExternalSystem stub for `system` (an extension's `system`, by default its endpoint's host) in `workspace`. */
-export function externalSystem(env: Env, workspace: string, system: string): DurableObjectStub<ExternalSystem> {
+export function externalSystem(
+  env: Env,
+  workspace: string,
+  system: string,
+): DurableObjectStub<ExternalSystem> {
   return env.EXTERNAL_SYSTEM.get(env.EXTERNAL_SYSTEM.idFromName(`${workspace}\u0000${system}`));
 }
 
@@ -126,7 +142,10 @@ async function send(spec: CallSpec): Promise<{ outcome: CallOutcome; systemFailu
     return await Promise.race([deadline, exchange(spec, controller.signal)]);
   } catch (error) {
     if (error instanceof Timeout)
-      return { outcome: { ok: false, failure: "timeout", detail: `no answer within ${spec.timeoutMs} ms` }, systemFailure: true };
+      return {
+        outcome: { ok: false, failure: "timeout", detail: `no answer within ${spec.timeoutMs} ms` },
+        systemFailure: true,
+      };
     return {
       outcome: { ok: false, failure: "network", detail: `request failed: ${String(error).slice(0, 200)}` },
       systemFailure: true,
@@ -149,7 +168,10 @@ async function exchange(
   });
   const body = await readLimited(response);
   if (body === null)
-    return { outcome: { ok: false, failure: "too_large", detail: `answer over ${MAX_ANSWER_BYTES} bytes` }, systemFailure: false };
+    return {
+      outcome: { ok: false, failure: "too_large", detail: `answer over ${MAX_ANSWER_BYTES} bytes` },
+      systemFailure: false,
+    };
   if (response.status >= 200 && response.status < 300)
     return { outcome: { ok: true, status: response.status, body }, systemFailure: false };
   const retryAfterMs = retryAfter(response.headers.get("retry-after"));

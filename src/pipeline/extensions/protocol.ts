@@ -30,7 +30,10 @@ export type Answer =
 export const MAX_ANSWER_BYTES = 64 * 1024;
 
 /** The JSON body sent to `extension` about `event`. */
-export function requestBody(extension: Pick<Extension, "id" | "name" | "workspace">, event: CanonicalEvent): string {
+export function requestBody(
+  extension: Pick<Extension, "id" | "name" | "workspace">,
+  event: CanonicalEvent,
+): string {
   return JSON.stringify({
     type: "tributary.extension.request",
     extension: { id: extension.id, name: extension.name },
@@ -55,7 +58,9 @@ export async function messageIdFor(
   extensionId: string,
   event: Pick<CanonicalEvent, "workspace" | "sourceId" | "eventKey">,
 ): Promise<string> {
-  const digest = await sha256Hex(`${event.workspace}\u0000${event.sourceId}\u0000${event.eventKey}\u0000${extensionId}`);
+  const digest = await sha256Hex(
+    `${event.workspace}\u0000${event.sourceId}\u0000${event.eventKey}\u0000${extensionId}`,
+  );
   return `msg_${digest.slice(0, 32)}`;
 }
 
@@ -106,7 +111,11 @@ export function parseAnswer(status: number, text: string): Answer | { invalid: s
     return { invalid: "answer is not JSON" };
   }
   const parsed = AnswerSchema.safeParse(json);
-  if (!parsed.success) return { invalid: `answer does not match the extension contract (${parsed.error.issues[0]?.path.join(".") || "body"})` };
-  if (parsed.data.action === "reject") return { action: "reject", reason: parsed.data.reason ?? "rejected by extension" };
+  if (!parsed.success)
+    return {
+      invalid: `answer does not match the extension contract (${parsed.error.issues[0]?.path.join(".") || "body"})`,
+    };
+  if (parsed.data.action === "reject")
+    return { action: "reject", reason: parsed.data.reason ?? "rejected by extension" };
   return { action: "enrich", traits: parsed.data.traits ?? {}, properties: parsed.data.properties ?? {} };
 }

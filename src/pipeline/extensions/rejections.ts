@@ -62,7 +62,11 @@ export async function recordRejection(
       now,
     )
     .run();
-  log.info("event_rejected_by_extension", { extensionId: extension.id, sourceId: event.sourceId, type: event.type });
+  log.info("event_rejected_by_extension", {
+    extensionId: extension.id,
+    sourceId: event.sourceId,
+    type: event.type,
+  });
 }
 
 /** A rejected event as operators see it. Times are epoch ms. */

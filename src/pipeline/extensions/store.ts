@@ -110,7 +110,10 @@ export class ExtensionStore {
     const authChanged = config.auth !== current.config.auth;
     let sealed: string | null | undefined;
     if (change.secret !== undefined || authChanged) {
-      const secret = checkSecret(config.auth, change.secret ?? (authChanged ? undefined : current.secret ?? undefined));
+      const secret = checkSecret(
+        config.auth,
+        change.secret ?? (authChanged ? undefined : (current.secret ?? undefined)),
+      );
       sealed = secret === null ? null : await (await SecretsBox.fromEnv(this.secretsKey)).seal(secret);
     }
     try {

@@ -71,7 +71,12 @@ function mapForm(form: URLSearchParams): MappedEvent[] {
       type: "slack.command",
       identifiers,
       traits: userName ? { username: userName } : {},
-      properties: { command, text: form.get("text"), team_id: form.get("team_id"), channel_id: form.get("channel_id") },
+      properties: {
+        command,
+        text: form.get("text"),
+        team_id: form.get("team_id"),
+        channel_id: form.get("channel_id"),
+      },
     },
   ];
 }

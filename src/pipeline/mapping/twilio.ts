@@ -13,7 +13,10 @@ import { type Mapper, pushIdentifier } from "./types";
  * @see https://www.twilio.com/docs/conversations/conversations-webhooks
  */
 export const mapTwilio: Mapper = ({ payload }) => {
-  const params = typeof payload === "string" ? multiMap(new URLSearchParams(payload)) : ((payload ?? {}) as Record<string, unknown>);
+  const params =
+    typeof payload === "string"
+      ? multiMap(new URLSearchParams(payload))
+      : ((payload ?? {}) as Record<string, unknown>);
   const one = (name: string): string | undefined => {
     const value = params[name];
     return typeof value === "string" ? value : undefined;

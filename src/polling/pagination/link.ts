@@ -8,7 +8,7 @@ import { PaginationError, type Strategy } from "./types";
  */
 export function nextLink(header: string | null, base: URL): URL | null {
   if (!header) return null;
-  const link = /<([^>]*)>((?:\s*;\s*[^;,]+(?:=(?:"[^"]*"|[^;,]*))?)*)/g;
+  const link = /<([^>]*)>((?:\s*;\s*[^;,=\s]+\s*(?:=\s*(?:"[^"]*"|[^;,]*))?)*)/g;
   for (const match of header.matchAll(link)) {
     const params = match[2] ?? "";
     const rel = /;\s*rel\s*=\s*(?:"([^"]*)"|([^;,\s]+))/i.exec(params);

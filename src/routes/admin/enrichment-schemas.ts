@@ -4,10 +4,14 @@ import { AGGREGATES } from "../../indicators/definitions";
 /** An activity indicator's value on a profile. */
 export const IndicatorValueSchema = z
   .object({
-    value: z.unknown().openapi({ description: "Number, or the field's value for first/last; null when no event counts" }),
+    value: z
+      .unknown()
+      .openapi({ description: "Number, or the field's value for first/last; null when no event counts" }),
     aggregate: z.enum(AGGREGATES),
     windowDays: z.number().optional(),
-    status: z.enum(["current", "recomputing"]).openapi({ description: "recomputing: partial while a change is applied" }),
+    status: z
+      .enum(["current", "recomputing"])
+      .openapi({ description: "recomputing: partial while a change is applied" }),
   })
   .openapi("IndicatorValue");
 

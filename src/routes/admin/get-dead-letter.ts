@@ -3,7 +3,12 @@ import type { AppEnv } from "../../lib/env";
 import { ApiError } from "../../lib/errors";
 import { getDeadLetter } from "../../pipeline/dead-letter-store";
 import { problemResponses } from "../openapi";
-import { DeadLetterIdParamSchema, DeadLetterSchema, type DeadLetterView, deadLetterView } from "./delivery-schemas";
+import {
+  DeadLetterIdParamSchema,
+  DeadLetterSchema,
+  type DeadLetterView,
+  deadLetterView,
+} from "./delivery-schemas";
 
 const route = createRoute({
   method: "get",

@@ -48,11 +48,12 @@ export function registerReplayDeadLetters(app: OpenAPIHono<AppEnv>): void {
         limit,
       },
       true,
+      // Oldest first, so a sender's events go back in roughly the order they failed.
+      true,
     );
     let replayed: number;
     try {
-      // Oldest first, so a sender's events come back in roughly the order they failed.
-      replayed = await replayDeadLetters(c.env, page.data.reverse());
+      replayed = await replayDeadLetters(c.env, page.data);
     } catch (error) {
       if (error instanceof ReplayInterrupted) {
         log.warn("dead_letter_replay_interrupted", { replayed: error.replayed });

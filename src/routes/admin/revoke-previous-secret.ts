@@ -5,7 +5,7 @@ import type { AppEnv } from "../../lib/env";
 import { ApiError } from "../../lib/errors";
 import { log } from "../../lib/log";
 import { problemResponses } from "../openapi";
-import { secretsView, SourceSecretsSchema } from "./secret-schemas";
+import { SourceSecretsSchema, secretsView } from "./secret-schemas";
 import { SourceIdParamSchema } from "./source-schemas";
 
 const route = createRoute({

@@ -5,7 +5,7 @@ import type { AppEnv } from "../../lib/env";
 import { ApiError } from "../../lib/errors";
 import { log } from "../../lib/log";
 import { problemResponses } from "../openapi";
-import { secretsView, SourceSecretsSchema } from "./secret-schemas";
+import { SourceSecretsSchema, secretsView } from "./secret-schemas";
 import { SourceIdParamSchema } from "./source-schemas";
 
 /** POST /v1/admin/sources/{sourceId}/secret-rotations body. The secret is write-only. */

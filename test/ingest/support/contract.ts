@@ -19,7 +19,11 @@ export interface Sender {
   /** A valid body for this sender. */
   body: string;
   /** Signs `body` with `secret` at `timestamp` (Unix s), through the sender's official library. */
-  sign(secret: string, body: string, timestamp: number): Promise<Record<string, string>> | Record<string, string>;
+  sign(
+    secret: string,
+    body: string,
+    timestamp: number,
+  ): Promise<Record<string, string>> | Record<string, string>;
   /** Headers the signature depends on: each one removed must be a 401. */
   requiredHeaders: string[];
   /** Whether the scheme signs a timestamp (then stale and future ones must be refused). */
@@ -29,7 +33,12 @@ export interface Sender {
 }
 
 /** Posts a delivery with this sender's content type. */
-export function send(sourceId: string, sender: Sender, body: string | Uint8Array, headers: Record<string, string>) {
+export function send(
+  sourceId: string,
+  sender: Sender,
+  body: string | Uint8Array,
+  headers: Record<string, string>,
+) {
   return deliver(sourceId, body, { "content-type": sender.contentType ?? "application/json", ...headers });
 }
 
@@ -60,7 +69,8 @@ export function forge(
       : btoa(String.fromCharCode(...b));
   let replacement: string;
   if (kind === "first-byte") replacement = encode(bytes.map((b, i) => (i === 0 ? b ^ 0x01 : b)));
-  else if (kind === "last-byte") replacement = encode(bytes.map((b, i) => (i === bytes.length - 1 ? b ^ 0x80 : b)));
+  else if (kind === "last-byte")
+    replacement = encode(bytes.map((b, i) => (i === bytes.length - 1 ? b ^ 0x80 : b)));
   else if (kind === "truncated") replacement = signature.encoding === "hex" ? "00" : "AA==";
   else replacement = "zz!";
   const start = match.index + match[0].indexOf(match[1]);
@@ -96,7 +106,11 @@ export function describeSchemeContract(name: string, sender: Sender): void {
       const headers = await sender.sign(sender.secrets[0], sender.body, nowSeconds());
       const tampered = sender.body.replace(/.$/s, (c) => (c === " " ? "\t" : " "));
       expect((await send(source.id, sender, tampered, headers)).status).toBe(401);
-      const wrong = await sender.sign(sender.wrongSecret ?? `${sender.secrets[0]}-wrong`, sender.body, nowSeconds());
+      const wrong = await sender.sign(
+        sender.wrongSecret ?? `${sender.secrets[0]}-wrong`,
+        sender.body,
+        nowSeconds(),
+      );
       expect((await send(source.id, sender, sender.body, wrong)).status).toBe(401);
       const others = await sender.sign(sender.secrets[1], sender.body, nowSeconds());
       expect((await send(source.id, sender, sender.body, others)).status).toBe(401);

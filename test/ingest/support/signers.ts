@@ -21,7 +21,11 @@ export function standardWebhooksHeaders(secret: string, body: string, timestamp:
 export async function stripeHeaders(secret: string, body: string, timestamp: number) {
   const stripe = new Stripe("sk_test_tributary");
   return {
-    "stripe-signature": await stripe.webhooks.generateTestHeaderStringAsync({ payload: body, secret, timestamp }),
+    "stripe-signature": await stripe.webhooks.generateTestHeaderStringAsync({
+      payload: body,
+      secret,
+      timestamp,
+    }),
   };
 }
 
@@ -64,11 +68,18 @@ export function twilioHeaders(authToken: string, url: string, form: URLSearchPar
       params[name] = values.length === 1 ? values[0]! : values;
     }
   }
-  return { "x-twilio-signature": twilioWebhooks.getExpectedTwilioSignature(authToken, url, form ? params : {}) };
+  return {
+    "x-twilio-signature": twilioWebhooks.getExpectedTwilioSignature(authToken, url, form ? params : {}),
+  };
 }
 
 /** Twilio's own validator, to show a request we accept is one Twilio's library accepts too. */
-export function twilioValidates(authToken: string, signature: string, url: string, params: Record<string, unknown>) {
+export function twilioValidates(
+  authToken: string,
+  signature: string,
+  url: string,
+  params: Record<string, unknown>,
+) {
   return twilioWebhooks.validateRequest(authToken, signature, url, params);
 }
 

@@ -2,7 +2,11 @@ import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../../../lib/env";
 import { ApiError } from "../../../lib/errors";
 import { log } from "../../../lib/log";
-import { ExtensionNameTaken, ExtensionStore, InvalidExtensionSecret } from "../../../pipeline/extensions/store";
+import {
+  ExtensionNameTaken,
+  ExtensionStore,
+  InvalidExtensionSecret,
+} from "../../../pipeline/extensions/store";
 import { problemResponses } from "../../openapi";
 import { CreateExtensionSchema, ExtensionSchema, extensionView } from "./schemas";
 
@@ -44,7 +48,8 @@ export function registerCreateExtension(app: OpenAPIHono<AppEnv>): void {
 
 /** Maps the store's domain errors to API errors. */
 export function translate(error: unknown): unknown {
-  if (error instanceof InvalidExtensionSecret) return new ApiError("validation_failed", `secret: ${error.message}`);
+  if (error instanceof InvalidExtensionSecret)
+    return new ApiError("validation_failed", `secret: ${error.message}`);
   if (error instanceof ExtensionNameTaken) return new ApiError("conflict", error.message);
   return error;
 }

@@ -22,7 +22,9 @@ const route = createRoute({
 /** Registers GET /v1/admin/extensions/{extensionId}. */
 export function registerGetExtension(app: OpenAPIHono<AppEnv>): void {
   app.openapi(route, async (c) => {
-    const extension = await new ExtensionStore(c.env.DB, c.env.SECRETS_KEY).get(c.req.valid("param").extensionId);
+    const extension = await new ExtensionStore(c.env.DB, c.env.SECRETS_KEY).get(
+      c.req.valid("param").extensionId,
+    );
     if (!extension) throw new ApiError("extension_not_found");
     const circuit = await externalSystem(c.env, extension.workspace, extension.system).circuit();
     return c.json(extensionView(extension, circuit), 200);

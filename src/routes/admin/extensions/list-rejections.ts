@@ -7,7 +7,9 @@ import { problemResponses } from "../../openapi";
 import { ExtensionIdParamSchema, RejectionSchema } from "./schemas";
 
 /** GET /v1/admin/extensions/{extensionId}/rejections response. */
-export const RejectionListSchema = z.object({ data: z.array(RejectionSchema) }).openapi("ExtensionRejectionList");
+export const RejectionListSchema = z
+  .object({ data: z.array(RejectionSchema) })
+  .openapi("ExtensionRejectionList");
 
 const route = createRoute({
   method: "get",
@@ -32,6 +34,9 @@ export function registerListExtensionRejections(app: OpenAPIHono<AppEnv>): void 
     if (!(await new ExtensionStore(c.env.DB, c.env.SECRETS_KEY).get(extensionId)))
       throw new ApiError("extension_not_found");
     const rejections = await listRejections(c.env.DB, extensionId, c.req.valid("query").limit);
-    return c.json({ data: rejections.map((r) => ({ ...r, createdAt: new Date(r.createdAt).toISOString() })) }, 200);
+    return c.json(
+      { data: rejections.map((r) => ({ ...r, createdAt: new Date(r.createdAt).toISOString() })) },
+      200,
+    );
   });
 }

@@ -23,7 +23,9 @@ const route = createRoute({
 /** Registers GET /v1/admin/extensions. */
 export function registerListExtensions(app: OpenAPIHono<AppEnv>): void {
   app.openapi(route, async (c) => {
-    const extensions = await new ExtensionStore(c.env.DB, c.env.SECRETS_KEY).list(c.req.valid("query").workspace);
+    const extensions = await new ExtensionStore(c.env.DB, c.env.SECRETS_KEY).list(
+      c.req.valid("query").workspace,
+    );
     return c.json({ data: extensions.map((e) => extensionView(e)) }, 200);
   });
 }

@@ -1,9 +1,9 @@
 import { z } from "@hono/zod-openapi";
 import type { BreakerState } from "../../../pipeline/extensions/breaker";
 import {
+  EndpointSchema,
   EXTENSION_AUTH,
   EXTENSION_MODES,
-  EndpointSchema,
   ExtensionConfigSchema,
   LimitsSchema,
   MatchSchema,
@@ -17,7 +17,8 @@ const WorkspaceSchema = z
 
 const NameSchema = z.string().min(1).max(128);
 const SystemSchema = z.string().min(1).max(128).openapi({
-  description: "External system whose rate budget and circuit breaker this extension shares (default: the endpoint's host)",
+  description:
+    "External system whose rate budget and circuit breaker this extension shares (default: the endpoint's host)",
 });
 
 /**

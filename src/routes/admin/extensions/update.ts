@@ -19,7 +19,10 @@ const route = createRoute({
     body: { required: true, content: { "application/json": { schema: UpdateExtensionSchema } } },
   },
   responses: {
-    200: { description: "The changed extension", content: { "application/json": { schema: ExtensionSchema } } },
+    200: {
+      description: "The changed extension",
+      content: { "application/json": { schema: ExtensionSchema } },
+    },
     ...problemResponses(400, 401, 404, 409, 503),
   },
 });
@@ -40,7 +43,15 @@ export function registerUpdateExtension(app: OpenAPIHono<AppEnv>): void {
     if (!parsed.success) throw new ApiError("validation_failed", parsed.error.issues[0]?.message);
     const config = parsed.data;
     try {
-      const updated = await store.update(extensionId, { name, mode, system, position, enabled, secret, config });
+      const updated = await store.update(extensionId, {
+        name,
+        mode,
+        system,
+        position,
+        enabled,
+        secret,
+        config,
+      });
       if (!updated) throw new ApiError("extension_not_found");
       log.info("extension_updated", { extensionId, secretRotated: secret !== undefined });
       return c.json(extensionView(updated), 200);

@@ -15,7 +15,10 @@ const route = createRoute({
   security: [{ adminToken: [] }],
   request: { query: WorkspaceQuerySchema },
   responses: {
-    200: { description: "Definitions by name", content: { "application/json": { schema: IndicatorListSchema } } },
+    200: {
+      description: "Definitions by name",
+      content: { "application/json": { schema: IndicatorListSchema } },
+    },
     ...problemResponses(400, 401, 503),
   },
 });

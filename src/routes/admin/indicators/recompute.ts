@@ -11,7 +11,8 @@ const route = createRoute({
   method: "post",
   path: "/v1/admin/indicators/{indicatorId}/recompute",
   tags: ["admin"],
-  summary: "Recompute an activity indicator from stored events; progress on GET /v1/admin/indicators/{indicatorId}",
+  summary:
+    "Recompute an activity indicator from stored events; progress on GET /v1/admin/indicators/{indicatorId}",
   security: [{ adminToken: [] }],
   request: { params: IndicatorIdParamSchema },
   responses: {

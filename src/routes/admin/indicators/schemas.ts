@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
-import { ConditionSchema } from "../../../pipeline/extensions/conditions";
 import { AGGREGATES, DAY_MS } from "../../../indicators/definitions";
 import type { IndicatorRecord } from "../../../indicators/store";
+import { ConditionSchema } from "../../../pipeline/extensions/conditions";
 
 /** An activity indicator definition with its recompute progress. */
 export const IndicatorSchema = z
@@ -18,7 +18,10 @@ export const IndicatorSchema = z
     status: z.enum(["recomputing", "current"]),
     recompute: z.object({
       done: z.number().int().openapi({ description: "Stored events processed so far" }),
-      total: z.number().int().openapi({ description: "Stored events of the workspace when the recompute started" }),
+      total: z
+        .number()
+        .int()
+        .openapi({ description: "Stored events of the workspace when the recompute started" }),
       percent: z.number(),
       startedAt: z.string().nullable(),
       finishedAt: z.string().nullable(),
@@ -50,7 +53,10 @@ export function indicatorView(record: IndicatorRecord): IndicatorView {
       done,
       total,
       // Events stored while it runs are counted live, so `done` can pass `total`.
-      percent: record.status === "recomputing" ? Math.min(99, total === 0 ? 0 : Math.floor((done / total) * 100)) : 100,
+      percent:
+        record.status === "recomputing"
+          ? Math.min(99, total === 0 ? 0 : Math.floor((done / total) * 100))
+          : 100,
       startedAt: iso(record.recompute.startedAt),
       finishedAt: iso(record.recompute.finishedAt),
     },

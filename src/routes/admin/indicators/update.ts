@@ -19,7 +19,10 @@ const route = createRoute({
     body: { required: true, content: { "application/json": { schema: UpdateIndicatorSchema } } },
   },
   responses: {
-    200: { description: "The changed definition", content: { "application/json": { schema: IndicatorSchema } } },
+    200: {
+      description: "The changed definition",
+      content: { "application/json": { schema: IndicatorSchema } },
+    },
     ...problemResponses(400, 401, 404, 409, 503),
   },
 });
@@ -31,7 +34,8 @@ export function registerUpdateIndicator(app: OpenAPIHono<AppEnv>): void {
     try {
       const updated = await new IndicatorStore(c.env.DB).update(indicatorId, c.req.valid("json"));
       if (!updated) throw new ApiError("indicator_not_found");
-      if (updated.recompute) await recomputerFor(c.env, updated.record.workspace).start(updated.record.workspace);
+      if (updated.recompute)
+        await recomputerFor(c.env, updated.record.workspace).start(updated.record.workspace);
       log.info("indicator_updated", { indicatorId, recompute: updated.recompute });
       return c.json(indicatorView(updated.record), 200);
     } catch (error) {

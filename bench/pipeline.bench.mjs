@@ -1,0 +1,225 @@
+// Pipeline throughput with enrichment (issue 8). The built Worker under miniflare (one workerd process,
+// local D1), fed signed Standard Webhooks deliveries over HTTP; the real ingest queue and consumer.
+// Same load twice, each on a fresh gateway:
+//   plain     no extensions, no indicators
+//   enriched  two sync extensions (the local warranty service, Standard Webhooks-signed, and a second
+//             local service with a bearer token: two external systems) and five activity indicators
+//             (count, sum, count over a 30-day window, last, distinct count)
+// Reported: events/s from the first request to the last event stored, workerd CPU ms per event, and
+// extension calls made (each event must be sent to each extension once). Then the read side: the
+// profile view (indicators are aggregated at read time) for one profile holding BENCH_PROFILE_EVENTS
+// events, p50/p95 over 30 reads.
+// Env: BENCH_EVENTS (default 2000), BENCH_CONCURRENCY (default 16), BENCH_PROFILE_EVENTS (default 5000).
+import { readdirSync, readFileSync } from "node:fs";
+import { Webhook } from "standardwebhooks";
+import { startWarrantyService } from "../scripts/warranty-service.mjs";
+import { ADMIN_TOKEN, admin, startGateway } from "./lib/gateway.mjs";
+
+const EVENTS = Number(process.env.BENCH_EVENTS ?? 2000);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
+const PROFILE_EVENTS = Number(process.env.BENCH_PROFILE_EVENTS ?? 5000);
+const CLK_TCK = 100; // Linux USER_HZ: /proc/<pid>/stat times are in these ticks.
+const SOURCE_SECRET = `whsec_${Buffer.from("bench-pipeline-source-secret-32b").toString("base64")}`;
+const EXTENSION_SECRET = `whsec_${Buffer.from("bench-pipeline-extension-secret!").toString("base64")}`;
+const CRM_TOKEN = "bench-crm-bearer-token-0123456789";
+const WORKSPACE = "bench";
+const MODELS = ["TV-55", "TV-65", "TV-77", "SOUNDBAR", "PROJECTOR"];
+
+function payload(i) {
+  return {
+    type: "device.usage",
+    at: new Date(Date.now() - (i % 60) * 86_400_000).toISOString(),
+    email: `owner${i % 500}@example.com`,
+    serial: `SN${String(i % 500).padStart(6, "0")}`,
+    hours: (i * 37) % 25_000,
+    amount: (i % 97) + 0.5,
+    model: MODELS[i % MODELS.length],
+  };
+}
+
+/** workerd CPU (user+system) in ms, summed over the workerd processes this bench started. */
+function workerdCpuMs() {
+  let total = 0;
+  const parents = new Map();
+  const names = new Map();
+  const stats = new Map();
+  for (const entry of readdirSync("/proc").filter((e) => /^\d+$/.test(e))) {
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      names.set(entry, stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")));
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      parents.set(entry, fields[1]);
+      stats.set(entry, (Number(fields[11]) + Number(fields[12])) * (1000 / CLK_TCK));
+    } catch {}
+  }
+  const mine = (pid) => {
+    for (let p = pid; p && p !== "0" && p !== "1"; p = parents.get(p))
+      if (p === String(process.pid)) return true;
+    return false;
+  };
+  for (const [pid, name] of names) if (name === "workerd" && mine(pid)) total += stats.get(pid);
+  return total;
+}
+
+async function run(name, setup) {
+  const gateway = await startGateway();
+  const warranty = await startWarrantyService({ port: 0, secret: EXTENSION_SECRET });
+  const crm = await startWarrantyService({ port: 0, bearerToken: CRM_TOKEN });
+  try {
+    const source = await admin(gateway.url, "/v1/admin/sources", {
+      name: "bench devices",
+      type: "standard-webhooks",
+      secret: SOURCE_SECRET,
+      workspace: WORKSPACE,
+      mapping: {
+        eventType: "$.type",
+        occurredAt: "$.at",
+        identifiers: { email: "$.email" },
+        properties: { serial: "$.serial", hours: "$.hours", amount: "$.amount", model: "$.model" },
+      },
+    });
+    await setup(gateway, warranty, crm);
+    const webhook = new Webhook(SOURCE_SECRET);
+    const ingest = `${gateway.url}/v1/sources/${source.id}/webhooks`;
+    const cpuBefore = workerdCpuMs();
+    const started = performance.now();
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async () => {
+        for (let i = next++; i < EVENTS; i = next++) {
+          const body = JSON.stringify(payload(i));
+          const id = `msg_bench_${i}`;
+          const at = new Date();
+          const response = await fetch(ingest, {
+            method: "POST",
+            headers: {
+              "content-type": "application/json",
+              "webhook-id": id,
+              "webhook-timestamp": String(Math.floor(at.getTime() / 1000)),
+              "webhook-signature": webhook.sign(id, at, body),
+            },
+            body,
+          });
+          if (response.status !== 202) throw new Error(`ingest: ${response.status} ${await response.text()}`);
+        }
+      }),
+    );
+    const accepted = performance.now();
+    for (;;) {
+      const row = await gateway.db.prepare("SELECT count(*) AS n FROM events").first();
+      if (row.n >= EVENTS) break;
+      if (performance.now() - started > 600_000) throw new Error(`only ${row.n} of ${EVENTS} events stored`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const seconds = (performance.now() - started) / 1000;
+    const cpu = workerdCpuMs() - cpuBefore;
+    const flagged = await gateway.db
+      .prepare("SELECT count(*) AS n FROM events WHERE warnings LIKE '%extension%'")
+      .first();
+    const result = {
+      name,
+      eventsPerSecond: EVENTS / seconds,
+      acceptSeconds: (accepted - started) / 1000,
+      seconds,
+      cpuMsPerEvent: cpu / EVENTS,
+      calls: warranty.stats.requests + crm.stats.requests,
+      flagged: flagged.n,
+    };
+    console.log(
+      `${name.padEnd(9)} ${result.eventsPerSecond.toFixed(0).padStart(6)} events/s  (${EVENTS} events in ${seconds.toFixed(1)} s, ` +
+        `all accepted after ${result.acceptSeconds.toFixed(1)} s)  workerd CPU ${result.cpuMsPerEvent.toFixed(2)} ms/event  ` +
+        `extension calls ${result.calls}  flagged ${result.flagged}`,
+    );
+    return { result, gateway };
+  } finally {
+    await warranty.close();
+    await crm.close();
+  }
+}
+
+async function enrich(gateway, warranty, crm) {
+  await admin(gateway.url, "/v1/admin/extensions", {
+    workspace: WORKSPACE,
+    name: "warranty",
+    mode: "sync",
+    endpoint: `${warranty.url}/enrich`,
+    auth: "standard-webhooks",
+    secret: EXTENSION_SECRET,
+    onFailure: "continue",
+    match: { eventTypes: ["device.*"] },
+    limits: { ratePerSecond: 5000, burst: 500 },
+  });
+  await admin(gateway.url, "/v1/admin/extensions", {
+    workspace: WORKSPACE,
+    name: "crm",
+    mode: "sync",
+    endpoint: `${crm.url}/crm`,
+    auth: "bearer",
+    secret: CRM_TOKEN,
+    onFailure: "continue",
+    limits: { ratePerSecond: 5000, burst: 500 },
+  });
+  const base = { workspace: WORKSPACE, eventTypes: ["device.usage"] };
+  for (const definition of [
+    { ...base, name: "usage_events", aggregate: "count" },
+    { ...base, name: "amount_total", aggregate: "sum", field: "properties.amount" },
+    { ...base, name: "usage_30d", aggregate: "count", windowDays: 30 },
+    { ...base, name: "last_model", aggregate: "last", field: "properties.model" },
+    { ...base, name: "models", aggregate: "distinct_count", field: "properties.model" },
+  ])
+    await admin(gateway.url, "/v1/admin/indicators", definition);
+}
+
+/** Profile view latency for one profile with `count` events and the five indicators. */
+async function readSide(gateway) {
+  const ns = await gateway.mf.getDurableObjectNamespace("IDENTITY_RESOLVER");
+  const resolver = ns.get(ns.idFromName(WORKSPACE));
+  for (let i = 0; i < PROFILE_EVENTS; i += 100) {
+    const events = Array.from({ length: Math.min(100, PROFILE_EVENTS - i) }, (_, j) => {
+      const n = i + j;
+      return {
+        eventKey: `heavy-${n}`,
+        workspace: WORKSPACE,
+        sourceId: "src_bench_heavy",
+        deliveryId: `dlv_heavy_${n}`,
+        type: "device.usage",
+        occurredAt: Date.now() - (n % 90) * 86_400_000,
+        receivedAt: Date.now(),
+        identifiers: [{ type: "email", value: "heavy@example.com" }],
+        traits: {},
+        properties: { amount: n % 50, model: MODELS[n % MODELS.length] },
+        warnings: [],
+      };
+    });
+    await resolver.apply(events);
+  }
+  const found = await admin(
+    gateway.url,
+    `/v1/admin/profiles?workspace=${WORKSPACE}&identifier=email:heavy@example.com`,
+  );
+  const times = [];
+  let indicators;
+  for (let i = 0; i < 30; i++) {
+    const started = performance.now();
+    const response = await fetch(`${gateway.url}/v1/admin/profiles/${found.id}`, {
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
+    indicators = (await response.json()).indicators;
+    times.push(performance.now() - started);
+  }
+  times.sort((a, b) => a - b);
+  console.log(
+    `profile view with ${PROFILE_EVENTS} events and 5 indicators: p50 ${times[14].toFixed(1)} ms, p95 ${times[28].toFixed(1)} ms ` +
+      `(usage_events = ${indicators.usage_events.value}, usage_30d = ${indicators.usage_30d.value})`,
+  );
+}
+
+console.log(`${EVENTS} deliveries, ${CONCURRENCY} concurrent senders, 500 customers`);
+const plain = await run("plain", async () => {});
+await plain.gateway.stop();
+const enriched = await run("enriched", enrich);
+const ratio = enriched.result.eventsPerSecond / plain.result.eventsPerSecond;
+console.log(`enriched / plain: ${(ratio * 100).toFixed(0)} % of the plain throughput`);
+if (enriched.result.calls !== 2 * EVENTS) console.log(`WARNING: expected ${2 * EVENTS} extension calls`);
+await readSide(enriched.gateway);
+await enriched.gateway.stop();

@@ -1,0 +1,1 @@
+CREATE INDEX `profiles_merged_into_idx` ON `profiles` (`merged_into`);
