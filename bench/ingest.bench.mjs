@@ -17,6 +17,7 @@
 // 10000), BENCH_CONNECTIONS (default 32). Exits non-zero if the burst check fails.
 import { createHmac } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
 import path from "node:path";
 import autocannon from "autocannon";
 import { Miniflare } from "miniflare";
@@ -39,6 +40,8 @@ const MAPPING = {
 };
 
 const scriptPath = buildWorker();
+const load1 = () => loadavg()[0].toFixed(1);
+console.log(`machine: ${cpus().length} cores, load average ${load1()} at start`);
 const { workerOptions } = unstable_getMiniflareWorkerOptions(path.join(root, "wrangler.toml"));
 
 /**
@@ -312,6 +315,7 @@ console.log(
 );
 await gateway.mf.dispose();
 
+console.log(`load average ${load1()} at the end`);
 console.log(
   `\n| phase | route | accepted req/s | p50 ms | p99 ms | CPU ms/accepted req | events/s end to end | CPU ms/event |`,
 );

@@ -9,7 +9,7 @@ import { ApiError } from "../lib/errors";
  * @see https://encoding.spec.whatwg.org/#names-and-labels
  */
 export function decodeBody(body: Uint8Array, contentType: string | null): { text: string; json: unknown } {
-  const charset = /charset\s*=\s*"?([^";\s]+)"?/i.exec(contentType ?? "")?.[1] ?? "utf-8";
+  const charset = /;\s*charset\s*=\s*"?([^";\s]+)"?/i.exec(contentType ?? "")?.[1] ?? "utf-8";
   let decoder: TextDecoder;
   try {
     decoder = new TextDecoder(charset, { fatal: true, ignoreBOM: false });

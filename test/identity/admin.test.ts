@@ -224,3 +224,24 @@ describe("profile export and erasure", () => {
     expect(view.recentEvents).toHaveLength(1);
   });
 });
+
+describe("identity routes in the OpenAPI description", () => {
+  it("documents every identity operation", async () => {
+    const { call } = await import("../support/gateway");
+    const doc = (await (await call("/openapi.json")).json()) as {
+      paths: Record<string, Record<string, unknown>>;
+    };
+    expect(Object.keys(doc.paths["/v1/admin/workspaces/{workspace}/identity-rules"] ?? {}).sort()).toEqual([
+      "get",
+      "put",
+    ]);
+    expect(Object.keys(doc.paths["/v1/admin/workspaces/{workspace}/quarantine"] ?? {}).sort()).toEqual([
+      "delete",
+      "get",
+    ]);
+    expect(doc.paths["/v1/admin/workspaces/{workspace}/identity-flags"]).toHaveProperty("get");
+    expect(doc.paths["/v1/admin/profiles/{profileId}"]).toHaveProperty("delete");
+    expect(doc.paths["/v1/admin/profiles/{profileId}/merges"]).toHaveProperty("get");
+    expect(doc.paths["/v1/admin/profiles/{profileId}/export"]).toHaveProperty("get");
+  });
+});

@@ -137,6 +137,19 @@ describe("API key header", () => {
     expect(await rejectionsOf(source.id, 4)).toEqual(Array(4).fill("credentials_in_url"));
   });
 
+  it("keys rotate like signing secrets: old and new both work during the window", async () => {
+    const source = await createSource({ type: "api-key", secret: key });
+    const next = "mk_next_0123456789abcdef";
+    const rotated = await admin(`/v1/admin/sources/${source.id}/secret-rotations`, {
+      json: { secret: next },
+    });
+    expect(rotated.status).toBe(200);
+    expect(await rotated.text()).not.toContain(next);
+    expect((await deliver(source.id, body, { "x-api-key": key })).status).toBe(202);
+    expect((await deliver(source.id, body, { "x-api-key": next })).status).toBe(202);
+    expect((await deliver(source.id, body, { "x-api-key": "mk_never_0123456789abcdef" })).status).toBe(401);
+  });
+
   it("a configured header name (xDrip's API-Secret) is matched case-insensitively; another source's key is refused", async () => {
     const source = await createSource({ type: "api-key", secret: key, apiKeyHeader: "API-Secret" });
     await createSource({ type: "api-key", secret: "mk_other_0123456789abcdef" });

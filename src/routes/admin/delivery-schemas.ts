@@ -28,16 +28,20 @@ export function epochMs(iso: string | undefined): number | undefined {
   return iso === undefined ? undefined : Date.parse(iso);
 }
 
-/** An opaque cursor for keyset pagination on (time, id). */
+/** An opaque cursor for keyset pagination on (time, id): base64url, so it needs no escaping in a URL. */
 export function encodeCursor(position: { at: number; id: string } | null): string | null {
-  return position ? btoa(JSON.stringify([position.at, position.id])).replace(/=+$/, "") : null;
+  if (!position) return null;
+  return btoa(JSON.stringify([position.at, position.id]))
+    .replace(/=+$/, "")
+    .replace(/\+/g, "-")
+    .replace(/\//g, "_");
 }
 
 /** Decodes {@link encodeCursor}'s output. @throws ApiError `validation_failed` */
 export function decodeCursor(cursor: string | undefined): { at: number; id: string } | undefined {
   if (cursor === undefined) return undefined;
   try {
-    const [at, id] = JSON.parse(atob(cursor)) as unknown[];
+    const [at, id] = JSON.parse(atob(cursor.replace(/-/g, "+").replace(/_/g, "/"))) as unknown[];
     if (typeof at === "number" && typeof id === "string") return { at, id };
   } catch {
     // fall through
