@@ -46,8 +46,8 @@ const { workerOptions } = unstable_getMiniflareWorkerOptions(path.join(root, "wr
 
 /**
  * Starts the gateway; with `sink`, the ingest queue is consumed by a worker that only acks. Without
- * `limiter` the INGEST_RATE_LIMITER binding is left out (the route then skips it): miniflare's
- * simulation of that binding dominates the local cost of the real route (see docs/benchmarks.md).
+ * `limiter` the INGEST_RATE_LIMITER binding is left out (the route then skips it), to see what
+ * miniflare's simulation of that binding costs locally (see docs/benchmarks.md).
  */
 async function start({ sink, limiter = true }) {
   const { "tributary-ingest": ingestConsumer, ...otherConsumers } = workerOptions.queueConsumers ?? {};

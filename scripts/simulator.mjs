@@ -118,7 +118,12 @@ function customersCsv(customers) {
  * Starts the simulator. Options: port (0 = any free), host, rate (requests/s), customers (count).
  * Returns { url, port, close, state }.
  */
-export async function startSimulator({ port = 8788, host = "127.0.0.1", rate = 5, customers: count = 250 } = {}) {
+export async function startSimulator({
+  port = 8788,
+  host = "127.0.0.1",
+  rate = 5,
+  customers: count = 250,
+} = {}) {
   const { customers, orders } = sampleData(count);
   const tokens = new Set([STATIC_TOKEN]);
   const stats = { requests: 0, rateLimited: 0, tokensIssued: 0, notificationsSent: 0 };
@@ -150,7 +155,8 @@ export async function startSimulator({ port = 8788, host = "127.0.0.1", rate = 5
     [...customers.values()].sort((a, b) =>
       a.updated_at === b.updated_at ? (a.id < b.id ? -1 : 1) : a.updated_at < b.updated_at ? -1 : 1,
     );
-  const limitOf = (url, fallback) => Math.min(500, Math.max(1, Number(url.searchParams.get("limit") ?? fallback) || fallback));
+  const limitOf = (url, fallback) =>
+    Math.min(500, Math.max(1, Number(url.searchParams.get("limit") ?? fallback) || fallback));
 
   const server = createServer(async (req, res) => {
     const url = new URL(req.url ?? "/", `http://${req.headers.host ?? host}`);
@@ -166,7 +172,8 @@ export async function startSimulator({ port = 8788, host = "127.0.0.1", rate = 5
           const [user, pass] = Buffer.from(basic[1], "base64").toString("utf8").split(":");
           [id, secret] = [decodeURIComponent(user ?? ""), decodeURIComponent(pass ?? "")];
         }
-        if (form.get("grant_type") !== "client_credentials") return send(res, 400, { error: "unsupported_grant_type" });
+        if (form.get("grant_type") !== "client_credentials")
+          return send(res, 400, { error: "unsupported_grant_type" });
         if (id !== CLIENT_ID || secret !== CLIENT_SECRET) return send(res, 401, { error: "invalid_client" });
         const token = `sim-oauth-${randomUUID()}`;
         tokens.add(token);
@@ -184,20 +191,24 @@ export async function startSimulator({ port = 8788, host = "127.0.0.1", rate = 5
       }
       if (req.method === "POST" && path === "/control/notify") {
         const { url: target, secret, customerId } = JSON.parse((await readBody(req)) || "{}");
-        if (!target || !secret || !customerId) return send(res, 400, { error: "url, secret and customerId are required" });
+        if (!target || !secret || !customerId)
+          return send(res, 400, { error: "url, secret and customerId are required" });
         const status = await sendThinWebhook(target, secret, customerId);
         stats.notificationsSent++;
         return send(res, 200, { sent: true, status });
       }
 
-      if (!path.startsWith("/api/") && !path.startsWith("/files/")) return send(res, 404, { error: "not found" });
+      if (!path.startsWith("/api/") && !path.startsWith("/files/"))
+        return send(res, 404, { error: "not found" });
       stats.requests++;
       const auth = /^Bearer (.+)$/.exec(req.headers.authorization ?? "");
-      if (!auth || !tokens.has(auth[1])) return send(res, 401, { error: "unauthorized" }, { "www-authenticate": "Bearer" });
+      if (!auth || !tokens.has(auth[1]))
+        return send(res, 401, { error: "unauthorized" }, { "www-authenticate": "Bearer" });
       const wait = takeToken();
       if (wait > 0) {
         stats.rateLimited++;
-        const retryAfter = limitedCount++ % 2 === 0 ? String(wait) : new Date(Date.now() + wait * 1000 + 1000).toUTCString();
+        const retryAfter =
+          limitedCount++ % 2 === 0 ? String(wait) : new Date(Date.now() + wait * 1000 + 1000).toUTCString();
         return send(res, 429, { error: "rate limited" }, { "retry-after": retryAfter });
       }
 
@@ -263,7 +274,11 @@ function flag(args, name, fallback) {
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   const args = process.argv.slice(2);
   if (args[0] === "notify") {
-    const status = await sendThinWebhook(flag(args, "to"), flag(args, "secret"), flag(args, "customer", "cus_0001"));
+    const status = await sendThinWebhook(
+      flag(args, "to"),
+      flag(args, "secret"),
+      flag(args, "customer", "cus_0001"),
+    );
     console.log(JSON.stringify({ notified: true, status }));
   } else {
     const sim = await startSimulator({

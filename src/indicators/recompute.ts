@@ -8,7 +8,7 @@ import { rewriteContribution, type StoredEventRow } from "./statements";
 /** Events rewritten per D1 batch. */
 const PAGE_SIZE = 100;
 /** Pages per alarm run: bounds one invocation's CPU time and D1 query count; the next alarm continues. */
-const PAGES_PER_RUN = 10;
+const PAGES_PER_RUN = 5;
 /** Delay before trying again after a failed run (D1 unavailable, definition changed mid-page). */
 const RETRY_MS = 2_000;
 

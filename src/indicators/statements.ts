@@ -3,14 +3,15 @@ import { definitionSet, definitionsGuard } from "./cache";
 import type { IndicatorDefinition } from "./definitions";
 import { contributionOf, type IndicatorInput } from "./evaluate";
 
-/** D1 allows at most 100 bound parameters per statement; a contribution row binds 5. */
+/** D1 allows at most 100 bound parameters per statement; a contribution row binds 5 (the guard 2 more). */
 const ROWS_PER_INSERT = 20;
 
 /**
- * The statements that keep a workspace's activity indicators current for one newly stored event: a
- * guard that the definitions used are still current, then one contribution row per matching
- * indicator. Called by the identity graph inside the same D1 batch as the event insert, so a
- * redelivered event (whose insert fails the batch on the unique key) never counts twice.
+ * The statements that keep a workspace's activity indicators current for one newly stored event: one
+ * contribution row per matching indicator, written only if the definitions used are still current
+ * (otherwise the statement fails, the batch rolls back, and the retry reads them again). Called by
+ * the identity graph inside the same D1 batch as the event insert, so a redelivered event (whose
+ * insert fails the batch on the unique key) never counts twice.
  *
  * Indicator values are not kept as running totals: they are aggregated at read time over the
  * contributions of the profile's events, which makes out-of-order events, sliding windows and merges
@@ -22,39 +23,40 @@ export async function indicatorStatements(
   eventRowId: string,
 ): Promise<D1PreparedStatement[]> {
   const { definitions, fingerprint } = await definitionSet(db, event.workspace);
-  return [
-    definitionsGuard(db, event.workspace, fingerprint),
-    ...insertContributions(db, eventRowId, definitions, event),
-  ];
+  const rows = contributionRows(eventRowId, definitions, event);
+  if (rows.length === 0) return [definitionsGuard(db, event.workspace, fingerprint)];
+  // One statement per event in the common case (≤ 19 matching indicators): the guard is the insert's
+  // WHERE, so it costs no statement of its own against D1's per-invocation query limit.
+  const statements: D1PreparedStatement[] = [];
+  for (let i = 0; i < rows.length; i += ROWS_PER_INSERT - 1) {
+    const chunk = rows.slice(i, i + ROWS_PER_INSERT - 1);
+    statements.push(
+      db
+        .prepare(
+          `INSERT OR REPLACE INTO indicator_contributions (event_id, indicator_id, version, num, value)
+           SELECT column1, column2, column3, column4, column5 FROM (VALUES ${chunk.map(() => "(?,?,?,?,?)").join(",")})
+           WHERE (SELECT CASE WHEN f = ? THEN 1 ELSE json('indicator definitions changed at ' || f) END
+                  FROM (SELECT coalesce(sum(version), 0) AS f FROM indicator_definitions WHERE workspace = ?))`,
+        )
+        .bind(...chunk.flat(), fingerprint, event.workspace),
+    );
+  }
+  return statements;
 }
 
-/** INSERT OR REPLACE statements for the contributions of one event to `definitions` (may be none). */
-export function insertContributions(
-  db: D1Database,
+/** [event id, indicator id, version, num, value] for each definition the event counts for. */
+function contributionRows(
   eventRowId: string,
   definitions: readonly IndicatorDefinition[],
   event: IndicatorInput,
-): D1PreparedStatement[] {
+): unknown[][] {
   const rows: unknown[][] = [];
   for (const definition of definitions) {
     const contribution = contributionOf(definition, event);
     if (contribution)
       rows.push([eventRowId, definition.id, definition.version, contribution.num, contribution.value]);
   }
-  const statements: D1PreparedStatement[] = [];
-  for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
-    const chunk = rows.slice(i, i + ROWS_PER_INSERT);
-    statements.push(
-      db
-        .prepare(
-          `INSERT OR REPLACE INTO indicator_contributions (event_id, indicator_id, version, num, value) VALUES ${chunk
-            .map(() => "(?,?,?,?,?)")
-            .join(",")}`,
-        )
-        .bind(...chunk.flat()),
-    );
-  }
-  return statements;
+  return rows;
 }
 
 /** A stored event as the recompute and the async-enrichment path read it (JSON columns as text). */

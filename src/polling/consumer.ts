@@ -1,27 +1,43 @@
+import { FileImportStore } from "../ingest/csv/imports";
 import { runFileImport } from "../ingest/csv/importer";
 import type { Env } from "../lib/env";
 import { log } from "../lib/log";
+import { PollJobStore } from "./jobs";
 import type { PollMessage } from "./messages";
 import { runPollJob } from "./poller";
+
+/** Attempts of one poll queue message before its run or import is recorded as failed. */
+export const MAX_MESSAGE_ATTEMPTS = 5;
 
 /**
  * Consumer of the poll queue. Each message is one step of a poll run or a file import; the step
  * records its own outcome (poll job / file import row), so the message is acked unless the step threw
- * before it could record anything (then the queue retries it with a delay).
+ * (D1, R2 or the queue failing): then it is retried with a delay, and after
+ * {@link MAX_MESSAGE_ATTEMPTS} the run or import is marked failed with the error, for operators to see.
  */
 export async function handlePollBatch(batch: MessageBatch<PollMessage>, env: Env): Promise<void> {
   for (const message of batch.messages) {
+    const body = message.body;
     try {
-      if (message.body.type === "poll") await runPollJob(env, message.body.sourceId, message.body.runId);
-      else await runFileImport(env, message.body.importId);
+      if (body.type === "poll") await runPollJob(env, body.sourceId, body.runId);
+      else await runFileImport(env, body.importId);
       message.ack();
     } catch (error) {
-      log.error("poll_message_failed", {
-        type: message.body.type,
-        attempts: message.attempts,
-        error: String(error),
-      });
-      message.retry({ delaySeconds: Math.min(300, 5 * 2 ** Math.min(message.attempts, 6)) });
+      const reason = String(error).slice(0, 300);
+      log.error("poll_message_failed", { type: body.type, attempts: message.attempts, error: reason });
+      if (message.attempts < MAX_MESSAGE_ATTEMPTS) {
+        message.retry({ delaySeconds: Math.min(300, 5 * 2 ** message.attempts) });
+        continue;
+      }
+      try {
+        const now = Date.now();
+        if (body.type === "poll")
+          await new PollJobStore(env.DB).fail(body.sourceId, body.runId, `gave up: ${reason}`, { pages: 0, records: 0, newRecords: 0 }, 0, now);
+        else await new FileImportStore(env.DB).fail(body.importId, `gave up: ${reason}`, now);
+        message.ack();
+      } catch {
+        message.retry({ delaySeconds: 300 });
+      }
     }
   }
 }

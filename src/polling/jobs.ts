@@ -198,9 +198,10 @@ export class PollJobStore {
   ): Promise<void> {
     await this.db
       .prepare(
-        `UPDATE poll_jobs SET status = 'failed', run_pages = ?4, run_records = ?5,
+        `UPDATE poll_jobs SET status = 'failed', run_pages = max(run_pages, ?4), run_records = max(run_records, ?5),
            records_fetched = records_fetched + ?6, lease_until = NULL, last_error = ?3, last_error_at = ?8,
-           last_run_records = ?5, next_run_at = max(coalesce(run_started_at, ?8) + ?7, ?8 + ?9), updated_at = ?8
+           last_run_records = max(run_records, ?5), next_run_at = max(coalesce(run_started_at, ?8) + ?7, ?8 + ?9),
+           updated_at = ?8
          WHERE source_id = ?1 AND run_id = ?2`,
       )
       .bind(

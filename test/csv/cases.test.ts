@@ -1,13 +1,16 @@
 import { describe, expect, it } from "vitest";
 import { detectDelimiter } from "../../src/ingest/csv/detect";
-import { admin, profileFor } from "../support/gateway";
 import { keysWhenStored } from "../polling/helpers";
+import { admin, profileFor } from "../support/gateway";
 import { createCsvSource, importFile, upload, utf16, withBom } from "./helpers";
 
 describe("C17 UTF-8 BOM and UTF-16 files", () => {
   it("C17 a UTF-8 BOM is removed once: columns email, phone, first_name map and the first email is jane@example.com", async () => {
     const source = await createCsvSource();
-    const result = await importFile(source.id, withBom("email,phone,first_name\r\njane@example.com,+15555550123,Jane\r\n"));
+    const result = await importFile(
+      source.id,
+      withBom("email,phone,first_name\r\njane@example.com,+15555550123,Jane\r\n"),
+    );
     expect(result.status).toBe("completed");
     expect(result.columns).toEqual(["email", "phone", "first_name"]);
     expect(result.encoding).toBe("utf8");
@@ -23,7 +26,10 @@ describe("C17 UTF-8 BOM and UTF-16 files", () => {
 
   it("C17 the same file saved as UTF-16LE with BOM FF FE is decoded correctly", async () => {
     const source = await createCsvSource();
-    const result = await importFile(source.id, utf16("email,phone,first_name\r\njoan@example.com,+15555550124,Jöan\r\n", "le"));
+    const result = await importFile(
+      source.id,
+      utf16("email,phone,first_name\r\njoan@example.com,+15555550124,Jöan\r\n", "le"),
+    );
     expect(result.status).toBe("completed");
     expect(result.encoding).toBe("utf16le");
     expect(result.columns).toEqual(["email", "phone", "first_name"]);
@@ -52,7 +58,9 @@ describe("C17 UTF-8 BOM and UTF-16 files", () => {
     const source = await createCsvSource();
     const result = await importFile(source.id, "mail;telephone\nx@example.com;1\n");
     expect(result.status).toBe("failed");
-    expect(result.error).toMatch(/none of the identifier columns \(email, phone\) is in the header \("mail", "telephone"\)/);
+    expect(result.error).toMatch(
+      /none of the identifier columns \(email, phone\) is in the header \("mail", "telephone"\)/,
+    );
     expect(result.accepted).toBe(0);
   });
 });
@@ -73,7 +81,10 @@ describe("C18 semicolon-delimited Excel CSV with newlines inside quoted cells", 
       expect(result).toMatchObject({ rowsRead: 2, accepted: 2, rejected: 0 });
       const newline = name === "CRLF" ? "\r\n" : "\n";
       const ana = await profileFor("email", "ana@example.com", `c18-${name.toLowerCase()}`);
-      expect(ana.traits).toMatchObject({ first_name: "Ana", note: `line one${newline}line two; still the note` });
+      expect(ana.traits).toMatchObject({
+        first_name: "Ana",
+        note: `line one${newline}line two; still the note`,
+      });
       const bo = await profileFor("email", "bo@example.com", `c18-${name.toLowerCase()}`);
       expect(bo.traits).toMatchObject({ first_name: "Bo", note: 'He said "hi"' });
     });
@@ -136,7 +147,10 @@ describe("file import results", () => {
   it("a recordId/updatedAt column makes the key, so a changed row is a new event and an unchanged one is not", async () => {
     const source = await createCsvSource({ csv: { recordId: "$.id", updatedAt: "$.updated" } });
     await importFile(source.id, "id,email,updated\n7,u7@example.com,2026-01-01\n");
-    await importFile(source.id, "id,email,updated\n7,u7@example.com,2026-01-01\n7,u7@example.com,2026-02-01\n");
+    await importFile(
+      source.id,
+      "id,email,updated\n7,u7@example.com,2026-01-01\n7,u7@example.com,2026-02-01\n",
+    );
     expect(await keysWhenStored(source.id, 2)).toEqual(["rec:7@2026-01-01", "rec:7@2026-02-01"]);
   });
 });

@@ -1,6 +1,6 @@
 import type { FileImportView } from "../../src/routes/admin/file-import-schemas";
-import { admin, call, eventually } from "../support/gateway";
 import { API_KEY, createPullSource } from "../polling/helpers";
+import { admin, call, eventually } from "../support/gateway";
 
 export { API_KEY };
 
@@ -17,7 +17,12 @@ export function createCsvSource(extra: Record<string, unknown> = {}) {
 }
 
 /** Uploads `body` as a CSV file with the source's API key (or `headers` to override). */
-export function upload(sourceId: string, body: BodyInit, headers: Record<string, string> = {}, query = ""): Promise<Response> {
+export function upload(
+  sourceId: string,
+  body: BodyInit,
+  headers: Record<string, string> = {},
+  query = "",
+): Promise<Response> {
   return call(`/v1/sources/${sourceId}/files${query}`, {
     method: "POST",
     headers: { "content-type": "text/csv", "x-api-key": API_KEY, ...headers },
@@ -36,7 +41,11 @@ export function importResult(importId: string): Promise<FileImportView> {
 }
 
 /** Uploads and waits for the import's result. Throws unless the upload is accepted (202). */
-export async function importFile(sourceId: string, body: BodyInit, headers: Record<string, string> = {}): Promise<FileImportView> {
+export async function importFile(
+  sourceId: string,
+  body: BodyInit,
+  headers: Record<string, string> = {},
+): Promise<FileImportView> {
   const response = await upload(sourceId, body, headers);
   if (response.status !== 202) throw new Error(`upload: ${response.status} ${await response.text()}`);
   return importResult(((await response.json()) as { importId: string }).importId);

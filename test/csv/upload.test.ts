@@ -2,8 +2,8 @@ import { env } from "cloudflare:test";
 import { HttpResponse, http } from "msw";
 import { afterAll, describe, expect, it } from "vitest";
 import { ROWS_PER_CHUNK } from "../../src/ingest/csv/importer";
-import { admin, call } from "../support/gateway";
 import { API, createPullSource, interceptSourceApi, keysWhenStored, runNow } from "../polling/helpers";
+import { admin, call } from "../support/gateway";
 import { API_KEY, createCsvSource, importFile, importResult, upload } from "./helpers";
 
 const server = interceptSourceApi();
@@ -42,7 +42,9 @@ describe("POST /v1/sources/{id}/files authentication", () => {
       expect(await response.text()).not.toContain(API_KEY);
     }
     expect((await upload(other.id, CSV)).status).toBe(401);
-    const list = (await (await admin(`/v1/admin/sources/${source.id}/file-imports`)).json()) as { data: unknown[] };
+    const list = (await (await admin(`/v1/admin/sources/${source.id}/file-imports`)).json()) as {
+      data: unknown[];
+    };
     expect(list.data).toHaveLength(0);
   });
 
@@ -59,7 +61,11 @@ describe("POST /v1/sources/{id}/files bad input", () => {
     const source = await createCsvSource({ csv: { maxFileBytes: 64 } });
     const form = new FormData();
     form.set("file", new Blob([CSV]), "people.csv");
-    const multipart = await call(`/v1/sources/${source.id}/files`, { method: "POST", headers: { "x-api-key": API_KEY }, body: form });
+    const multipart = await call(`/v1/sources/${source.id}/files`, {
+      method: "POST",
+      headers: { "x-api-key": API_KEY },
+      body: form,
+    });
     expect(multipart.status).toBe(415);
     expect(((await multipart.json()) as { detail: string }).detail).toMatch(/not a form/);
     expect((await upload(source.id, "")).status).toBe(422);
@@ -90,7 +96,8 @@ describe("large files", () => {
     // Rows without an identifier are read and rejected (cheap); every 1000th row is a real one.
     const rows = ROWS_PER_CHUNK * 2 + 345;
     let body = "email,first_name\r\n";
-    for (let i = 1; i <= rows; i++) body += i % 1000 === 0 ? `big${i}@example.com,"Row\r\n${i}"\r\n` : `,skip ${i}\r\n`;
+    for (let i = 1; i <= rows; i++)
+      body += i % 1000 === 0 ? `big${i}@example.com,"Row\r\n${i}"\r\n` : `,skip ${i}\r\n`;
     const result = await importFile(source.id, body);
     expect(result.status).toBe("completed");
     expect(result.rowsRead).toBe(rows);
@@ -103,17 +110,32 @@ describe("large files", () => {
   });
 });
 
+describe("chunk boundaries", () => {
+  it(`a file of exactly ${ROWS_PER_CHUNK} rows completes (the next chunk would start at the end of the file)`, async () => {
+    const source = await createCsvSource();
+    let body = "email\n";
+    for (let i = 1; i <= ROWS_PER_CHUNK; i++) body += i === ROWS_PER_CHUNK ? "last@example.com\n" : "\"\"\n";
+    const result = await importFile(source.id, body);
+    expect(result).toMatchObject({ status: "completed", rowsRead: ROWS_PER_CHUNK, accepted: 1 });
+  });
+});
+
 describe("files a poll source fetches itself", () => {
   it("csv-url: fetches the file on its schedule (with the source's credentials) and imports it", async () => {
     let authorization: string | null = null;
     server.use(
       http.get(`${API}/exports/customers.csv`, ({ request }) => {
         authorization = request.headers.get("authorization");
-        return new HttpResponse("email;first_name\nfetched@example.com;Fetchy\n", { headers: { "content-type": "text/csv" } });
+        return new HttpResponse("email;first_name\nfetched@example.com;Fetchy\n", {
+          headers: { "content-type": "text/csv" },
+        });
       }),
     );
     const source = await createCsvSource({ poll: { kind: "csv-url", url: `${API}/exports/customers.csv` } });
-    await admin(`/v1/admin/sources/${source.id}/api-credentials`, { method: "PUT", json: { type: "bearer", token: "csv-token-123" } });
+    await admin(`/v1/admin/sources/${source.id}/api-credentials`, {
+      method: "PUT",
+      json: { type: "bearer", token: "csv-token-123" },
+    });
     const job = await runNow(source.id);
     expect(job.status).toBe("idle");
     expect(authorization).toBe("Bearer csv-token-123");
@@ -122,12 +144,21 @@ describe("files a poll source fetches itself", () => {
     };
     expect(imports.data).toHaveLength(1);
     expect(imports.data[0]).toMatchObject({ origin: "url", filename: "customers.csv" });
-    expect(await importResult(imports.data[0]!.id)).toMatchObject({ status: "completed", accepted: 1, delimiter: ";" });
+    expect(await importResult(imports.data[0]!.id)).toMatchObject({
+      status: "completed",
+      accepted: 1,
+      delimiter: ";",
+    });
   });
 
   it("r2-drop: picks up matching files under the prefix once, and moves each to the processed prefix after import", async () => {
     const source = await createCsvSource({
-      poll: { kind: "r2-drop", prefix: "drops/acme/", pattern: "customers-*.csv", processedPrefix: "drops/acme/done/" },
+      poll: {
+        kind: "r2-drop",
+        prefix: "drops/acme/",
+        pattern: "customers-*.csv",
+        processedPrefix: "drops/acme/done/",
+      },
     });
     await env.PAYLOADS.put("drops/acme/customers-1.csv", "email,first_name\nd1@example.com,D1\n");
     await env.PAYLOADS.put("drops/acme/customers-2.csv", "email,first_name\nd2@example.com,D2\n");
@@ -136,7 +167,9 @@ describe("files a poll source fetches itself", () => {
     const job = await runNow(source.id);
     expect(job.status).toBe("idle");
     expect(job.lastRunRecords).toBe(2);
-    const list = (await (await admin(`/v1/admin/sources/${source.id}/file-imports`)).json()) as { data: { id: string }[] };
+    const list = (await (await admin(`/v1/admin/sources/${source.id}/file-imports`)).json()) as {
+      data: { id: string }[];
+    };
     expect(list.data).toHaveLength(2);
     for (const { id } of list.data) expect((await importResult(id)).status).toBe("completed");
     const after = await env.PAYLOADS.list({ prefix: "drops/acme/" });

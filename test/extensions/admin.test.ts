@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ExtensionView } from "../../src/routes/admin/extensions/schemas";
-import { admin } from "../support/gateway";
+import { admin, call } from "../support/gateway";
 import { createExtension, EXTENSION_SECRET, freshWorkspace } from "./support";
 
 async function problem(response: Response) {
@@ -9,6 +9,28 @@ async function problem(response: Response) {
 }
 
 describe("extension admin API", () => {
+  it("is described in the OpenAPI document, as are the indicator routes and the profile's enrichment", async () => {
+    const response = await call("/openapi.json");
+    expect(response.status).toBe(200);
+    const doc = (await response.json()) as {
+      paths: Record<string, unknown>;
+      components: { schemas: Record<string, { properties?: Record<string, unknown> }> };
+    };
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining([
+        "/v1/admin/extensions",
+        "/v1/admin/extensions/{extensionId}",
+        "/v1/admin/extensions/{extensionId}/rejections",
+        "/v1/admin/indicators",
+        "/v1/admin/indicators/{indicatorId}",
+        "/v1/admin/indicators/{indicatorId}/recompute",
+      ]),
+    );
+    expect(Object.keys(doc.components.schemas.Profile?.properties ?? {})).toEqual(
+      expect.arrayContaining(["indicators", "pendingEnrichments"]),
+    );
+  });
+
   it("refuses requests without the admin token or with a wrong one", async () => {
     for (const token of [null, "wrong-token"]) {
       const list = await admin("/v1/admin/extensions", { token });
@@ -74,6 +96,10 @@ describe("extension admin API", () => {
     const cases: [Record<string, unknown>, string][] = [
       [{ ...base, endpoint: "http://x.example.test/", secret: "a-long-enough-token" }, "validation_failed"],
       [{ ...base, secret: "short" }, "validation_failed"],
+      [
+        { ...base, endpoint: "https://user:pw@x.example.test/", secret: "a-long-enough-token" },
+        "validation_failed",
+      ],
       [{ ...base }, "validation_failed"],
       [{ ...base, auth: "standard-webhooks", secret: "whsec_not!base64" }, "validation_failed"],
       [{ ...base, secret: "a-long-enough-token", timeoutMs: 10 }, "validation_failed"],

@@ -1,6 +1,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { definitionsGuard } from "../../src/indicators/cache";
+import { indicatorStatements } from "../../src/indicators/statements";
 import type { IndicatorView } from "../../src/routes/admin/indicators/schemas";
 import { createIndicator, freshWorkspace, recomputed } from "../extensions/support";
 import { admin } from "../support/gateway";
@@ -102,7 +103,7 @@ describe("indicator recompute", () => {
 
   it("writes made with definitions that changed meanwhile are refused as a whole (the batch rolls back)", async () => {
     const workspace = freshWorkspace();
-    await createIndicator({ workspace, name: "orders", aggregate: "count" });
+    const created = await createIndicator({ workspace, name: "orders", aggregate: "count" });
     const marker = `guard-${workspace}`;
     const write = env.DB.prepare(
       "INSERT INTO indicator_contributions (event_id, indicator_id, version, num, value) VALUES (?, 'ind_guard', 1, NULL, NULL)",
@@ -115,5 +116,18 @@ describe("indicator recompute", () => {
     expect(
       await env.DB.prepare("SELECT 1 FROM indicator_contributions WHERE event_id = ?").bind(marker).first(),
     ).not.toBeNull();
+
+    // The live path: statements built with the definitions of before a change are refused.
+    const event = orderEvent(workspace, "late", { at: JAN, email: "una@example.com" });
+    const stale = await indicatorStatements(env.DB, event, "evt_stale");
+    const changed = await admin(`/v1/admin/indicators/${created.id}/recompute`, { method: "POST" });
+    expect(changed.status).toBe(202);
+    const contribution = env.DB.prepare(
+      "SELECT version FROM indicator_contributions WHERE event_id = 'evt_stale'",
+    );
+    await expect(env.DB.batch(stale)).rejects.toThrow();
+    expect(await contribution.first()).toBeNull();
+    await env.DB.batch(await indicatorStatements(env.DB, event, "evt_stale"));
+    expect(await contribution.first()).toEqual({ version: 2 });
   });
 });

@@ -81,16 +81,26 @@ describe("credentials for the source's API", () => {
     } as const;
     for (const [name, credentials] of Object.entries(secrets)) {
       const source = await createPullSource(poll(`auth/${name}`));
-      const put = await admin(`/v1/admin/sources/${source.id}/api-credentials`, { method: "PUT", json: credentials });
+      const put = await admin(`/v1/admin/sources/${source.id}/api-credentials`, {
+        method: "PUT",
+        json: credentials,
+      });
       expect(put.status).toBe(200);
       const text = await put.text();
       expect(JSON.parse(text)).toMatchObject({ type: credentials.type });
-      for (const view of [text, await (await admin(`/v1/admin/sources/${source.id}`)).text(), JSON.stringify(await pollJob(source.id))])
-        for (const secret of ["tok-secret-bearer-123", "pässword-secret", "vk-secret-456"]) expect(view).not.toContain(secret);
+      for (const view of [
+        text,
+        await (await admin(`/v1/admin/sources/${source.id}`)).text(),
+        JSON.stringify(await pollJob(source.id)),
+      ])
+        for (const secret of ["tok-secret-bearer-123", "pässword-secret", "vk-secret-456"])
+          expect(view).not.toContain(secret);
       expect((await runNow(source.id)).status).toBe("idle");
     }
     expect(seen.bearer).toBe("Bearer tok-secret-bearer-123");
-    expect(seen.basic).toBe(`Basic ${btoa(String.fromCharCode(...new TextEncoder().encode("ops:pässword-secret")))}`);
+    expect(seen.basic).toBe(
+      `Basic ${btoa(String.fromCharCode(...new TextEncoder().encode("ops:pässword-secret")))}`,
+    );
     expect(seen.apikey).toBe("vk-secret-456");
   });
 
@@ -138,7 +148,10 @@ describe("credentials for the source's API", () => {
 
   it("the credentials route refuses bad input, unknown sources and callers without the admin token", async () => {
     const source = await createPullSource(poll("unused"));
-    const bad = await admin(`/v1/admin/sources/${source.id}/api-credentials`, { method: "PUT", json: { type: "api-key" } });
+    const bad = await admin(`/v1/admin/sources/${source.id}/api-credentials`, {
+      method: "PUT",
+      json: { type: "api-key" },
+    });
     expect(bad.status).toBe(400);
     expect(bad.headers.get("content-type")).toContain("application/problem+json");
     const missing = await admin("/v1/admin/sources/src_nope/api-credentials", {

@@ -51,7 +51,9 @@ describe("fetch-on-notify for thin webhooks", () => {
     const profile = await profileFor("email", "cus_1@example.com", "fon-basic");
     expect(profile.traits.plan).toBe("pro");
     expect(profile.identifiers).toContainEqual({ type: "crm_id", value: "cus_1" });
-    expect(requests).toEqual([{ url: `${API}/thin/customers/cus_1?expand=plan`, auth: "Bearer notify-token-1" }]);
+    expect(requests).toEqual([
+      { url: `${API}/thin/customers/cus_1?expand=plan`, auth: "Bearer notify-token-1" },
+    ]);
   });
 
   it("notifications for the same object close together cause one fetch; a later one fetches again", async () => {
@@ -90,7 +92,9 @@ describe("fetch-on-notify for thin webhooks", () => {
   });
 
   it("fills the URL template percent-encoded, so a value cannot change the path, query or host", () => {
-    expect(expandUrl("https://api.x/c/{$.id}", { id: "../admin?x=1#" })).toBe("https://api.x/c/..%2Fadmin%3Fx%3D1%23");
+    expect(expandUrl("https://api.x/c/{$.id}", { id: "../admin?x=1#" })).toBe(
+      "https://api.x/c/..%2Fadmin%3Fx%3D1%23",
+    );
     expect(() => expandUrl("https://api.x/c/{$.id}", { other: 1 })).toThrow(/no value at \$\.id/);
   });
 

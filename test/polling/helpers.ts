@@ -1,7 +1,7 @@
 import { env } from "cloudflare:test";
 import { setupServer } from "msw/node";
-import type { CreateSourceInput, SourceView } from "../../src/routes/admin/source-schemas";
 import type { PollJobView } from "../../src/routes/admin/poll-job-schemas";
+import type { CreateSourceInput, SourceView } from "../../src/routes/admin/source-schemas";
 import { admin, eventually } from "../support/gateway";
 
 /** The source API the tests' msw handlers answer for. No test reaches the network. */
@@ -50,7 +50,9 @@ export function settled(sourceId: string): Promise<PollJobView> {
 
 /** Event keys stored for a source, sorted. */
 export async function storedKeys(sourceId: string): Promise<string[]> {
-  const { results } = await env.DB.prepare("SELECT event_key FROM events WHERE source_id = ? ORDER BY event_key")
+  const { results } = await env.DB.prepare(
+    "SELECT event_key FROM events WHERE source_id = ? ORDER BY event_key",
+  )
     .bind(sourceId)
     .all<{ event_key: string }>();
   return results.map((r) => r.event_key);

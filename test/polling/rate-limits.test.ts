@@ -18,7 +18,10 @@ const T = 1_795_953_600_000;
 describe("C20 Retry-After parsing (now = T)", () => {
   const random = () => 0.5;
   it("C20a delay-seconds: 120 → 120 s", () => {
-    expect(waitAfterRefusal("120", T, 1, { random })).toMatchObject({ delayMs: 120_000, basis: "retry-after" });
+    expect(waitAfterRefusal("120", T, 1, { random })).toMatchObject({
+      delayMs: 120_000,
+      basis: "retry-after",
+    });
   });
   it("C20b an HTTP date 5 minutes ahead → 300 s", () => {
     expect(waitAfterRefusal("Sun, 29 Nov 2026 12:05:00 GMT", T, 1, { random })).toMatchObject({
@@ -27,7 +30,10 @@ describe("C20 Retry-After parsing (now = T)", () => {
     });
   });
   it("C20c an HTTP date in the past → the 1 s minimum, not a tight loop", () => {
-    expect(parseRetryAfter("Sun, 29 Nov 2026 11:00:00 GMT", T)).toEqual({ kind: "date", delayMs: -3_600_000 });
+    expect(parseRetryAfter("Sun, 29 Nov 2026 11:00:00 GMT", T)).toEqual({
+      kind: "date",
+      delayMs: -3_600_000,
+    });
     expect(waitAfterRefusal("Sun, 29 Nov 2026 11:00:00 GMT", T, 1, { random }).delayMs).toBe(1000);
   });
   it("C20d 'soon' and C20e no header → exponential back-off with jitter, never an exception", () => {
@@ -57,12 +63,18 @@ async function rateLimitedSource(path: string, retryAfter: string | null, maxRet
   server.use(
     http.get(`${API}/${path}`, () => {
       calls++;
-      return new HttpResponse(null, { status: 429, headers: retryAfter === null ? {} : { "retry-after": retryAfter } });
+      return new HttpResponse(null, {
+        status: 429,
+        headers: retryAfter === null ? {} : { "retry-after": retryAfter },
+      });
     }),
   );
   const source = await createPullSource({
     mapping: { identifiers: { email: "$.email" } },
-    api: { rateLimit: { requests: 100, intervalSeconds: 1 }, ...(maxRetryAfterSeconds ? { maxRetryAfterSeconds } : {}) },
+    api: {
+      rateLimit: { requests: 100, intervalSeconds: 1 },
+      ...(maxRetryAfterSeconds ? { maxRetryAfterSeconds } : {}),
+    },
     poll: { kind: "api", url: `${API}/${path}`, recordsPath: "$" },
   });
   return { source, calls: () => calls };
@@ -134,7 +146,10 @@ describe("one rate budget per source, shared by the poller and fetch-on-notify",
       http.get(`${API}/budget/list`, ({ request }) => {
         calls++;
         const cursor = Number(new URL(request.url).searchParams.get("cursor") ?? "0");
-        return HttpResponse.json({ data: [{ id: `b${cursor}`, email: `b${cursor}@example.com` }], next_cursor: String(cursor + 1) });
+        return HttpResponse.json({
+          data: [{ id: `b${cursor}`, email: `b${cursor}@example.com` }],
+          next_cursor: String(cursor + 1),
+        });
       }),
       http.get(`${API}/budget/objects/:id`, () => {
         calls++;
@@ -156,7 +171,9 @@ describe("one rate budget per source, shared by the poller and fetch-on-notify",
     expect(job.checkpoint).toEqual({ cursor: "3" });
 
     const source = (await new SourceStore(database(env.DB), env.SECRETS_KEY).get(created.id))!;
-    const refused = await fetchOnNotify(env, source, { receivedAt: Date.now() }, { id: "o1" }).catch((e) => e);
+    const refused = await fetchOnNotify(env, source, { receivedAt: Date.now() }, { id: "o1" }).catch(
+      (e) => e,
+    );
     expect(refused).toBeInstanceOf(RetryLater);
     expect((refused as RetryLater).delaySeconds).toBeGreaterThan(3000);
     expect(calls).toBe(3);

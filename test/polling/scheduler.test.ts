@@ -1,4 +1,9 @@
-import { createExecutionContext, createScheduledController, env, waitOnExecutionContext } from "cloudflare:test";
+import {
+  createExecutionContext,
+  createScheduledController,
+  env,
+  waitOnExecutionContext,
+} from "cloudflare:test";
 import { HttpResponse, http } from "msw";
 import { afterAll, describe, expect, it } from "vitest";
 import worker from "../../src/index";
@@ -10,9 +15,7 @@ afterAll(() => server.close());
 
 /** Fires the Worker's cron handler as Cloudflare would, with `scheduledTime` as "now". */
 async function tick(scheduledTime: number): Promise<void> {
-  const ctx = createExecutionContext();
-  await worker.scheduled!(createScheduledController({ scheduledTime, cron: "* * * * *" }), env, ctx);
-  await waitOnExecutionContext(ctx);
+  await worker.scheduled!(createScheduledController({ scheduledTime, cron: "* * * * *" }), env);
 }
 
 function countingApi(path: string) {
@@ -65,7 +68,9 @@ describe("scheduler (Cron Trigger)", () => {
     const runWhilePaused = await admin(`/v1/admin/sources/${source.id}/poll-job/run`, { method: "POST" });
     expect(runWhilePaused.status).toBe(409);
 
-    expect((await admin(`/v1/admin/sources/${source.id}/poll-job/resume`, { method: "POST" })).status).toBe(200);
+    expect((await admin(`/v1/admin/sources/${source.id}/poll-job/resume`, { method: "POST" })).status).toBe(
+      200,
+    );
     await tick(Date.now() + 3_600_000);
     await settled(source.id);
     expect(api.calls).toBe(1);
@@ -78,7 +83,10 @@ describe("scheduler (Cron Trigger)", () => {
         calls++;
         const cursor = new URL(request.url).searchParams.get("cursor");
         if (calls === 2) return new HttpResponse(null, { status: 429, headers: { "retry-after": "600" } });
-        return HttpResponse.json({ data: [{ id: cursor ?? "first", email: "p@example.com" }], next: cursor ? null : "c2" });
+        return HttpResponse.json({
+          data: [{ id: cursor ?? "first", email: "p@example.com" }],
+          next: cursor ? null : "c2",
+        });
       }),
     );
     const source = await createPullSource({
@@ -98,8 +106,13 @@ describe("scheduler (Cron Trigger)", () => {
     // Let the ten minutes pass: the poller reads the real clock, so move the stored times back instead.
     const shift = resumeAt - Date.now() + 1000;
     await env.DB.batch([
-      env.DB.prepare("UPDATE rate_budgets SET next_allowed_at = next_allowed_at - ? WHERE source_id = ?").bind(shift, source.id),
-      env.DB.prepare("UPDATE poll_jobs SET next_run_at = next_run_at - ? WHERE source_id = ?").bind(shift, source.id),
+      env.DB.prepare(
+        "UPDATE rate_budgets SET next_allowed_at = next_allowed_at - ? WHERE source_id = ?",
+      ).bind(shift, source.id),
+      env.DB.prepare("UPDATE poll_jobs SET next_run_at = next_run_at - ? WHERE source_id = ?").bind(
+        shift,
+        source.id,
+      ),
     ]);
     await tick(Date.now());
     const done = await settled(source.id);
@@ -123,7 +136,9 @@ describe("poll job admin routes", () => {
     server.use(
       http.get(`${API}/reset`, ({ request }) => {
         queries.push(new URL(request.url).searchParams.get("updated_after"));
-        return HttpResponse.json({ data: [{ id: "r1", email: "r@example.com", updated_at: "2026-11-01T00:00:00Z" }] });
+        return HttpResponse.json({
+          data: [{ id: "r1", email: "r@example.com", updated_at: "2026-11-01T00:00:00Z" }],
+        });
       }),
     );
     const source = await createPullSource({
@@ -136,7 +151,9 @@ describe("poll job admin routes", () => {
       },
     });
     await admin(`/v1/admin/sources/${source.id}/poll-job/run`, { method: "POST" });
-    expect((await settled(source.id)).checkpoint).toEqual({ watermark: { updatedAt: "2026-11-01T00:00:00Z", id: "r1" } });
+    expect((await settled(source.id)).checkpoint).toEqual({
+      watermark: { updatedAt: "2026-11-01T00:00:00Z", id: "r1" },
+    });
     const reset = await admin(`/v1/admin/sources/${source.id}/poll-job/reset-cursor`, { method: "POST" });
     expect(reset.status).toBe(200);
     expect(((await reset.json()) as { checkpoint: unknown }).checkpoint).toEqual({});

@@ -69,7 +69,13 @@ describe("poll pagination strategies", () => {
     );
     const source = await createPullSource({
       mapping,
-      poll: { kind: "api", url: `${API}/orders`, recordsPath: "$", recordId: "$.id", pagination: { type: "link" } },
+      poll: {
+        kind: "api",
+        url: `${API}/orders`,
+        recordsPath: "$",
+        recordId: "$.id",
+        pagination: { type: "link" },
+      },
     });
     const job = await runNow(source.id);
     expect(job.status).toBe("idle");
@@ -128,7 +134,12 @@ describe("poll pagination strategies", () => {
     );
     const source = await createPullSource({
       mapping,
-      poll: { kind: "api", url: `${API}/exact`, recordsPath: "$.items", pagination: { type: "page", size: 2 } },
+      poll: {
+        kind: "api",
+        url: `${API}/exact`,
+        recordsPath: "$.items",
+        pagination: { type: "page", size: 2 },
+      },
     });
     const job = await runNow(source.id);
     expect(job.status).toBe("idle");

@@ -47,6 +47,12 @@ async function importChunk(env: Env, store: FileImportStore, job: FileImport, no
   if (!source) throw new CsvFileError("the source no longer exists");
   const csv = CsvOptionsSchema.parse(source.config.csv ?? {});
   const resuming = job.offsetBytes > 0;
+  if (resuming && job.byteSize !== null && job.offsetBytes >= job.byteSize) {
+    // The last chunk ended exactly at the end of the file: nothing left to read (R2 refuses the range).
+    await store.finish(job.id, now);
+    await afterImport(env, store, job, source);
+    return;
+  }
   const object = await env.PAYLOADS.get(
     job.r2Key,
     resuming ? { range: { offset: job.offsetBytes } } : undefined,

@@ -160,6 +160,16 @@ export class FileImportStore {
     await this.db.batch(statements);
   }
 
+  /** Marks the import completed without changing its counters. */
+  async finish(id: string, now: number): Promise<void> {
+    await this.db
+      .prepare(
+        "UPDATE file_imports SET status = 'completed', lease_until = NULL, finished_at = ?2, updated_at = ?2 WHERE id = ?1",
+      )
+      .bind(id, now)
+      .run();
+  }
+
   /** Lets go of the lease so the next chunk's message can claim it. */
   async release(id: string): Promise<void> {
     await this.db.prepare("UPDATE file_imports SET lease_until = NULL WHERE id = ?").bind(id).run();

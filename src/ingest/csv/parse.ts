@@ -67,8 +67,13 @@ export async function* readCsv(
     // the library's types assume arrays in and out.
     on_record: ((record: Record<string, string>, info: { bytes: number; lines: number }) => {
       progressAt = fed;
-      for (const value of Object.values(record)) if (value.includes("\r\n")) extraLines += value.split("\r\n").length - 1;
-      return { record, end: options.offset + info.bytes, line: options.linesBefore + info.lines - extraLines };
+      for (const value of Object.values(record))
+        if (value.includes("\r\n")) extraLines += value.split("\r\n").length - 1;
+      return {
+        record,
+        end: options.offset + info.bytes,
+        line: options.linesBefore + info.lines - extraLines,
+      };
     }) as unknown as Options["on_record"],
   });
   const guard = new TransformStream<Uint8Array, Uint8Array>({

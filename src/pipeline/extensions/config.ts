@@ -14,7 +14,7 @@ export const EXTENSION_AUTH = ["none", "bearer", "standard-webhooks"] as const;
 
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]"]);
 
-/** The endpoint: HTTPS, or plain HTTP to a loopback address (local simulators and benchmarks only). */
+/** The endpoint: HTTPS, or plain HTTP to a loopback address (local simulators and benchmarks only), without user:password. */
 export const EndpointSchema = z
   .url()
   .max(2048)
@@ -24,7 +24,9 @@ export const EndpointSchema = z
       return url.protocol === "https:" || (url.protocol === "http:" && LOOPBACK.has(url.hostname));
     },
     { message: "an https:// URL (http:// only to a loopback address)" },
-  );
+  )
+  // Credentials belong in the sealed `secret`: a URL shows up in responses and logs.
+  .refine((u) => !new URL(u).username && !new URL(u).password, { message: "no credentials in the URL" });
 
 /** Which events an extension applies to. Every given part must match (AND). */
 export const MatchSchema = z

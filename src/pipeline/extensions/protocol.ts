@@ -84,18 +84,34 @@ export async function requestHeaders(
   if (extension.config.auth === "bearer") headers.authorization = `Bearer ${extension.secret}`;
   if (extension.config.auth === "standard-webhooks") {
     const timestamp = String(Math.floor(nowMs / 1000));
-    const key = await crypto.subtle.importKey(
-      "raw",
-      fromBase64Strict((extension.secret ?? "").slice("whsec_".length)) ?? new Uint8Array(),
-      { name: "HMAC", hash: "SHA-256" },
-      false,
-      ["sign"],
-    );
+    const key = await signingKey(extension.secret ?? "");
     const mac = await crypto.subtle.sign("HMAC", key, utf8(`${messageId}.${timestamp}.${body}`));
     headers["webhook-timestamp"] = timestamp;
     headers["webhook-signature"] = `v1,${toBase64(mac)}`;
   }
   return headers;
+}
+
+/**
+ * Imported HMAC keys by secret: importing costs more than signing a small body, and one isolate signs
+ * many calls with the same few secrets. Bounded, so rotated-away secrets do not pile up.
+ */
+const signingKeys = new Map<string, Promise<CryptoKey>>();
+
+function signingKey(secret: string): Promise<CryptoKey> {
+  let key = signingKeys.get(secret);
+  if (!key) {
+    if (signingKeys.size >= 64) signingKeys.clear();
+    key = crypto.subtle.importKey(
+      "raw",
+      fromBase64Strict(secret.slice("whsec_".length)) ?? new Uint8Array(),
+      { name: "HMAC", hash: "SHA-256" },
+      false,
+      ["sign"],
+    );
+    signingKeys.set(secret, key);
+  }
+  return key;
 }
 
 /**
