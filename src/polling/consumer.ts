@@ -1,5 +1,5 @@
-import { FileImportStore } from "../ingest/csv/imports";
 import { runFileImport } from "../ingest/csv/importer";
+import { FileImportStore } from "../ingest/csv/imports";
 import type { Env } from "../lib/env";
 import { log } from "../lib/log";
 import { PollJobStore } from "./jobs";
@@ -32,7 +32,14 @@ export async function handlePollBatch(batch: MessageBatch<PollMessage>, env: Env
       try {
         const now = Date.now();
         if (body.type === "poll")
-          await new PollJobStore(env.DB).fail(body.sourceId, body.runId, `gave up: ${reason}`, { pages: 0, records: 0, newRecords: 0 }, 0, now);
+          await new PollJobStore(env.DB).fail(
+            body.sourceId,
+            body.runId,
+            `gave up: ${reason}`,
+            { pages: 0, records: 0, newRecords: 0 },
+            0,
+            now,
+          );
         else await new FileImportStore(env.DB).fail(body.importId, `gave up: ${reason}`, now);
         message.ack();
       } catch {

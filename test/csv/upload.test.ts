@@ -114,7 +114,7 @@ describe("chunk boundaries", () => {
   it(`a file of exactly ${ROWS_PER_CHUNK} rows completes (the next chunk would start at the end of the file)`, async () => {
     const source = await createCsvSource();
     let body = "email\n";
-    for (let i = 1; i <= ROWS_PER_CHUNK; i++) body += i === ROWS_PER_CHUNK ? "last@example.com\n" : "\"\"\n";
+    for (let i = 1; i <= ROWS_PER_CHUNK; i++) body += i === ROWS_PER_CHUNK ? "last@example.com\n" : '""\n';
     const result = await importFile(source.id, body);
     expect(result).toMatchObject({ status: "completed", rowsRead: ROWS_PER_CHUNK, accepted: 1 });
   });

@@ -1,0 +1,112 @@
+import { env } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { createSource, deliver, eventually } from "../support/gateway";
+import { expectRefused, hex, hmac, now } from "./helpers";
+
+/**
+ * Replays inside the timestamp window. C08: "A replay inside the window is stopped by the delivery-id
+ * dedupe (C10): 2xx with no second event." The attacker has a captured, validly signed request and
+ * may change any header the signature does not cover.
+ */
+
+const stripeSecret = "whsec_replay_attack_secret_1";
+
+async function stripeSigned(body: string): Promise<Record<string, string>> {
+  const t = String(now());
+  return { "stripe-signature": `t=${t},v1=${hex(await hmac(stripeSecret, `${t}.${body}`))}` };
+}
+
+/** Stored events of one source, once at least `min` are there (the consumer runs after the 202). */
+async function eventsOfSource(sourceId: string, min: number, timeoutMs = 5000): Promise<number> {
+  try {
+    return await eventually(async () => {
+      const row = await env.DB.prepare("SELECT count(*) AS n FROM events WHERE source_id = ?")
+        .bind(sourceId)
+        .first<{ n: number }>();
+      return (row?.n ?? 0) >= min ? row!.n : undefined;
+    }, timeoutMs);
+  } catch {
+    const row = await env.DB.prepare("SELECT count(*) AS n FROM events WHERE source_id = ?")
+      .bind(sourceId)
+      .first<{ n: number }>();
+    return row?.n ?? 0;
+  }
+}
+
+describe("replays inside the window", () => {
+  it("the same Stripe delivery sent twice stores one event (baseline of the dedupe)", async () => {
+    const source = await createSource({ type: "stripe", secret: stripeSecret });
+    const body = JSON.stringify({
+      id: "evt_replay_baseline",
+      object: "event",
+      type: "customer.created",
+      created: now(),
+      data: { object: { object: "customer", id: "cus_replay_1", email: "replay-baseline@example.com" } },
+    });
+    const headers = await stripeSigned(body);
+    expect((await deliver(source.id, body, headers)).status).toBe(202);
+    expect((await deliver(source.id, body, headers)).status).toBe(202);
+    expect(await eventsOfSource(source.id, 1)).toBe(1);
+    expect(await eventsOfSource(source.id, 2, 1500)).toBe(1);
+  });
+
+  // BUG: the edge decides "is this JSON?" with isJsonMediaType (media type exactly application/json or
+  // *+json: src/ingest/decode.ts), the consumer with `contentType.includes("json")`
+  // (src/pipeline/load-payload.ts). Content-Type is not signed, so a replay labelled
+  // `text/plain; x=json` is not parsed at the edge, its idempotency key falls back from the event id
+  // ($.id) to sha256 of the body (src/ingest/idempotency.ts), and the consumer still parses and maps
+  // it: a second, fully mapped event with a different event key is stored.
+  it.fails("a replay with an unsigned Content-Type change does not store a second event", async () => {
+    const source = await createSource({ type: "stripe", secret: stripeSecret });
+    const body = JSON.stringify({
+      id: "evt_replay_ct",
+      object: "event",
+      type: "customer.created",
+      created: now(),
+      data: { object: { object: "customer", id: "cus_replay_2", email: "replay-ct@example.com" } },
+    });
+    const headers = await stripeSigned(body);
+    expect((await deliver(source.id, body, headers)).status).toBe(202);
+    const replay = await deliver(source.id, body, { ...headers, "content-type": "text/plain; profile=json" });
+    expect(replay.status).toBeLessThan(500);
+    expect(await eventsOfSource(source.id, 1)).toBe(1);
+    // With the bug, a second event (key sha256:…) appears shortly after.
+    expect(await eventsOfSource(source.id, 2, 2000)).toBe(1);
+  });
+
+  // BUG (same cause): a validly signed body that is not JSON is accepted with 202 when its Content-Type
+  // merely contains "json" (e.g. `application/jsonl`, `text/plain; x=json`), although the edge promises
+  // 400 invalid_json for a JSON body that does not parse; the consumer then parses it as JSON and
+  // dead-letters it (payload_invalid). Malformed input accepted at the edge.
+  it.fails("a signed non-JSON body labelled with a json-ish Content-Type is 400 at the edge", async () => {
+    const source = await createSource({ type: "stripe", secret: stripeSecret });
+    const body = "this is { not json";
+    const response = await deliver(source.id, body, { ...(await stripeSigned(body)), "content-type": "text/plain; x=json" });
+    await expectRefused(response, [400, 415], [stripeSecret], "json-ish content type");
+  });
+
+  it("a signed JSON body labelled text/plain is accepted (opaque text) and yields no identified profile", async () => {
+    // Documents the current contract the fix must keep coherent: either refuse non-JSON for JSON-only
+    // senders, or make edge and consumer agree on what is JSON.
+    const source = await createSource({ type: "stripe", secret: stripeSecret });
+    const body = '{"id":"evt_plain"}';
+    const response = await deliver(source.id, body, { ...(await stripeSigned(body)), "content-type": "text/plain" });
+    expect(response.status).toBeLessThan(500);
+  });
+
+  it("a Standard Webhooks replay with a changed (unsigned) webhook-id is refused", async () => {
+    const key = Uint8Array.from({ length: 24 }, (_, i) => 200 - i);
+    const secret = `whsec_${btoa(String.fromCharCode(...key))}`;
+    const source = await createSource({ type: "standard-webhooks", secret });
+    const body = '{"type":"x"}';
+    const ts = String(now());
+    const sig = `v1,${btoa(String.fromCharCode(...(await hmac(key, `msg_a.${ts}.${body}`))))}`;
+    expect((await deliver(source.id, body, { "webhook-id": "msg_a", "webhook-timestamp": ts, "webhook-signature": sig })).status).toBe(202);
+    await expectRefused(
+      await deliver(source.id, body, { "webhook-id": "msg_b", "webhook-timestamp": ts, "webhook-signature": sig }),
+      [401],
+      [secret],
+      "new id",
+    );
+  });
+});
