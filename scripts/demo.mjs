@@ -27,7 +27,11 @@ import {
 let started = null;
 if (!(await isUp())) {
   console.log(`starting the gateway (npm start) on ${BASE_URL} ...`);
-  started = spawn(process.execPath, [path.join(ROOT, "scripts", "start.mjs")], { cwd: ROOT, stdio: "ignore", detached: true });
+  started = spawn(process.execPath, [path.join(ROOT, "scripts", "start.mjs")], {
+    cwd: ROOT,
+    stdio: "ignore",
+    detached: true,
+  });
   started.unref();
   await waitUntilUp(180_000);
 }
@@ -36,9 +40,15 @@ const secretOf = (name) => DEMO_SOURCES.find((s) => s.name === name).secret;
 
 async function send(name, body, headers) {
   const source = sources.get(name);
-  const response = await fetch(source.ingestUrl.replace(/^https?:\/\/[^/]+/, BASE_URL), { method: "POST", headers, body });
+  const response = await fetch(source.ingestUrl.replace(/^https?:\/\/[^/]+/, BASE_URL), {
+    method: "POST",
+    headers,
+    body,
+  });
   const answer = await response.text();
-  console.log(`  ${name.padEnd(24)} ${headers["x-shopify-topic"] ?? headers["x-github-event"] ?? "event"} → ${response.status} ${answer}`);
+  console.log(
+    `  ${name.padEnd(24)} ${headers["x-shopify-topic"] ?? headers["x-github-event"] ?? "event"} → ${response.status} ${answer}`,
+  );
   if (response.status !== 202) throw new Error(`delivery refused: ${response.status}`);
 }
 
@@ -61,7 +71,9 @@ const push = githubSamples("push").find((e) => e.commits?.length > 0);
 const pushBody = JSON.stringify(push);
 await send("demo-github", pushBody, await signGitHub(secretOf("demo-github"), pushBody, "push"));
 // Stripe: a customer.updated event for the Shopify buyer's email: it joins that profile.
-const stripeBody = JSON.stringify(stripeCustomerEvent({ customerId: "cus_demo0001", email: "john@example.com", name: "John Smith" }));
+const stripeBody = JSON.stringify(
+  stripeCustomerEvent({ customerId: "cus_demo0001", email: "john@example.com", name: "John Smith" }),
+);
 await send("demo-stripe", stripeBody, signStripe(secretOf("demo-stripe"), stripeBody));
 // Standard Webhooks: a CRM contact event mapped by JSON paths.
 const crmBody = JSON.stringify({
@@ -69,11 +81,17 @@ const crmBody = JSON.stringify({
   timestamp: new Date().toISOString(),
   data: { email: " John@Example.com ", crm_id: "crm_1001", name: "John Smith", plan: "gold" },
 });
-await send("demo-standard-webhooks", crmBody, signStandardWebhooks(secretOf("demo-standard-webhooks"), crmBody));
+await send(
+  "demo-standard-webhooks",
+  crmBody,
+  signStandardWebhooks(secretOf("demo-standard-webhooks"), crmBody),
+);
 
 // An app: its users' events through Segment's own Node SDK, pointed at the gateway.
 const app = await runAppDemo({ baseUrl: BASE_URL, adminToken: adminToken() });
-console.log(`  demo-app (analytics-node)  ${app.events.join(", ")} → ${app.requests.map((r) => r.status).join(", ")}`);
+console.log(
+  `  demo-app (analytics-node)  ${app.events.join(", ")} → ${app.requests.map((r) => r.status).join(", ")}`,
+);
 
 console.log("\nWaiting for the pipeline (queue → IdentityResolver → D1) ...");
 const wanted = [
@@ -89,18 +107,29 @@ for (const [type, value] of wanted) {
   console.log(`  events:      ${events.map((e) => e.type).join(", ")}`);
 }
 console.log(`\nDone. Explore more with the admin API (${BASE_URL}/openapi.json).`);
-if (started) console.log("The gateway keeps running in the background; stop it with: pkill -f 'wrangler dev'");
+if (started)
+  console.log("The gateway keeps running in the background; stop it with: pkill -f 'wrangler dev'");
 
 function pickCustomer(customer) {
   const { id, admin_graphql_api_id, email, first_name, last_name } = customer;
-  return { id, admin_graphql_api_id, email, first_name, last_name, note: null, updated_at: new Date().toISOString() };
+  return {
+    id,
+    admin_graphql_api_id,
+    email,
+    first_name,
+    last_name,
+    note: null,
+    updated_at: new Date().toISOString(),
+  };
 }
 
 async function waitForProfile(type, value, timeoutMs = 60_000) {
   const deadline = Date.now() + timeoutMs;
   let last;
   while (Date.now() < deadline) {
-    last = await admin(`/v1/admin/profiles?workspace=default&identifier=${encodeURIComponent(`${type}:${value}`)}`);
+    last = await admin(
+      `/v1/admin/profiles?workspace=default&identifier=${encodeURIComponent(`${type}:${value}`)}`,
+    );
     if (last.status === 200) {
       // Give the last queued events a moment to land before printing.
       await new Promise((r) => setTimeout(r, 1500));

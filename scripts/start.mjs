@@ -24,10 +24,14 @@ const migrate = spawnSync(wrangler, ["d1", "migrations", "apply", "DB", "--local
 });
 if (migrate.status !== 0) process.exit(migrate.status ?? 1);
 
-const dev = spawn(wrangler, ["dev", "--ip", "127.0.0.1", "--port", port, "--test-scheduled", "--show-interactive-dev-session=false"], {
-  cwd: ROOT,
-  stdio: "inherit",
-});
+const dev = spawn(
+  wrangler,
+  ["dev", "--ip", "127.0.0.1", "--port", port, "--test-scheduled", "--show-interactive-dev-session=false"],
+  {
+    cwd: ROOT,
+    stdio: "inherit",
+  },
+);
 for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => dev.kill(signal));
 dev.on("exit", (code) => process.exit(code ?? 0));
 
@@ -36,7 +40,8 @@ try {
   const sources = await ensureDemoSources();
   console.log(`\nTributary is up on ${BASE_URL}  (API description: ${BASE_URL}/openapi.json)`);
   console.log("Demo sources (secrets are the local-only values in scripts/lib/gateway-client.mjs):");
-  for (const source of sources.values()) console.log(`  ${source.name.padEnd(24)} ${source.type.padEnd(18)} ${source.ingestUrl}`);
+  for (const source of sources.values())
+    console.log(`  ${source.name.padEnd(24)} ${source.type.padEnd(18)} ${source.ingestUrl}`);
   console.log("Run `npm run demo` in another terminal to send signed sample webhooks.\n");
 } catch (error) {
   console.error(`start: ${error.message}`);

@@ -9,7 +9,8 @@
 //
 //   node scripts/warranty-service.mjs --port 8789 [--secret whsec_…] [--token …] [--latency-ms 20]
 //
-// Or from code: `const svc = await startWarrantyService({ port: 0 }); … await svc.close();`
+// Or from code: `const svc = await startWarrantyService({ port: 0, secret }); … await svc.close();` and
+// register it with `POST /v1/admin/extensions` using `warrantyExtension({ url: svc.url, secret })`.
 import { createHmac, timingSafeEqual } from "node:crypto";
 import http from "node:http";
 import { pathToFileURL } from "node:url";
@@ -182,6 +183,31 @@ export async function startWarrantyService(options = {}) {
         server.closeAllConnections?.();
         server.close(() => resolve());
       }),
+  };
+}
+
+/**
+ * The POST /v1/admin/extensions body that plugs a started service into a workspace's pipeline as a
+ * sync extension on device events. `secret` must be the service's Standard Webhooks secret.
+ */
+export function warrantyExtension({
+  url,
+  secret,
+  workspace = "default",
+  mode = "sync",
+  eventTypes = ["device.*"],
+}) {
+  return {
+    workspace,
+    name: "warranty",
+    mode,
+    endpoint: `${url}/enrich`,
+    auth: "standard-webhooks",
+    secret,
+    timeoutMs: 2000,
+    onFailure: "continue",
+    match: { eventTypes, conditions: [{ field: "properties.serial", op: "exists" }] },
+    provides: ["warranty_plan", "warranty_expires_at", "warranty"],
   };
 }
 

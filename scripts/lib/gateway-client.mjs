@@ -70,7 +70,8 @@ export async function ensureDemoSources() {
   for (const demo of DEMO_SOURCES) {
     if (byName.has(demo.name)) continue;
     const created = await admin("/v1/admin/sources", { json: demo });
-    if (created.status !== 201) throw new Error(`creating ${demo.name}: ${created.status} ${JSON.stringify(created.body)}`);
+    if (created.status !== 201)
+      throw new Error(`creating ${demo.name}: ${created.status} ${JSON.stringify(created.body)}`);
     byName.set(demo.name, created.body);
   }
   return byName;

@@ -1,14 +1,27 @@
 import { ApiError } from "../lib/errors";
+import { isJsonMediaType } from "../lib/media-type";
 
 /**
  * Decodes verified body bytes to text with the Content-Type charset (UTF-8 by default; a BOM is
  * removed) and checks that a JSON body parses. Bytes that are not valid in the declared charset are a
  * 400, not replacement characters: a body we cannot read faithfully is not stored. Returns the text
  * and the parsed JSON (undefined for non-JSON media types such as form bodies).
- * @throws ApiError `unsupported_media_type` (unknown charset), `body_not_decodable`, `invalid_json`
+ * With `jsonOnly`, a media type other than JSON is refused before anything else.
+ * @throws ApiError `unsupported_media_type` (unknown charset, or not JSON when `jsonOnly`),
+ *   `body_not_decodable`, `invalid_json`
  * @see https://encoding.spec.whatwg.org/#names-and-labels
  */
-export function decodeBody(body: Uint8Array, contentType: string | null): { text: string; json: unknown } {
+export function decodeBody(
+  body: Uint8Array,
+  contentType: string | null,
+  options: { jsonOnly?: boolean } = {},
+): { text: string; json: unknown } {
+  if (options.jsonOnly && !isJsonMediaType(contentType)) {
+    throw new ApiError(
+      "unsupported_media_type",
+      "This source's sender posts JSON: send Content-Type application/json",
+    );
+  }
   const charset = /;\s*charset\s*=\s*"?([^";\s]+)"?/i.exec(contentType ?? "")?.[1] ?? "utf-8";
   let decoder: TextDecoder;
   try {
@@ -31,10 +44,4 @@ export function decodeBody(body: Uint8Array, contentType: string | null): { text
   } catch {
     throw new ApiError("invalid_json", "The body is not valid JSON");
   }
-}
-
-/** True for `application/json`, `*+json`, and a missing Content-Type (JSON is the default). */
-export function isJsonMediaType(contentType: string | null): boolean {
-  const mediaType = (contentType ?? "").split(";")[0]!.trim().toLowerCase();
-  return mediaType === "" || mediaType === "application/json" || mediaType.endsWith("+json");
 }

@@ -1,4 +1,5 @@
 import type { WebhookEnvelope } from "../ingest/envelope";
+import { isJsonMediaType } from "../lib/media-type";
 import { PermanentError } from "./failure";
 import { parseJsonExact } from "./parse-json";
 
@@ -18,8 +19,7 @@ export async function loadPayload(envelope: WebhookEnvelope, payloads: R2Bucket)
     text = await object.text();
   }
   if (text === undefined) throw new PermanentError("envelope has no body", "payload_missing");
-  const contentType = (envelope.headers["content-type"] ?? "application/json").toLowerCase();
-  if (!contentType.includes("json")) return text;
+  if (!isJsonMediaType(envelope.headers["content-type"])) return text;
   try {
     return parseJsonExact(text);
   } catch {

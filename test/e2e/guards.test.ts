@@ -2,15 +2,28 @@ import { createExecutionContext, createMessageBatch, env, getQueueResult } from 
 import { describe, expect, it } from "vitest";
 import worker from "../../src/index";
 import type { WebhookEnvelope } from "../../src/ingest/envelope";
-import { admin, call, createSource, deliver, eventually, profileFor, storedEventCount } from "../support/gateway";
+import {
+  admin,
+  call,
+  createSource,
+  deliver,
+  eventually,
+  profileFor,
+  storedEventCount,
+} from "../support/gateway";
 import { githubHeaders, shopifyHeaders, standardWebhooksHeaders, stripeHeaders } from "../support/senders";
 
 async function adminOperations(): Promise<{ method: string; path: string }[]> {
-  const spec = (await (await call("/openapi.json")).json()) as { paths: Record<string, Record<string, unknown>> };
+  const spec = (await (await call("/openapi.json")).json()) as {
+    paths: Record<string, Record<string, unknown>>;
+  };
   return Object.entries(spec.paths)
     .filter(([path]) => path.startsWith("/v1/admin"))
     .flatMap(([path, methods]) =>
-      Object.keys(methods).map((method) => ({ method: method.toUpperCase(), path: path.replace(/\{[^}]+\}/g, "x") })),
+      Object.keys(methods).map((method) => ({
+        method: method.toUpperCase(),
+        path: path.replace(/\{[^}]+\}/g, "x"),
+      })),
     );
 }
 
@@ -20,7 +33,11 @@ describe("admin token", () => {
     expect(operations.length).toBeGreaterThanOrEqual(7);
     for (const { method, path } of operations) {
       for (const token of [null, "wrong-token"]) {
-        const response = await admin(path, { method, token, json: method === "GET" || method === "DELETE" ? undefined : {} });
+        const response = await admin(path, {
+          method,
+          token,
+          json: method === "GET" || method === "DELETE" ? undefined : {},
+        });
         expect(response.status, `${method} ${path} with token ${token}`).toBe(401);
         expect(response.headers.get("content-type")).toContain("application/problem+json");
         expect(((await response.json()) as { code: string }).code).toBe("unauthorized");
@@ -151,7 +168,9 @@ describe("queue consumer", () => {
     };
     const before = await storedEventCount();
     for (let attempt = 1; attempt <= 2; attempt++) {
-      const batch = createMessageBatch("tributary-ingest", [{ id: `m${attempt}`, timestamp: new Date(), attempts: attempt, body: envelope }]);
+      const batch = createMessageBatch("tributary-ingest", [
+        { id: `m${attempt}`, timestamp: new Date(), attempts: attempt, body: envelope },
+      ]);
       const ctx = createExecutionContext();
       await worker.queue(batch, env);
       const result = await getQueueResult(batch, ctx);
@@ -159,7 +178,9 @@ describe("queue consumer", () => {
     }
     expect(await storedEventCount()).toBe(before + 1);
     const profile = await profileFor("github_user_id", "7001");
-    const events = (await (await admin(`/v1/admin/profiles/${profile.id}/events`)).json()) as { data: unknown[] };
+    const events = (await (await admin(`/v1/admin/profiles/${profile.id}/events`)).json()) as {
+      data: unknown[];
+    };
     expect(events.data).toHaveLength(1);
   });
 
@@ -173,7 +194,8 @@ describe("queue consumer", () => {
     const first = JSON.stringify({ type: "signup", email: "lin@example.com", device: "dev-9" });
     const second = JSON.stringify({ type: "login", phone: "+14155550100", device: "dev-8" });
     const linking = JSON.stringify({ type: "update", email: "lin@example.com", phone: "+14155550100" });
-    for (const body of [first, second]) expect((await deliver(source.id, body, standardWebhooksHeaders(secret, body))).status).toBe(202);
+    for (const body of [first, second])
+      expect((await deliver(source.id, body, standardWebhooksHeaders(secret, body))).status).toBe(202);
     const a = await profileFor("device_id", "dev-9");
     const b = await profileFor("device_id", "dev-8");
     expect(a.id).not.toBe(b.id);

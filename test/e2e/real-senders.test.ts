@@ -39,10 +39,13 @@ describe("real sender payloads through route, queue, IdentityResolver and D1", (
     };
     const updateBody = JSON.stringify(update);
 
-    expect((await deliver(source.id, orderBody, await shopifyHeaders(secret, orderBody, "orders/create"))).status).toBe(202);
-    expect((await deliver(source.id, updateBody, await shopifyHeaders(secret, updateBody, "customers/update"))).status).toBe(
-      202,
-    );
+    expect(
+      (await deliver(source.id, orderBody, await shopifyHeaders(secret, orderBody, "orders/create"))).status,
+    ).toBe(202);
+    expect(
+      (await deliver(source.id, updateBody, await shopifyHeaders(secret, updateBody, "customers/update")))
+        .status,
+    ).toBe(202);
 
     const profile = await profileFor("email", "john@example.com");
     const events = await eventsOf(profile.id, 2);
@@ -80,7 +83,9 @@ describe("real sender payloads through route, queue, IdentityResolver and D1", (
       object: "event",
       type: "customer.created",
       created: 1_700_000_000,
-      data: { object: { id: "cus_e2e_1", object: "customer", email: "Ada@Example.com", name: "Ada Lovelace" } },
+      data: {
+        object: { id: "cus_e2e_1", object: "customer", email: "Ada@Example.com", name: "Ada Lovelace" },
+      },
     });
     expect((await deliver(source.id, body, await stripeHeaders(secret, body))).status).toBe(202);
     const profile = await profileFor("stripe_customer_id", "cus_e2e_1");
@@ -93,9 +98,15 @@ describe("real sender payloads through route, queue, IdentityResolver and D1", (
     const source = await createSource({
       type: "standard-webhooks",
       secret,
-      mapping: { identifiers: { email: "$.data.email", crm_id: "$.data.id" }, traits: { plan: "$.data.plan" } },
+      mapping: {
+        identifiers: { email: "$.data.email", crm_id: "$.data.id" },
+        traits: { plan: "$.data.plan" },
+      },
     });
-    const body = JSON.stringify({ type: "contact.updated", data: { id: "c-77", email: "grace@example.com", plan: "pro" } });
+    const body = JSON.stringify({
+      type: "contact.updated",
+      data: { id: "c-77", email: "grace@example.com", plan: "pro" },
+    });
     expect((await deliver(source.id, body, standardWebhooksHeaders(secret, body))).status).toBe(202);
     const profile = await profileFor("crm_id", "c-77");
     expect(profile.traits.plan).toBe("pro");

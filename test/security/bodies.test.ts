@@ -20,7 +20,17 @@ describe("Content-Encoding", () => {
   it("unsupported, stacked or parameterized codings are 415 before anything else", async () => {
     const source = await createSource({ type: "github", secret });
     const body = await compress(new TextEncoder().encode('{"a":1}'));
-    for (const coding of ["br", "compress", "zstd", "gzip, gzip", "gzip, deflate", "gzip;q=1", "x-compress", "gzip ,br", "*"]) {
+    for (const coding of [
+      "br",
+      "compress",
+      "zstd",
+      "gzip, gzip",
+      "gzip, deflate",
+      "gzip;q=1",
+      "x-compress",
+      "gzip ,br",
+      "*",
+    ]) {
       const response = await deliver(source.id, body, await ghHeaders(body, { "content-encoding": coding }));
       const problem = await expectRefused(response, [415], [secret], coding);
       expect(problem.code).toBe("unsupported_media_type");
@@ -62,10 +72,18 @@ describe("Content-Encoding", () => {
   });
 
   it("signedBytes=decoded: an UNSIGNED gzip bomb or nested gzip is 413/400/401, never inflated past the cap", async () => {
-    const source = await createSource({ type: "github", secret, signedBytes: "decoded", maxBodyBytes: 64 * 1024 });
+    const source = await createSource({
+      type: "github",
+      secret,
+      signedBytes: "decoded",
+      maxBodyBytes: 64 * 1024,
+    });
     const bomb = await compress(new Uint8Array(50 * 1024 * 1024)); // 50 MiB of zeros, ~50 KB gzip
     expect(bomb.length).toBeLessThan(64 * 1024);
-    const response = await deliver(source.id, bomb, { "content-encoding": "gzip", "x-hub-signature-256": "sha256=00" });
+    const response = await deliver(source.id, bomb, {
+      "content-encoding": "gzip",
+      "x-hub-signature-256": "sha256=00",
+    });
     const problem = await expectRefused(response, [413], [secret], "bomb");
     expect(problem.code).toBe("payload_too_large");
 
@@ -126,7 +144,12 @@ describe("charsets and JSON", () => {
       "FF byte": bytes('{"a":"', new Uint8Array([0xff]), '"}'),
     };
     for (const [label, b] of Object.entries(cases)) {
-      const problem = await expectRefused(await deliver(source.id, b, await ghHeaders(b)), [400], [secret], label);
+      const problem = await expectRefused(
+        await deliver(source.id, b, await ghHeaders(b)),
+        [400],
+        [secret],
+        label,
+      );
       expect(problem.code, label).toBe("body_not_decodable");
     }
   });
@@ -166,7 +189,7 @@ describe("charsets and JSON", () => {
       "top-level number": "42",
       "BOM prefixed": "\ufeff{}",
       "trailing garbage": "{} x",
-      "NaN": '{"a":NaN}',
+      NaN: '{"a":NaN}',
       "single quotes": "{'a':1}",
       empty: "",
       whitespace: " \n\t ",
@@ -183,14 +206,20 @@ describe("charsets and JSON", () => {
 
 describe("IP allowlist", () => {
   it("spoofed or malformed CF-Connecting-IP values are 403 even with a valid signature", async () => {
-    const source = await createSource({ type: "github", secret, allowedIps: ["10.0.0.0/8", "2001:db8::/32"] });
+    const source = await createSource({
+      type: "github",
+      secret,
+      allowedIps: ["10.0.0.0/8", "2001:db8::/32"],
+    });
     const body = "{}";
-    expect((await deliver(source.id, body, await ghHeaders(body, { "cf-connecting-ip": "10.1.2.3" }))).status).toBe(202);
+    expect(
+      (await deliver(source.id, body, await ghHeaders(body, { "cf-connecting-ip": "10.1.2.3" }))).status,
+    ).toBe(202);
     const attempts: Record<string, Record<string, string>> = {
       missing: {},
       "x-forwarded-for only": { "x-forwarded-for": "10.1.2.3" },
       "x-real-ip only": { "x-real-ip": "10.1.2.3" },
-      "list": { "cf-connecting-ip": "10.1.2.3, 1.2.3.4" },
+      list: { "cf-connecting-ip": "10.1.2.3, 1.2.3.4" },
       "list reversed": { "cf-connecting-ip": "1.2.3.4, 10.1.2.3" },
       "leading zeros": { "cf-connecting-ip": "010.1.2.3" },
       "octal-ish": { "cf-connecting-ip": "012.1.2.3" },
@@ -262,7 +291,13 @@ describe("paths and methods on the ingest route", () => {
 
   it("GET echo handshake only echoes token characters", async () => {
     const source = await createSource({ type: "github", secret, challengeParam: "challenge" });
-    for (const value of ["<script>alert(1)</script>", "a b", "x".repeat(513), "%0d%0aSet-Cookie:x=1", "\u00e9"]) {
+    for (const value of [
+      "<script>alert(1)</script>",
+      "a b",
+      "x".repeat(513),
+      "%0d%0aSet-Cookie:x=1",
+      "\u00e9",
+    ]) {
       const response = await call(`/v1/sources/${source.id}/webhooks?challenge=${encodeURIComponent(value)}`);
       await expectRefused(response, [400], [secret], value.slice(0, 20));
     }

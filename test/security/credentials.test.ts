@@ -46,7 +46,12 @@ describe("Basic auth", () => {
     const source = await createSource({ type: "basic-auth", secret: s });
     const utf8 = b64(new TextEncoder().encode(s));
     expect((await deliver(source.id, "{}", { authorization: `Basic ${utf8}` })).status).toBe(202);
-    await expectRefused(await deliver(source.id, "{}", { authorization: `Basic ${latin1B64(s)}` }), [401], [s], "latin1");
+    await expectRefused(
+      await deliver(source.id, "{}", { authorization: `Basic ${latin1B64(s)}` }),
+      [401],
+      [s],
+      "latin1",
+    );
   });
 });
 
@@ -93,11 +98,11 @@ describe("Bearer token and API key", () => {
     }
     const attempts: Record<string, Record<string, string>> = {
       "upper-cased value": { "x-api-key": key.toUpperCase() },
-      "bearer": { authorization: `Bearer ${key}` },
+      bearer: { authorization: `Bearer ${key}` },
       "x-api-token header": { "x-api-token": key },
       digest: { "x-api-key": `sha256:${await sha256Hex(key)}` },
-      "NBSP": { "x-api-key": `${key}\u00a0` },
-      "empty": { "x-api-key": "" },
+      NBSP: { "x-api-key": `${key}\u00a0` },
+      empty: { "x-api-key": "" },
     };
     for (const [label, headers] of Object.entries(attempts)) {
       await expectRefused(await deliver(source.id, "{}", headers), [401], [key], label);
@@ -146,11 +151,26 @@ describe("Bearer token and API key", () => {
     const csv = "email\nx@example.com\n";
     const post = (path: string, headers: Record<string, string>) =>
       call(path, { method: "POST", headers: { "content-type": "text/csv", ...headers }, body: csv });
-    await expectRefused(await post(`/v1/sources/${source.id}/files?api_key=${key}`, { "x-api-key": key }), [400], [key], "query");
-    await expectRefused(await post(`/v1/sources/${source.id}/files`, { "x-api-key": `${key}0` }), [401], [key], "wrong");
+    await expectRefused(
+      await post(`/v1/sources/${source.id}/files?api_key=${key}`, { "x-api-key": key }),
+      [400],
+      [key],
+      "query",
+    );
+    await expectRefused(
+      await post(`/v1/sources/${source.id}/files`, { "x-api-key": `${key}0` }),
+      [401],
+      [key],
+      "wrong",
+    );
     await expectRefused(await post(`/v1/sources/${source.id}/files`, {}), [401], [key], "missing");
     const hook = await createSource({ type: "github", secret: "github-secret-for-files" });
-    await expectRefused(await post(`/v1/sources/${hook.id}/files`, { "x-api-key": key }), [400, 401], [key], "webhook source");
+    await expectRefused(
+      await post(`/v1/sources/${hook.id}/files`, { "x-api-key": key }),
+      [400, 401],
+      [key],
+      "webhook source",
+    );
   });
 });
 
@@ -168,7 +188,7 @@ describe("admin token", () => {
       "raw token": { authorization: ADMIN_TOKEN },
       "x-admin-token": { "x-admin-token": ADMIN_TOKEN },
       "x-api-key": { "x-api-key": ADMIN_TOKEN },
-      "digest": { authorization: `Bearer ${"0".repeat(64)}` },
+      digest: { authorization: `Bearer ${"0".repeat(64)}` },
     };
     for (const [label, headers] of Object.entries(variants)) {
       const response = await call("/v1/admin/sources", { headers });
@@ -223,8 +243,16 @@ describe("admin token", () => {
       ["text/plain JSON", "text/plain", '{"name":"x","type":"github","secret":"abcdefgh1"}'],
       ["array", "application/json", "[]"],
       ["null", "application/json", "null"],
-      ["huge number", "application/json", '{"name":"x","type":"github","secret":"abcdefgh1","maxBodyBytes":1e400}'],
-      ["__proto__", "application/json", '{"__proto__":{"type":"unauthenticated"},"name":"x","secret":"abcdefgh1"}'],
+      [
+        "huge number",
+        "application/json",
+        '{"name":"x","type":"github","secret":"abcdefgh1","maxBodyBytes":1e400}',
+      ],
+      [
+        "__proto__",
+        "application/json",
+        '{"__proto__":{"type":"unauthenticated"},"name":"x","secret":"abcdefgh1"}',
+      ],
       ["unknown type", "application/json", '{"name":"x","type":"ftp","secret":"abcdefgh1"}'],
       ["no content type", undefined, '{"name":"x","type":"github","secret":"abcdefgh1"}'],
     ];
@@ -257,7 +285,10 @@ describe("secrets never leave the gateway", () => {
       const { id } = JSON.parse(text) as { id: string };
       const get = await admin(`/v1/admin/sources/${id}`);
       expectNoSecret(await get.text(), get.headers, forbidden, `get ${type}`);
-      const newSecret = type === "standard-webhooks" ? `whsec_${b64(Uint8Array.from({ length: 24 }, (_, i) => i + 50))}` : `${secret}-rotated`;
+      const newSecret =
+        type === "standard-webhooks"
+          ? `whsec_${b64(Uint8Array.from({ length: 24 }, (_, i) => i + 50))}`
+          : `${secret}-rotated`;
       const rotate = await admin(`/v1/admin/sources/${id}/secret-rotations`, { json: { secret: newSecret } });
       expect(rotate.status).toBe(200);
       expectNoSecret(await rotate.text(), rotate.headers, [...forbidden, newSecret], `rotate ${type}`);
@@ -300,17 +331,31 @@ describe("rotation windows", () => {
 
   it("the previous secret stops working when its window ends, at once with TTL 0, and after revoke", async () => {
     const a = await createSource({ type: "github", secret: oldSecret });
-    await admin(`/v1/admin/sources/${a.id}/secret-rotations`, { json: { secret: newSecret, previousSecretTtlSeconds: 0 } });
-    await expectRefused(await deliver(a.id, body, await sig(oldSecret)), [401], [oldSecret, newSecret], "ttl 0");
+    await admin(`/v1/admin/sources/${a.id}/secret-rotations`, {
+      json: { secret: newSecret, previousSecretTtlSeconds: 0 },
+    });
+    await expectRefused(
+      await deliver(a.id, body, await sig(oldSecret)),
+      [401],
+      [oldSecret, newSecret],
+      "ttl 0",
+    );
     expect((await deliver(a.id, body, await sig(newSecret))).status).toBe(202);
 
     const b = await createSource({ type: "github", secret: oldSecret });
-    await admin(`/v1/admin/sources/${b.id}/secret-rotations`, { json: { secret: newSecret, previousSecretTtlSeconds: 60 } });
+    await admin(`/v1/admin/sources/${b.id}/secret-rotations`, {
+      json: { secret: newSecret, previousSecretTtlSeconds: 60 },
+    });
     expect((await deliver(b.id, body, await sig(oldSecret))).status).toBe(202);
     try {
       vi.useFakeTimers({ toFake: ["Date"] });
       vi.setSystemTime(Date.now() + 61_000);
-      await expectRefused(await deliver(b.id, body, await sig(oldSecret)), [401], [oldSecret], "after window");
+      await expectRefused(
+        await deliver(b.id, body, await sig(oldSecret)),
+        [401],
+        [oldSecret],
+        "after window",
+      );
     } finally {
       vi.useRealTimers();
     }
@@ -325,7 +370,9 @@ describe("rotation windows", () => {
   it("rotating twice drops the oldest secret (at most two active)", async () => {
     const s = await createSource({ type: "github", secret: oldSecret });
     await admin(`/v1/admin/sources/${s.id}/secret-rotations`, { json: { secret: newSecret } });
-    await admin(`/v1/admin/sources/${s.id}/secret-rotations`, { json: { secret: "rotation-third-secret-3" } });
+    await admin(`/v1/admin/sources/${s.id}/secret-rotations`, {
+      json: { secret: "rotation-third-secret-3" },
+    });
     await expectRefused(await deliver(s.id, body, await sig(oldSecret)), [401], [oldSecret], "oldest");
     expect((await deliver(s.id, body, await sig(newSecret))).status).toBe(202);
   });

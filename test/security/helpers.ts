@@ -10,7 +10,9 @@ export type Hash = "SHA-1" | "SHA-256" | "SHA-512";
 export async function hmac(key: string | Uint8Array, message: string | Uint8Array, hash: Hash = "SHA-256") {
   const raw = typeof key === "string" ? enc.encode(key) : key;
   const k = await crypto.subtle.importKey("raw", raw, { name: "HMAC", hash }, false, ["sign"]);
-  return new Uint8Array(await crypto.subtle.sign("HMAC", k, typeof message === "string" ? enc.encode(message) : message));
+  return new Uint8Array(
+    await crypto.subtle.sign("HMAC", k, typeof message === "string" ? enc.encode(message) : message),
+  );
 }
 
 export const hex = (b: Uint8Array) => [...b].map((x) => x.toString(16).padStart(2, "0")).join("");

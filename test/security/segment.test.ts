@@ -84,14 +84,24 @@ describe("write keys", () => {
     // Revoked.
     const revoke = await admin(`/v1/admin/sources/${sourceId}/write-keys/${keyId}`, { method: "DELETE" });
     expect(revoke.status).toBeLessThan(300);
-    await expectRefused(await post("/v1/track", track, { authorization: basic(writeKey) }), [401], [writeKey], "revoked");
+    await expectRefused(
+      await post("/v1/track", track, { authorization: basic(writeKey) }),
+      [401],
+      [writeKey],
+      "revoked",
+    );
     await expectRefused(await post("/v1/track", { ...track, writeKey }), [401], [writeKey], "revoked body");
   });
 
   it("a deleted source's key stops working", async () => {
     const { sourceId, writeKey } = await appWithKey();
     expect((await admin(`/v1/admin/sources/${sourceId}`, { method: "DELETE" })).status).toBeLessThan(300);
-    await expectRefused(await post("/v1/track", track, { authorization: basic(writeKey) }), [401], [writeKey], "deleted");
+    await expectRefused(
+      await post("/v1/track", track, { authorization: basic(writeKey) }),
+      [401],
+      [writeKey],
+      "deleted",
+    );
   });
 });
 
@@ -99,15 +109,37 @@ describe("bodies on the event API", () => {
   it("bombs, junk encodings, deep nesting and invalid JSON are 4xx, never 5xx", async () => {
     const { writeKey } = await appWithKey();
     const auth = { authorization: basic(writeKey) };
-    const bomb = await compress(new TextEncoder().encode(`{"batch":[${'{"type":"track","event":"x","userId":"u"},'.repeat(40_000)}{}]}`));
+    const bomb = await compress(
+      new TextEncoder().encode(
+        `{"batch":[${'{"type":"track","event":"x","userId":"u"},'.repeat(40_000)}{}]}`,
+      ),
+    );
     const cases: [string, string, unknown, Record<string, string>, number[]][] = [
       ["gzip bomb, key in header", "/v1/batch", bomb, { ...auth, "content-encoding": "gzip" }, [400]],
       ["gzip bomb, key in body only", "/v1/batch", bomb, { "content-encoding": "gzip" }, [400, 401]],
       ["br encoding", "/v1/batch", "{}", { ...auth, "content-encoding": "br" }, [415]],
-      ["corrupt gzip", "/v1/batch", new Uint8Array([0x1f, 0x8b, 8, 0, 0, 0]), { ...auth, "content-encoding": "gzip" }, [400]],
+      [
+        "corrupt gzip",
+        "/v1/batch",
+        new Uint8Array([0x1f, 0x8b, 8, 0, 0, 0]),
+        { ...auth, "content-encoding": "gzip" },
+        [400],
+      ],
       ["invalid JSON", "/v1/track", "{", auth, [400]],
-      ["deep nesting in properties", "/v1/track", `{"type":"track","event":"x","userId":"u","properties":${'{"a":'.repeat(6000)}1${"}".repeat(6000)}}`, auth, [400]],
-      ["deep arrays batch", "/v1/batch", `{"batch":${"[".repeat(200_000)}${"]".repeat(200_000)}}`, auth, [400]],
+      [
+        "deep nesting in properties",
+        "/v1/track",
+        `{"type":"track","event":"x","userId":"u","properties":${'{"a":'.repeat(6000)}1${"}".repeat(6000)}}`,
+        auth,
+        [400],
+      ],
+      [
+        "deep arrays batch",
+        "/v1/batch",
+        `{"batch":${"[".repeat(200_000)}${"]".repeat(200_000)}}`,
+        auth,
+        [400],
+      ],
       ["batch not an array", "/v1/batch", { batch: { 0: track } }, auth, [400]],
       ["batch of nulls", "/v1/batch", { batch: [null, 1, "x"] }, auth, [400]],
       ["message too large", "/v1/track", { ...track, properties: { x: "y".repeat(40_000) } }, auth, [400]],

@@ -14,7 +14,8 @@ describe("Stripe-Signature forgeries", () => {
   const secret = "whsec_security_stripe_secret_1";
   const other = "whsec_security_stripe_other_22";
   const body = '{"id":"evt_sec_1","object":"event","type":"customer.created"}';
-  const sign = async (t: string, key: string = secret, content = body) => hex(await hmac(key, `${t}.${content}`));
+  const sign = async (t: string, key: string = secret, content = body) =>
+    hex(await hmac(key, `${t}.${content}`));
 
   it("a correct signature is accepted (baseline)", async () => {
     const source = await createSource({ type: "stripe", secret });
@@ -91,7 +92,10 @@ describe("Stripe-Signature forgeries", () => {
       "secret without whsec_": secret.slice("whsec_".length),
     };
     for (const [label, key] of Object.entries(keys)) {
-      const mac = key instanceof Uint8Array && key.length === 0 ? await hmacEmpty(`${t}.${body}`) : await sign(t, key as string);
+      const mac =
+        key instanceof Uint8Array && key.length === 0
+          ? await hmacEmpty(`${t}.${body}`)
+          : await sign(t, key as string);
       const response = await deliver(source.id, body, { "stripe-signature": `t=${t},v1=${mac}` });
       await expectRefused(response, [401], [secret, other], label);
     }
@@ -151,14 +155,17 @@ describe("Standard Webhooks forgeries", () => {
       "v1 unpadded": `v1,${good.replace(/=+$/, "")}`,
       "v1 hex": `v1,${hex(goodBytes)}`,
       "V1 upper": `V1,${good}`,
-      "v1a": `v1a,${good}`,
+      v1a: `v1a,${good}`,
       "v1= instead of v1,": `v1=${good}`,
       "v2 with the right mac": `v2,${good}`,
       "v1a (asymmetric) with the right mac": `v1a,${good}`,
       "truncated 1 byte": `v1,${b64(goodBytes.slice(0, 1))}`,
       "truncated 16 bytes": `v1,${b64(goodBytes.slice(0, 16))}`,
       "comma list instead of spaces": `v1,AAAA,v1,${good}`,
-      "many junk entries": Array.from({ length: 3000 }, () => "v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=").join(" "),
+      "many junk entries": Array.from(
+        { length: 3000 },
+        () => "v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+      ).join(" "),
     };
     for (const [label, header] of Object.entries(variants)) {
       const response = await deliver(source.id, body, {
@@ -199,7 +206,16 @@ describe("Standard Webhooks forgeries", () => {
   it("timestamps: missing, non-digits, ms, unicode digits, out of window; even when signed over that text", async () => {
     const source = await createSource({ type: "standard-webhooks", secret });
     const t = now();
-    for (const ts of ["", `+${t}`, `${t}.5`, `${t}000`, "١٧٩٥٩٥٣٦٠٠", `${t - 320}`, `${t + 320}`, `${t}abc`]) {
+    for (const ts of [
+      "",
+      `+${t}`,
+      `${t}.5`,
+      `${t}000`,
+      "١٧٩٥٩٥٣٦٠٠",
+      `${t - 320}`,
+      `${t + 320}`,
+      `${t}abc`,
+    ]) {
       const headers: Record<string, string> = {
         "webhook-id": "msg_t",
         "webhook-signature": `v1,${await sign("msg_t", ts)}`,
@@ -219,8 +235,13 @@ describe("Standard Webhooks forgeries", () => {
     const id = `evt.${ts}`;
     const signature = `v1,${await sign(id, ts)}`;
     expect(
-      (await deliver(source.id, body, { "webhook-id": id, "webhook-timestamp": ts, "webhook-signature": signature }))
-        .status,
+      (
+        await deliver(source.id, body, {
+          "webhook-id": id,
+          "webhook-timestamp": ts,
+          "webhook-signature": signature,
+        })
+      ).status,
     ).toBe(ACCEPTED);
     const reframed = await deliver(source.id, `${ts}.${body}`, {
       "webhook-id": "evt",
@@ -239,21 +260,26 @@ describe("GitHub, Shopify, Slack signature forgeries", () => {
   it("GitHub: prefix, encoding, algorithm and duplicate-header tricks are 401", async () => {
     const source = await createSource({ type: "github", secret });
     const mac = hex(await hmac(secret, body));
-    expect((await deliver(source.id, body, { "x-hub-signature-256": `sha256=${mac}`, "x-github-event": "ping" })).status).toBe(
-      ACCEPTED,
-    );
+    expect(
+      (await deliver(source.id, body, { "x-hub-signature-256": `sha256=${mac}`, "x-github-event": "ping" }))
+        .status,
+    ).toBe(ACCEPTED);
     const macBytes = await hmac(secret, body);
     const variants: Record<string, Record<string, string>> = {
       "no prefix": { "x-hub-signature-256": mac },
       "SHA256= upper prefix": { "x-hub-signature-256": `SHA256=${mac}` },
       "sha256: colon": { "x-hub-signature-256": `sha256:${mac}` },
       "space after =": { "x-hub-signature-256": `sha256= ${mac}` },
-      "base64": { "x-hub-signature-256": `sha256=${b64(macBytes)}` },
-      "empty": { "x-hub-signature-256": "sha256=" },
+      base64: { "x-hub-signature-256": `sha256=${b64(macBytes)}` },
+      empty: { "x-hub-signature-256": "sha256=" },
       "truncated 1 byte": { "x-hub-signature-256": `sha256=${mac.slice(0, 2)}` },
-      "sha1 mac in sha256 header": { "x-hub-signature-256": `sha256=${hex(await hmac(secret, body, "SHA-1"))}` },
+      "sha1 mac in sha256 header": {
+        "x-hub-signature-256": `sha256=${hex(await hmac(secret, body, "SHA-1"))}`,
+      },
       "sha512 mac": { "x-hub-signature-256": `sha256=${hex(await hmac(secret, body, "SHA-512"))}` },
-      "legacy sha1 header while not enabled": { "x-hub-signature": `sha1=${hex(await hmac(secret, body, "SHA-1"))}` },
+      "legacy sha1 header while not enabled": {
+        "x-hub-signature": `sha1=${hex(await hmac(secret, body, "SHA-1"))}`,
+      },
       "bad sha256 + good sha1 (downgrade)": {
         "x-hub-signature-256": `sha256=${"0".repeat(64)}`,
         "x-hub-signature": `sha1=${hex(await hmac(secret, body, "SHA-1"))}`,
@@ -277,7 +303,9 @@ describe("GitHub, Shopify, Slack signature forgeries", () => {
   it("GitHub with githubLegacySha1: a failing SHA-256 never falls back to SHA-1", async () => {
     const source = await createSource({ type: "github", secret, githubLegacySha1: true });
     const sha1 = `sha1=${hex(await hmac(secret, body, "SHA-1"))}`;
-    expect((await deliver(source.id, body, { "x-hub-signature": sha1, "x-github-event": "ping" })).status).toBe(ACCEPTED);
+    expect(
+      (await deliver(source.id, body, { "x-hub-signature": sha1, "x-github-event": "ping" })).status,
+    ).toBe(ACCEPTED);
     const response = await deliver(source.id, body, {
       "x-hub-signature-256": "sha256=00",
       "x-hub-signature": sha1,
@@ -290,21 +318,29 @@ describe("GitHub, Shopify, Slack signature forgeries", () => {
     const shopSecret = "shpss_security_secret_1";
     const source = await createSource({ type: "shopify", secret: shopSecret });
     const mac = await hmac(shopSecret, body);
-    expect((await deliver(source.id, body, { "x-shopify-hmac-sha256": b64(mac), "x-shopify-topic": "customers/update" })).status).toBe(
-      ACCEPTED,
-    );
+    expect(
+      (
+        await deliver(source.id, body, {
+          "x-shopify-hmac-sha256": b64(mac),
+          "x-shopify-topic": "customers/update",
+        })
+      ).status,
+    ).toBe(ACCEPTED);
     const variants: Record<string, string> = {
       hex: hex(mac),
       base64url: b64url(mac),
       unpadded: b64(mac).replace(/=+$/, ""),
       "inner space": `${b64(mac).slice(0, 8)} ${b64(mac).slice(8)}`,
       "sha256= prefix": `sha256=${b64(mac)}`,
-      "truncated": b64(mac.slice(0, 16)),
+      truncated: b64(mac.slice(0, 16)),
       "empty key": b64(await hmacEmpty(body)),
       "padding only": "====",
     };
     for (const [label, value] of Object.entries(variants)) {
-      const response = await deliver(source.id, body, { "x-shopify-hmac-sha256": value, "x-shopify-topic": "customers/update" });
+      const response = await deliver(source.id, body, {
+        "x-shopify-hmac-sha256": value,
+        "x-shopify-topic": "customers/update",
+      });
       await expectRefused(response, [401], [shopSecret], label);
     }
   });
@@ -315,22 +351,38 @@ describe("GitHub, Shopify, Slack signature forgeries", () => {
     const ts = String(now());
     const form = "payload=%7B%22text%22%3A%22%2Abold%2A%22%7D";
     const mac = (content: string) => hmac(slackSecret, content).then(hex);
-    const ok = { "x-slack-request-timestamp": ts, "x-slack-signature": `v0=${await mac(`v0:${ts}:${form}`)}` };
-    expect((await deliver(source.id, form, { "content-type": "application/x-www-form-urlencoded", ...ok })).status).toBe(ACCEPTED);
+    const ok = {
+      "x-slack-request-timestamp": ts,
+      "x-slack-signature": `v0=${await mac(`v0:${ts}:${form}`)}`,
+    };
+    expect(
+      (await deliver(source.id, form, { "content-type": "application/x-www-form-urlencoded", ...ok })).status,
+    ).toBe(ACCEPTED);
     const variants: [string, string, Record<string, string>][] = [
       ["v1= version", form, { ...ok, "x-slack-signature": ok["x-slack-signature"].replace("v0=", "v1=") }],
       ["over body only", form, { ...ok, "x-slack-signature": `v0=${await mac(form)}` }],
-      ["timestamp header differs from signed", form, { ...ok, "x-slack-request-timestamp": String(Number(ts) - 1) }],
+      [
+        "timestamp header differs from signed",
+        form,
+        { ...ok, "x-slack-request-timestamp": String(Number(ts) - 1) },
+      ],
       ["empty body, signature over non-empty", "", ok],
       ["re-encoded body (* bare)", form.replace(/%2A/g, "*"), ok],
       ["extra param appended", `${form}&user_id=U999`, ok],
-      ["stale timestamp signed", form, {
-        "x-slack-request-timestamp": String(Number(ts) - 400),
-        "x-slack-signature": `v0=${await mac(`v0:${Number(ts) - 400}:${form}`)}`,
-      }],
+      [
+        "stale timestamp signed",
+        form,
+        {
+          "x-slack-request-timestamp": String(Number(ts) - 400),
+          "x-slack-signature": `v0=${await mac(`v0:${Number(ts) - 400}:${form}`)}`,
+        },
+      ],
     ];
     for (const [label, b, headers] of variants) {
-      const response = await deliver(source.id, b, { "content-type": "application/x-www-form-urlencoded", ...headers });
+      const response = await deliver(source.id, b, {
+        "content-type": "application/x-www-form-urlencoded",
+        ...headers,
+      });
       await expectRefused(response, [401], [slackSecret], label);
     }
   });
@@ -343,7 +395,10 @@ describe("Twilio and generic HMAC forgeries", () => {
     const source = await createSource({ type: "twilio", secret: token });
     const url = `https://gateway.test/v1/sources/${source.id}/webhooks`;
     const form = new URLSearchParams({ From: "+15555550100", MessageSid: "SM1", Body: "hi" });
-    const sorted = [...form.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => k + v).join("");
+    const sorted = [...form.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([k, v]) => k + v)
+      .join("");
     const sig = b64(await hmac(token, url + sorted, "SHA-1"));
     const formHeaders = { "content-type": "application/x-www-form-urlencoded", "x-twilio-signature": sig };
     expect((await deliver(source.id, form.toString(), formHeaders)).status).toBe(ACCEPTED);
@@ -351,11 +406,27 @@ describe("Twilio and generic HMAC forgeries", () => {
     const attempts: [string, string, Record<string, string>, string?][] = [
       ["param appended", `${form}&From=%2B15555550199`, formHeaders],
       ["value changed", form.toString().replace("hi", "ho"), formHeaders],
-      ["same bytes as JSON content type", form.toString(), { ...formHeaders, "content-type": "application/json" }],
+      [
+        "same bytes as JSON content type",
+        form.toString(),
+        { ...formHeaders, "content-type": "application/json" },
+      ],
       ["text/plain body", form.toString(), { ...formHeaders, "content-type": "text/plain" }],
-      ["claims SHA-512", form.toString(), { ...formHeaders, "x-twilio-webhooks-signature-settings": "algorithm=HMAC_SHA512" }],
-      ["claims SHA-256 with SHA-1 mac", form.toString(), { ...formHeaders, "x-twilio-webhooks-signature-settings": "algorithm=HMAC_SHA256" }],
-      ["signature hex", form.toString(), { ...formHeaders, "x-twilio-signature": hex(Uint8Array.from(atob(sig), (c) => c.charCodeAt(0))) }],
+      [
+        "claims SHA-512",
+        form.toString(),
+        { ...formHeaders, "x-twilio-webhooks-signature-settings": "algorithm=HMAC_SHA512" },
+      ],
+      [
+        "claims SHA-256 with SHA-1 mac",
+        form.toString(),
+        { ...formHeaders, "x-twilio-webhooks-signature-settings": "algorithm=HMAC_SHA256" },
+      ],
+      [
+        "signature hex",
+        form.toString(),
+        { ...formHeaders, "x-twilio-signature": hex(Uint8Array.from(atob(sig), (c) => c.charCodeAt(0))) },
+      ],
       ["query param added to URL", form.toString(), formHeaders, "?From=%2B15555550199"],
     ];
     for (const [label, b, headers, query] of attempts) {
@@ -367,15 +438,27 @@ describe("Twilio and generic HMAC forgeries", () => {
   it("Twilio JSON (bodySHA256) with the right URL signature but a swapped body is 401", async () => {
     const source = await createSource({ type: "twilio", secret: token });
     const original = '{"From":"+15555550100"}';
-    const hash = hex(new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(original))));
+    const hash = hex(
+      new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(original))),
+    );
     const query = `?bodySHA256=${hash}`;
     const url = `https://gateway.test/v1/sources/${source.id}/webhooks${query}`;
     const sig = b64(await hmac(token, url, "SHA-1"));
     const h = new Headers({ "content-type": "application/json", "x-twilio-signature": sig });
     expect((await fetchRaw(source.id, original, h, query)).status).toBe(ACCEPTED);
-    await expectRefused(await fetchRaw(source.id, '{"From":"+15555550199"}', h, query), [401], [token], "swapped body");
+    await expectRefused(
+      await fetchRaw(source.id, '{"From":"+15555550199"}', h, query),
+      [401],
+      [token],
+      "swapped body",
+    );
     // Upper-case hex of the right hash changes the signed URL, so the old signature no longer fits.
-    await expectRefused(await fetchRaw(source.id, original, h, query.toUpperCase().replace("BODYSHA256", "bodySHA256")), [401], [token], "upper hex");
+    await expectRefused(
+      await fetchRaw(source.id, original, h, query.toUpperCase().replace("BODYSHA256", "bodySHA256")),
+      [401],
+      [token],
+      "upper hex",
+    );
   });
 
   it("generic HMAC (sha512/base64/prefix/timestamp): wrong algorithm, encoding, prefix and timestamp are 401", async () => {
@@ -396,13 +479,21 @@ describe("Twilio and generic HMAC forgeries", () => {
     const body = '{"id":"g1","email":"generic@example.com"}';
     const ts = String(now());
     const mac = await hmac(secret, `${ts}.${body}`, "SHA-512");
-    expect((await deliver(source.id, body, { "x-ts": ts, "x-sig": `sha512=${b64(mac)}` })).status).toBe(ACCEPTED);
+    expect((await deliver(source.id, body, { "x-ts": ts, "x-sig": `sha512=${b64(mac)}` })).status).toBe(
+      ACCEPTED,
+    );
     const attempts: [string, Record<string, string>][] = [
-      ["sha256 mac", { "x-ts": ts, "x-sig": `sha512=${b64(await hmac(secret, `${ts}.${body}`, "SHA-256"))}` }],
+      [
+        "sha256 mac",
+        { "x-ts": ts, "x-sig": `sha512=${b64(await hmac(secret, `${ts}.${body}`, "SHA-256"))}` },
+      ],
       ["hex encoding", { "x-ts": ts, "x-sig": `sha512=${hex(mac)}` }],
       ["no prefix", { "x-ts": ts, "x-sig": b64(mac) }],
       ["empty entries", { "x-ts": ts, "x-sig": ",,,sha512=," }],
-      ["ts not signed (body only)", { "x-ts": ts, "x-sig": `sha512=${b64(await hmac(secret, body, "SHA-512"))}` }],
+      [
+        "ts not signed (body only)",
+        { "x-ts": ts, "x-sig": `sha512=${b64(await hmac(secret, body, "SHA-512"))}` },
+      ],
       ["ts header missing", { "x-sig": `sha512=${b64(mac)}` }],
       ["ts shifted by one", { "x-ts": String(Number(ts) + 1), "x-sig": `sha512=${b64(mac)}` }],
       ["empty key", { "x-ts": ts, "x-sig": `sha512=${b64(await hmacEmpty(`${ts}.${body}`, "SHA-512"))}` }],
@@ -451,7 +542,9 @@ describe("source types that must refuse every webhook", () => {
 
   it("type unauthenticated cannot be created", async () => {
     const { admin } = await import("../support/gateway");
-    const response = await admin("/v1/admin/sources", { json: { name: "open door", type: "unauthenticated", secret: "x" } });
+    const response = await admin("/v1/admin/sources", {
+      json: { name: "open door", type: "unauthenticated", secret: "x" },
+    });
     await expectRefused(response, [400], [], "create unauthenticated");
   });
 });

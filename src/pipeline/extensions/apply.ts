@@ -32,7 +32,9 @@ export class ExtensionFailed extends Error {
  */
 export async function applyExtensions(env: Env, item: PreparedMessage): Promise<PreparedMessage> {
   if (item.events.length === 0) return item;
-  const extensions = await activeExtensions(env.DB, env.SECRETS_KEY, item.envelope.workspace);
+  const all = await activeExtensions(env.DB, env.SECRETS_KEY, item.envelope.workspace);
+  // Source and type are cheap to check: a message no extension could apply to costs no D1 read.
+  const extensions = all.filter((x) => item.events.some((e) => scopeMatches(x, e)));
   if (extensions.length === 0) return item;
   const known = await knownEvents(env.DB, item.events);
   const outcomes = await Promise.allSettled(
@@ -109,9 +111,8 @@ async function applies(
   event: CanonicalEvent,
   indicatorsOf: () => Promise<IndicatorValues>,
 ): Promise<boolean> {
-  const { sources, eventTypes, conditions } = extension.config.match;
-  if (sources && !sources.includes(event.sourceId)) return false;
-  if (eventTypes && !eventTypes.some((p) => typeMatches(p, event.type))) return false;
+  const { conditions } = extension.config.match;
+  if (!scopeMatches(extension, event)) return false;
   if (conditions.length === 0) return true;
   const values = conditions.some((c) => c.field.startsWith("indicators.")) ? await indicatorsOf() : {};
   return conditionsHold(conditions, (field) =>
@@ -119,6 +120,13 @@ async function applies(
       ? values[field.slice("indicators.".length)]?.value
       : eventField(event, field),
   );
+}
+
+/** Whether the event's source and type are among those the extension applies to. */
+function scopeMatches(extension: Extension, event: CanonicalEvent): boolean {
+  const { sources, eventTypes } = extension.config.match;
+  if (sources && !sources.includes(event.sourceId)) return false;
+  return !eventTypes || eventTypes.some((p) => typeMatches(p, event.type));
 }
 
 async function callSync(

@@ -7,6 +7,7 @@ import { forwardedHeaders, type WebhookEnvelope } from "../../ingest/envelope";
 import { slackChallenge } from "../../ingest/handshakes";
 import { idempotencyKeyFor } from "../../ingest/idempotency";
 import { recordingRejections } from "../../ingest/rejections";
+import { JSON_ONLY_SOURCE_TYPES } from "../../ingest/source-config";
 import { verifiedBody } from "../../ingest/verify-delivery";
 import type { AppEnv } from "../../lib/env";
 import { newId } from "../../lib/ids";
@@ -52,7 +53,9 @@ export function registerIngestWebhook(app: OpenAPIHono<AppEnv>): void {
         now: receivedAt,
         allowUnauthenticated: c.env.ALLOW_UNAUTHENTICATED_SOURCES === "true",
       });
-      const { text, json } = decodeBody(body, c.req.header("content-type") ?? null);
+      const { text, json } = decodeBody(body, c.req.header("content-type") ?? null, {
+        jsonOnly: JSON_ONLY_SOURCE_TYPES.has(source.type),
+      });
       const challenge = slackChallenge(source.type, json);
       if (challenge !== null) return c.json({ challenge }, 200);
 
