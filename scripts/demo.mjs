@@ -4,6 +4,8 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { runAppDemo } from "./demo-app.mjs";
+import { runEnrichDemo } from "./demo-enrich.mjs";
+import { runPullDemo } from "./demo-pull.mjs";
 import {
   admin,
   adminToken,
@@ -93,6 +95,14 @@ console.log(
   `  demo-app (analytics-node)  ${app.events.join(", ")} → ${app.requests.map((r) => r.status).join(", ")}`,
 );
 
+// Sources that cannot push (issue 6): polling, fetch-on-notify and a CSV import, against the simulator.
+const pull = await runPullDemo({ baseUrl: BASE_URL, adminToken: adminToken() });
+
+// Enrichment: a TV reports usage; the warranty service (a sync extension) adds contract data before the
+// event is stored, and activity indicators summarize the device's reports on the owner's profile.
+console.log("\nEnriching device events with the local warranty service (extension + activity indicators):");
+await runEnrichDemo({ baseUrl: BASE_URL, adminToken: adminToken() });
+
 console.log("\nWaiting for the pipeline (queue → IdentityResolver → D1) ...");
 const wanted = [
   ["email", "john@example.com"],
@@ -106,6 +116,9 @@ for (const [type, value] of wanted) {
   console.log(`  traits:      ${JSON.stringify(profile.traits)}`);
   console.log(`  events:      ${events.map((e) => e.type).join(", ")}`);
 }
+console.log(
+  `\nPulled: ${pull.poll.records} records polled in ${pull.poll.pages} pages, customer ${pull.thinWebhook.customerId} fetched on notify, ${pull.csv.accepted}/${pull.csv.rowsRead} CSV rows accepted.`,
+);
 console.log(`\nDone. Explore more with the admin API (${BASE_URL}/openapi.json).`);
 if (started)
   console.log("The gateway keeps running in the background; stop it with: pkill -f 'wrangler dev'");
