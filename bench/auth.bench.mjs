@@ -6,7 +6,7 @@
 // is switched off so only the edge route is measured (deliveries pile up in the local queue).
 // Env: BENCH_SECONDS (default 4), BENCH_ROUNDS (default 3), BENCH_CONNECTIONS (default 8).
 import { createHash, createHmac } from "node:crypto";
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import autocannon from "autocannon";
@@ -14,13 +14,13 @@ import { build } from "esbuild";
 import { Miniflare } from "miniflare";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
 import { ADMIN_TOKEN, admin, startGateway } from "./lib/gateway.mjs";
+import { findWorkerd, workerdCpuMs } from "./lib/measure.mjs";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 8);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const POOL = 64;
 const TWILIO_URL = "https://hooks.example.com/twilio/bench";
-const CLK_TCK = 100; // Linux USER_HZ; /proc/<pid>/stat times are in these ticks.
 
 const root = path.resolve(import.meta.dirname, "..");
 const { workerOptions } = unstable_getMiniflareWorkerOptions(path.join(root, "wrangler.toml"));
@@ -150,33 +150,6 @@ const SCHEMES = {
     headers: () => ({ "x-api-key": "bench_key_0123456789abcdef" }),
   },
 };
-
-/** utime+stime of the workerd process serving the gateway, in ms. */
-function workerdCpuMs(pid) {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
-}
-
-/** The workerd process started by this bench (a descendant of this Node process). */
-function findWorkerd() {
-  const parents = new Map();
-  const names = new Map();
-  for (const entry of readdirSync("/proc").filter((e) => /^\d+$/.test(e))) {
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      names.set(entry, stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")));
-      parents.set(entry, stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-    } catch {}
-  }
-  const mine = (pid) => {
-    for (let p = pid; p && p !== "0" && p !== "1"; p = parents.get(p))
-      if (p === String(process.pid)) return true;
-    return false;
-  };
-  const found = [...names].filter(([pid, name]) => name === "workerd" && mine(pid)).map(([pid]) => pid);
-  if (found.length !== 1) throw new Error(`expected one workerd child, found ${found.length}`);
-  return found[0];
-}
 
 /** Creates one source per scheme; returns name → source id. */
 async function createSources() {

@@ -6,17 +6,17 @@
 // and the effect of resolving several events per D1 batch (IDENTITY_CHUNK_EVENTS 50 (default) vs 1 vs 20).
 // Each figure is the median of BENCH_ROUNDS rounds (default 3), after a warm-up.
 // Env: BENCH_EVENTS (default 3000 per scenario), BENCH_WORKSPACES (default 4), BENCH_ROUNDS.
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { build } from "esbuild";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
 import { ADMIN_TOKEN, startGateway } from "./lib/gateway.mjs";
+import { findWorkerd, workerdCpuMs } from "./lib/measure.mjs";
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 3000);
 const WORKSPACES = Number(process.env.BENCH_WORKSPACES ?? 4);
 const CALL = 100;
-const CLK_TCK = 100; // Linux USER_HZ: /proc/<pid>/stat times are in these ticks.
 const root = path.resolve(import.meta.dirname, "..");
 
 /** A canonical event with the given identifiers ([type, value] pairs). */
@@ -73,32 +73,6 @@ const linking = (ws, i) =>
     ],
     i,
   );
-
-function workerdCpuMs(pid) {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
-}
-
-/** The workerd process started by this bench (a descendant of this Node process). */
-function findWorkerd() {
-  const parents = new Map();
-  const names = new Map();
-  for (const entry of readdirSync("/proc").filter((e) => /^\d+$/.test(e))) {
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      names.set(entry, stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")));
-      parents.set(entry, stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-    } catch {}
-  }
-  const mine = (pid) => {
-    for (let p = pid; p && p !== "0" && p !== "1"; p = parents.get(p))
-      if (p === String(process.pid)) return true;
-    return false;
-  };
-  const found = [...names].filter(([pid, name]) => name === "workerd" && mine(pid)).map(([pid]) => pid);
-  if (found.length !== 1) throw new Error(`expected one workerd child, found ${found.length}`);
-  return found[0];
-}
 
 async function startWith(chunkEvents) {
   const { workerOptions } = unstable_getMiniflareWorkerOptions(path.join(root, "wrangler.toml"));

@@ -16,19 +16,18 @@
 // Env: BENCH_REQUESTS (edge phase, default 10000), BENCH_E2E (default 5000), BENCH_BURST (default
 // 10000), BENCH_CONNECTIONS (default 32). Exits non-zero if the burst check fails.
 import { createHmac } from "node:crypto";
-import { readdirSync, readFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import path from "node:path";
 import autocannon from "autocannon";
 import { Miniflare } from "miniflare";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
-import { ADMIN_TOKEN, admin, buildWorker } from "./lib/gateway.mjs";
+import { ADMIN_TOKEN, admin, applyMigrations, buildWorker } from "./lib/gateway.mjs";
+import { findWorkerd, workerdCpuMs } from "./lib/measure.mjs";
 
 const EDGE_REQUESTS = Number(process.env.BENCH_REQUESTS ?? 10_000);
 const E2E_REQUESTS = Number(process.env.BENCH_E2E ?? 5_000);
 const BURST = Number(process.env.BENCH_BURST ?? 10_000);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
-const CLK_TCK = 100;
 const root = path.resolve(import.meta.dirname, "..");
 const SW_KEY = Buffer.from("bench-ingest-standard-webhooks-k");
 const SECRET = `whsec_${SW_KEY.toString("base64")}`;
@@ -87,38 +86,8 @@ async function start({ sink, limiter = true }) {
   const mf = new Miniflare({ host: "127.0.0.1", port: 0, workers });
   const url = (await mf.ready).toString().replace(/\/$/, "");
   const db = await mf.getD1Database("DB", "tributary");
-  for (const file of readdirSync(path.join(root, "migrations"))
-    .filter((f) => f.endsWith(".sql"))
-    .sort()) {
-    for (const statement of readFileSync(path.join(root, "migrations", file), "utf8").split(
-      "--> statement-breakpoint",
-    ))
-      if (statement.trim()) await db.prepare(statement).run();
-  }
-  return { url, mf, db, pid: workerdPid() };
-}
-
-/** The workerd child of this process. */
-function workerdPid() {
-  const candidates = readdirSync("/proc").filter((d) => /^\d+$/.test(d));
-  const mine = candidates.filter((pid) => {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      return Number(fields[1]) === process.pid && stat.includes("(workerd)");
-    } catch {
-      return false;
-    }
-  });
-  if (mine.length !== 1) throw new Error(`expected one workerd child, found ${mine.length}`);
-  return Number(mine[0]);
-}
-
-/** utime+stime of a process, seconds. */
-function cpuSeconds(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+  await applyMigrations(db);
+  return { url, mf, db, pid: findWorkerd() };
 }
 
 /** A 1 KiB JSON body for event `n`. */
@@ -166,7 +135,7 @@ async function load(gateway, route, sourceId, workspace, count, prefix) {
     };
   });
   let next = 0;
-  const cpuBefore = cpuSeconds(gateway.pid);
+  const cpuBefore = workerdCpuMs(gateway.pid);
   const started = performance.now();
   const result = await autocannon({
     url: gateway.url,
@@ -176,7 +145,7 @@ async function load(gateway, route, sourceId, workspace, count, prefix) {
     requests: [{ setupRequest: (defaults) => ({ ...defaults, ...requests[next++] }) }],
   });
   const seconds = (performance.now() - started) / 1000;
-  const cpu = cpuSeconds(gateway.pid) - cpuBefore;
+  const cpuMs = workerdCpuMs(gateway.pid) - cpuBefore;
   const accepted = result["2xx"];
   return {
     accepted,
@@ -184,7 +153,7 @@ async function load(gateway, route, sourceId, workspace, count, prefix) {
     rps: accepted / seconds,
     p50: result.latency.p50,
     p99: result.latency.p99,
-    cpuMsPerRequest: (cpu * 1000) / accepted,
+    cpuMsPerRequest: cpuMs / accepted,
     started,
   };
 }
@@ -234,14 +203,14 @@ for (const { route, limiter, label } of VARIANTS) {
   const gateway = await start({ sink: false, limiter });
   const workspace = `e2e-${route}-${limiter}`;
   const source = await createSource(gateway.url, workspace);
-  const cpuBefore = cpuSeconds(gateway.pid);
+  const cpuBefore = workerdCpuMs(gateway.pid);
   const r = await load(gateway, route, source.id, workspace, E2E_REQUESTS, `e2e_${route}`);
   const done = await waitForEvents(gateway.db, workspace, r.accepted);
-  const cpu = cpuSeconds(gateway.pid) - cpuBefore;
+  const cpuMs = workerdCpuMs(gateway.pid) - cpuBefore;
   const seconds = (done.at - r.started) / 1000;
   const e2e = {
     eventsPerSecond: done.n / seconds,
-    cpuMsPerEvent: (cpu * 1000) / done.n,
+    cpuMsPerEvent: cpuMs / done.n,
     stored: done.n,
     distinct: done.distinct,
   };
@@ -269,7 +238,7 @@ for (let i = sends.length - 1; i > 0; i--) {
 let refused = 0;
 let cursor = 0;
 const burstStart = performance.now();
-const burstCpu = cpuSeconds(gateway.pid);
+const burstCpu = workerdCpuMs(gateway.pid);
 async function sender() {
   while (cursor < sends.length) {
     const n = sends[cursor++];
@@ -298,7 +267,7 @@ const burstSent = performance.now();
 const burstDone = await waitForEvents(gateway.db, "burst", unique);
 await new Promise((r) => setTimeout(r, 3000)); // anything extra (a duplicate stored twice) would show up now
 const final = await storedEvents(gateway.db, "burst");
-const burstCpuMs = (cpuSeconds(gateway.pid) - burstCpu) * 1000;
+const burstCpuMs = workerdCpuMs(gateway.pid) - burstCpu;
 let lwwOk = 0;
 const sample = Array.from({ length: 50 }, (_, i) => (i * 37) % customers);
 for (const c of sample) {

@@ -13,15 +13,14 @@
 // profile view (indicators are aggregated at read time) of one profile holding BENCH_PROFILE_EVENTS
 // events, p50/p95 over 30 reads.
 // Env: BENCH_EVENTS (default 2000), BENCH_CONCURRENCY (default 16), BENCH_PROFILE_EVENTS (default 5000).
-import { readdirSync, readFileSync } from "node:fs";
 import { Webhook } from "standardwebhooks";
 import { startWarrantyService } from "../scripts/warranty-service.mjs";
 import { ADMIN_TOKEN, admin, startGateway } from "./lib/gateway.mjs";
+import { allWorkerdCpuMs } from "./lib/measure.mjs";
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 2000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const PROFILE_EVENTS = Number(process.env.BENCH_PROFILE_EVENTS ?? 5000);
-const CLK_TCK = 100; // Linux USER_HZ: /proc/<pid>/stat times are in these ticks.
 const SOURCE_SECRET = `whsec_${Buffer.from("bench-pipeline-source-secret-32b").toString("base64")}`;
 const EXTENSION_SECRET = `whsec_${Buffer.from("bench-pipeline-extension-secret!").toString("base64")}`;
 const CRM_TOKEN = "bench-crm-bearer-token-0123456789";
@@ -57,30 +56,6 @@ function envelope(sourceId, i) {
   };
 }
 
-/** workerd CPU (user+system) in ms, summed over the workerd processes this bench started. */
-function workerdCpuMs() {
-  let total = 0;
-  const parents = new Map();
-  const names = new Map();
-  const stats = new Map();
-  for (const entry of readdirSync("/proc").filter((e) => /^\d+$/.test(e))) {
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      names.set(entry, stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")));
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      parents.set(entry, fields[1]);
-      stats.set(entry, (Number(fields[11]) + Number(fields[12])) * (1000 / CLK_TCK));
-    } catch {}
-  }
-  const mine = (pid) => {
-    for (let p = pid; p && p !== "0" && p !== "1"; p = parents.get(p))
-      if (p === String(process.pid)) return true;
-    return false;
-  };
-  for (const [pid, name] of names) if (name === "workerd" && mine(pid)) total += stats.get(pid);
-  return total;
-}
-
 async function run(name, { extensions, indicators, feed }) {
   // The inbound limiter (1,000 per 10 s per source) would refuse the load: its budget is raised out of the way.
   const gateway = await startGateway({
@@ -106,7 +81,7 @@ async function run(name, { extensions, indicators, feed }) {
     const webhook = new Webhook(SOURCE_SECRET);
     const ingest = `${gateway.url}/v1/sources/${source.id}/webhooks`;
     const queue = await gateway.mf.getQueueProducer("INGEST_QUEUE");
-    const cpuBefore = workerdCpuMs();
+    const cpuBefore = allWorkerdCpuMs();
     const started = performance.now();
     let next = 0;
     if (feed === "queue")
@@ -144,7 +119,7 @@ async function run(name, { extensions, indicators, feed }) {
       await new Promise((r) => setTimeout(r, 50));
     }
     const seconds = (performance.now() - started) / 1000;
-    const cpu = workerdCpuMs() - cpuBefore;
+    const cpu = allWorkerdCpuMs() - cpuBefore;
     const flagged = await gateway.db
       .prepare("SELECT count(*) AS n FROM events WHERE warnings LIKE '%extension%'")
       .first();

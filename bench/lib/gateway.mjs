@@ -42,6 +42,12 @@ export async function startGateway(extra = {}) {
   });
   const url = (await mf.ready).toString().replace(/\/$/, "");
   const db = await mf.getD1Database("DB");
+  await applyMigrations(db);
+  return { url, mf, db, stop: () => mf.dispose() };
+}
+
+/** Applies migrations/*.sql in name order to a fresh D1 database, statement by statement. */
+export async function applyMigrations(db) {
   for (const file of readdirSync(path.join(root, "migrations"))
     .filter((f) => f.endsWith(".sql"))
     .sort()) {
@@ -50,7 +56,6 @@ export async function startGateway(extra = {}) {
       if (statement.trim()) await db.prepare(statement).run();
     }
   }
-  return { url, mf, db, stop: () => mf.dispose() };
 }
 
 /** Calls an admin route of a started gateway. */

@@ -1,3 +1,4 @@
+import { readCapped } from "../lib/bytes";
 import { ApiError } from "../lib/errors";
 
 /** Content codings we remove: `gzip` (and its alias `x-gzip`) and `deflate` (zlib). */
@@ -34,32 +35,17 @@ export async function decodeContent(
   maxBytes: number,
 ): Promise<Uint8Array> {
   if (coding === "identity") return body;
-  const reader = new Blob([body]).stream().pipeThrough(new DecompressionStream(coding)).getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
+  const stream = new Blob([body]).stream().pipeThrough(new DecompressionStream(coding));
+  let decoded: Uint8Array | null;
   try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      total += value.byteLength;
-      if (total > maxBytes) {
-        await reader.cancel().catch(() => undefined);
-        throw new ApiError(
-          "payload_too_large",
-          `The decoded body exceeds this source's limit of ${maxBytes} bytes`,
-        );
-      }
-      chunks.push(value);
-    }
-  } catch (error) {
-    if (error instanceof ApiError) throw error;
+    decoded = await readCapped(stream, maxBytes);
+  } catch {
     throw new ApiError("body_not_decodable", `The body is not valid ${coding} data`);
   }
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return out;
+  if (decoded === null)
+    throw new ApiError(
+      "payload_too_large",
+      `The decoded body exceeds this source's limit of ${maxBytes} bytes`,
+    );
+  return decoded;
 }

@@ -1,3 +1,4 @@
+import { readCapped } from "../lib/bytes";
 import { ApiError } from "../lib/errors";
 
 /**
@@ -9,26 +10,9 @@ export async function readBody(request: Request, maxBytes: number): Promise<Uint
   const declared = request.headers.get("content-length");
   if (declared !== null && Number(declared) > maxBytes) throw tooLarge(maxBytes);
   if (!request.body) return new Uint8Array(0);
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel();
-      throw tooLarge(maxBytes);
-    }
-    chunks.push(value);
-  }
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return out;
+  const body = await readCapped(request.body, maxBytes);
+  if (body === null) throw tooLarge(maxBytes);
+  return body;
 }
 
 function tooLarge(maxBytes: number): ApiError {

@@ -1,7 +1,7 @@
 import { HttpResponse, http } from "msw";
-import { setupServer } from "msw/node";
 import { Webhook } from "standardwebhooks";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { mockServer } from "../support/msw";
 import {
   createExtension,
   deferred,
@@ -14,10 +14,7 @@ import {
   WARRANTY_URL,
 } from "./support";
 
-const server = setupServer();
-beforeAll(() => server.listen({ onUnhandledRequest: "error" }));
-afterEach(() => server.resetHandlers());
-afterAll(() => server.close());
+const server = mockServer();
 
 describe("async extensions", () => {
   it("store the event first, show the enrichment as pending on the profile, then fill it in when the system answers", async () => {

@@ -1,16 +1,13 @@
 import { HttpResponse, http } from "msw";
-import { setupServer } from "msw/node";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { CircuitBreaker } from "../../src/pipeline/extensions/breaker";
 import { TokenBucket } from "../../src/pipeline/extensions/budget";
 import type { ExtensionView } from "../../src/routes/admin/extensions/schemas";
 import { admin } from "../support/gateway";
+import { mockServer } from "../support/msw";
 import { createExtension, deviceSource, freshWorkspace, send, storedCount } from "./support";
 
-const server = setupServer();
-beforeAll(() => server.listen({ onUnhandledRequest: "error" }));
-afterEach(() => server.resetHandlers());
-afterAll(() => server.close());
+const server = mockServer();
 
 const settings = { failureThreshold: 3, cooldownMs: 1_000 };
 

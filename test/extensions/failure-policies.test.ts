@@ -1,10 +1,10 @@
 import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
 import { delay, HttpResponse, http } from "msw";
-import { setupServer } from "msw/node";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { WebhookEnvelope } from "../../src/ingest/envelope";
 import type { Env } from "../../src/lib/env";
 import { handleIngestBatch } from "../../src/pipeline/consumer";
+import { mockServer } from "../support/msw";
 import {
   createExtension,
   deviceSource,
@@ -16,10 +16,7 @@ import {
   WARRANTY_URL,
 } from "./support";
 
-const server = setupServer();
-beforeAll(() => server.listen({ onUnhandledRequest: "error" }));
-afterEach(() => server.resetHandlers());
-afterAll(() => server.close());
+const server = mockServer();
 
 /** An endpoint that answers only after the extension's timeout (100 ms) has passed. */
 function slowEndpoint(counter: { calls: number }) {

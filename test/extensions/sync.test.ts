@@ -1,9 +1,9 @@
 import { env } from "cloudflare:test";
 import { HttpResponse, http } from "msw";
-import { setupServer } from "msw/node";
 import { Webhook } from "standardwebhooks";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { admin, eventually } from "../support/gateway";
+import { mockServer } from "../support/msw";
 import {
   createExtension,
   deviceSource,
@@ -16,10 +16,7 @@ import {
   WARRANTY_URL,
 } from "./support";
 
-const server = setupServer();
-beforeAll(() => server.listen({ onUnhandledRequest: "error" }));
-afterEach(() => server.resetHandlers());
-afterAll(() => server.close());
+const server = mockServer();
 
 interface ExtensionRequest {
   type: string;

@@ -1,37 +1,19 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { eventRowIdFor } from "../../src/identity/graph";
-import {
-  createIndicator,
-  deviceSource,
-  freshWorkspace,
-  profileWhen,
-  send,
-  storedCount,
-} from "../extensions/support";
-import { apply, orderEvent, profileBy, valuesOf } from "./support";
+import { deviceSource, freshWorkspace, profileWhen, send, storedCount } from "../extensions/support";
+import { apply, defineOrderIndicators, orderEvent, profileBy, valuesOf } from "./support";
 
 const JAN = Date.UTC(2024, 0, 1);
 
-async function defineOrderIndicators(workspace: string): Promise<void> {
-  const orders = { workspace, eventTypes: ["order.completed"] };
-  await createIndicator({ ...orders, name: "orders", aggregate: "count" });
-  await createIndicator({ ...orders, name: "revenue", aggregate: "sum", field: "properties.amount" });
-  await createIndicator({ ...orders, name: "first_model", aggregate: "first", field: "properties.model" });
-  await createIndicator({ ...orders, name: "last_model", aggregate: "last", field: "properties.model" });
-  await createIndicator({
-    ...orders,
-    name: "models",
-    aggregate: "distinct_count",
-    field: "properties.model",
-  });
-}
+/** The order indicators every test here asserts on. */
+const INDICATORS = ["orders", "revenue", "first_model", "last_model", "models"] as const;
 
 describe("indicators count every event exactly once", () => {
   it("a delivery the sender repeats is counted once", async () => {
     const workspace = freshWorkspace();
     const source = await deviceSource(workspace);
-    await defineOrderIndicators(workspace);
+    await defineOrderIndicators(workspace, INDICATORS);
     for (let i = 0; i < 3; i++)
       await send(source, {
         id: "msg_repeated",
@@ -54,7 +36,7 @@ describe("indicators count every event exactly once", () => {
 
   it("events the queue redelivers after they were committed change nothing", async () => {
     const workspace = freshWorkspace();
-    await defineOrderIndicators(workspace);
+    await defineOrderIndicators(workspace, INDICATORS);
     const events = [
       orderEvent(workspace, "k1", { at: JAN, email: "oz@example.com", amount: 10, model: "A" }),
       orderEvent(workspace, "k2", { at: JAN + 1, email: "oz@example.com", amount: 15, model: "B" }),
@@ -91,7 +73,7 @@ describe("indicators do not depend on arrival order", () => {
 
   it("any order, any batching, with or without redeliveries, gives the same values", async () => {
     const reference = freshWorkspace("ref");
-    await defineOrderIndicators(reference);
+    await defineOrderIndicators(reference, INDICATORS);
     await apply(reference, events(reference));
     const expected = valuesOf((await profileBy(reference, "email", "pia@example.com"))!);
     expect(expected).toMatchObject({ orders: 5, revenue: 53, first_model: "X", models: 4 });
@@ -105,7 +87,7 @@ describe("indicators do not depend on arrival order", () => {
         fc.boolean(),
         async (keys, batchSize, redeliver) => {
           const workspace = freshWorkspace("perm");
-          await defineOrderIndicators(workspace);
+          await defineOrderIndicators(workspace, INDICATORS);
           const shuffled = events(workspace)
             .map((event, i) => ({ event, key: keys[i]! }))
             .sort((x, y) => x.key - y.key)

@@ -1,6 +1,5 @@
 import { HttpResponse, http } from "msw";
-import { setupServer } from "msw/node";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   createExtension,
   createIndicator,
@@ -10,11 +9,9 @@ import {
   send,
   WARRANTY_URL,
 } from "../extensions/support";
+import { mockServer } from "../support/msw";
 
-const server = setupServer();
-beforeAll(() => server.listen({ onUnhandledRequest: "error" }));
-afterEach(() => server.resetHandlers());
-afterAll(() => server.close());
+const server = mockServer();
 
 describe("indicators in extension conditions", () => {
   it("an extension can apply only to customers whose indicator passed a threshold (values before the event)", async () => {

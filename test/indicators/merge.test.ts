@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { Profile } from "../../src/routes/admin/profile-schemas";
-import { createIndicator, freshWorkspace } from "../extensions/support";
+import { freshWorkspace } from "../extensions/support";
 import { admin } from "../support/gateway";
-import { apply, orderEvent, profileBy, valuesOf } from "./support";
+import { apply, defineOrderIndicators, orderEvent, profileBy, valuesOf } from "./support";
 
 const DAY = 86_400_000;
 const JAN = Date.UTC(2024, 0, 1);
@@ -10,19 +10,15 @@ const JAN = Date.UTC(2024, 0, 1);
 describe("indicators on merge", () => {
   it("a merge combines the indicators of both profiles exactly (not an average of averages)", async () => {
     const workspace = freshWorkspace();
-    const orders = { workspace, eventTypes: ["order.completed"] };
-    await createIndicator({ ...orders, name: "orders", aggregate: "count" });
-    await createIndicator({ ...orders, name: "revenue", aggregate: "sum", field: "properties.amount" });
-    await createIndicator({ ...orders, name: "smallest", aggregate: "min", field: "properties.amount" });
-    await createIndicator({ ...orders, name: "average", aggregate: "average", field: "properties.amount" });
-    await createIndicator({ ...orders, name: "first_model", aggregate: "first", field: "properties.model" });
-    await createIndicator({ ...orders, name: "last_model", aggregate: "last", field: "properties.model" });
-    await createIndicator({
-      ...orders,
-      name: "models",
-      aggregate: "distinct_count",
-      field: "properties.model",
-    });
+    await defineOrderIndicators(workspace, [
+      "orders",
+      "revenue",
+      "smallest",
+      "average",
+      "first_model",
+      "last_model",
+      "models",
+    ]);
 
     const email = "quinn@example.com";
     const phone = "+14155552671";

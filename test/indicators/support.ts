@@ -3,6 +3,7 @@ import { resolverFor } from "../../src/identity/resolver";
 import type { Env } from "../../src/lib/env";
 import type { CanonicalEvent } from "../../src/pipeline/event";
 import type { Profile } from "../../src/routes/admin/profile-schemas";
+import { createIndicator } from "../extensions/support";
 import { admin } from "../support/gateway";
 
 /** A canonical event as a mapping would produce it (source `src_test`). `at` is epoch ms. */
@@ -49,4 +50,24 @@ export async function profileBy(workspace: string, type: string, value: string):
 /** Indicator name → value of a profile. */
 export function valuesOf(profile: Profile): Record<string, unknown> {
   return Object.fromEntries(Object.entries(profile.indicators).map(([name, v]) => [name, v.value]));
+}
+
+/** Indicators over `order.completed` events, by name: what each computes. */
+const ORDER_INDICATORS = {
+  orders: { aggregate: "count" },
+  revenue: { aggregate: "sum", field: "properties.amount" },
+  smallest: { aggregate: "min", field: "properties.amount" },
+  average: { aggregate: "average", field: "properties.amount" },
+  first_model: { aggregate: "first", field: "properties.model" },
+  last_model: { aggregate: "last", field: "properties.model" },
+  models: { aggregate: "distinct_count", field: "properties.model" },
+} as const;
+
+/** Defines the named {@link ORDER_INDICATORS} in `workspace`, one after another in the order given. */
+export async function defineOrderIndicators(
+  workspace: string,
+  names: readonly (keyof typeof ORDER_INDICATORS)[],
+): Promise<void> {
+  for (const name of names)
+    await createIndicator({ workspace, eventTypes: ["order.completed"], name, ...ORDER_INDICATORS[name] });
 }

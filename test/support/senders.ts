@@ -61,7 +61,7 @@ export async function stripeHeaders(
   secret: string,
   body: string,
   timestamp?: number,
-): Promise<Record<string, string>> {
+): Promise<{ "stripe-signature": string }> {
   const stripe = new Stripe("sk_test_tributary");
   return {
     "stripe-signature": await stripe.webhooks.generateTestHeaderStringAsync({
@@ -78,7 +78,7 @@ export function standardWebhooksHeaders(
   body: string,
   id = `msg_${crypto.randomUUID()}`,
   at = new Date(),
-): Record<string, string> {
+): { "webhook-id": string; "webhook-timestamp": string; "webhook-signature": string } {
   return {
     "webhook-id": id,
     "webhook-timestamp": String(Math.floor(at.getTime() / 1000)),

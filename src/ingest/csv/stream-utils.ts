@@ -1,3 +1,5 @@
+import { concatChunks } from "../../lib/bytes";
+
 /**
  * Reads `stream` until its first line break (or `maxBytes`) and returns those bytes plus a stream
  * that yields everything, head included: the header can be inspected before the file is stored or
@@ -101,13 +103,7 @@ export async function storeFile(
   }
 }
 
+/** One chunk as it is (no copy), else {@link concatChunks}. */
 function concat(chunks: Uint8Array[], total: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0]!;
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return out;
+  return chunks.length === 1 ? chunks[0]! : concatChunks(chunks, total);
 }

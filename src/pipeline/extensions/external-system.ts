@@ -1,4 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
+import { readCapped } from "../../lib/bytes";
 import type { Env } from "../../lib/env";
 import { log } from "../../lib/log";
 import { runDueJobs } from "./async-jobs";
@@ -189,26 +190,8 @@ async function exchange(
 /** The body as text, or null when it exceeds {@link MAX_ANSWER_BYTES}. */
 async function readLimited(response: Response): Promise<string | null> {
   if (!response.body) return "";
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > MAX_ANSWER_BYTES) {
-      await reader.cancel();
-      return null;
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return new TextDecoder().decode(bytes);
+  const bytes = await readCapped(response.body, MAX_ANSWER_BYTES);
+  return bytes === null ? null : new TextDecoder().decode(bytes);
 }
 
 /** Retry-After as ms: delta-seconds or an HTTP date (RFC 9110 §10.2.3); undefined when absent or unreadable. */

@@ -1,11 +1,11 @@
 import { z } from "@hono/zod-openapi";
 import { IdempotencyKeySchema } from "../../ingest/idempotency";
 import {
-  DefaultRegionSchema,
   EdgeSettingsSchema,
   GenericHmacSchema,
   MappingSchema,
   SOURCE_TYPES,
+  SourceConfigSchema,
 } from "../../ingest/source-config";
 import type { PublicSource } from "../../ingest/sources";
 import { PullSettingsSchema } from "../../polling/config";
@@ -21,19 +21,8 @@ export const CreateSourceSchema = z
     type: z.enum(SOURCE_TYPES),
     // Optional only for `app` sources, which authenticate with write keys (the refinement below).
     secret: z.string().min(1).max(1024).default(""),
-    mapping: MappingSchema.optional(),
-    toleranceSeconds: z.number().int().min(1).max(3600).optional(),
-    maxBodyBytes: z
-      .number()
-      .int()
-      .min(1)
-      .max(25 * 1024 * 1024)
-      .optional(),
-    genericHmac: GenericHmacSchema.optional(),
-    idempotencyKey: IdempotencyKeySchema.optional(),
-    defaultRegion: DefaultRegionSchema.optional(),
-    ...EdgeSettingsSchema.shape,
-    ...PullSettingsSchema.shape,
+    // Every stored setting, declared once in SourceConfigSchema.
+    ...SourceConfigSchema.shape,
   })
   .superRefine((value, ctx) => {
     if (value.type !== "app" && value.secret === "")

@@ -1,33 +1,24 @@
 import { createHmac } from "node:crypto";
 import { sign as githubSign } from "@octokit/webhooks-methods";
-import { Webhook } from "standardwebhooks";
-import Stripe from "stripe";
 import twilioWebhooks from "twilio/lib/webhooks/webhooks";
+import { standardWebhooksHeaders as sendersStandardWebhooksHeaders } from "../../support/senders";
 
 /**
  * Signing as each sender signs, with its official library where one exists (standardwebhooks,
  * stripe, @octokit/webhooks-methods, twilio). Slack, Shopify and legacy GitHub sha1 have no signing
  * library: those follow the vendor's documented scheme with node:crypto, independently of the
- * WebCrypto code under test. Timestamps are Unix seconds.
+ * WebCrypto code under test. Timestamps are Unix seconds. The headers a whole delivery carries
+ * (event names, delivery ids) are in test/support/senders.ts; the library calls that are the same in
+ * both (Standard Webhooks, Stripe) live there once.
  */
 
-/** Standard Webhooks headers from the official `standardwebhooks` library. */
+/** Standard Webhooks headers from the official `standardwebhooks` library, at `timestamp` (Unix s). */
 export function standardWebhooksHeaders(secret: string, body: string, timestamp: number, id = "msg_test_1") {
-  const signature = new Webhook(secret).sign(id, new Date(timestamp * 1000), body);
-  return { "webhook-id": id, "webhook-timestamp": String(timestamp), "webhook-signature": signature };
+  return sendersStandardWebhooksHeaders(secret, body, id, new Date(timestamp * 1000));
 }
 
 /** `Stripe-Signature` from stripe-node's own test-header helper. */
-export async function stripeHeaders(secret: string, body: string, timestamp: number) {
-  const stripe = new Stripe("sk_test_tributary");
-  return {
-    "stripe-signature": await stripe.webhooks.generateTestHeaderStringAsync({
-      payload: body,
-      secret,
-      timestamp,
-    }),
-  };
-}
+export { stripeHeaders } from "../../support/senders";
 
 /** `X-Hub-Signature-256` from @octokit/webhooks-methods. */
 export async function githubHeaders(secret: string, body: string) {
