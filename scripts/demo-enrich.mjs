@@ -94,7 +94,8 @@ export async function runEnrichDemo({ baseUrl, adminToken, email = "john@example
       );
     }
 
-    // Wait until the second report is stored with its warranty traits.
+    // Wait until this run's two reports were enriched by the service (an earlier run's data would
+    // already satisfy the profile check) and the profile shows the result.
     const deadline = Date.now() + 60_000;
     let profile;
     while (Date.now() < deadline) {
@@ -102,6 +103,7 @@ export async function runEnrichDemo({ baseUrl, adminToken, email = "john@example
         `/v1/admin/profiles?workspace=default&identifier=${encodeURIComponent("device_id:123ABC")}`,
       );
       if (
+        service.stats.enriched >= 2 &&
         found.status === 200 &&
         found.body.traits?.warranty_plan &&
         found.body.indicators?.device_hours_max?.value >= 10_000

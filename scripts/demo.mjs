@@ -2,6 +2,7 @@
 // sample webhooks (Shopify's and GitHub's own published examples, a Stripe event, a Standard Webhooks
 // event) signed the way each sender signs them, and prints the profiles that come out.
 import { spawn } from "node:child_process";
+import { mkdirSync, openSync } from "node:fs";
 import path from "node:path";
 import { runAppDemo } from "./demo-app.mjs";
 import { runEnrichDemo } from "./demo-enrich.mjs";
@@ -29,11 +30,15 @@ import {
 let started = null;
 if (!(await isUp())) {
   console.log(`starting the gateway (npm start) on ${BASE_URL} ...`);
+  const logFile = path.join(ROOT, ".wrangler", "demo-gateway.log");
+  mkdirSync(path.dirname(logFile), { recursive: true });
+  const out = openSync(logFile, "a");
   started = spawn(process.execPath, [path.join(ROOT, "scripts", "start.mjs")], {
     cwd: ROOT,
-    stdio: "ignore",
+    stdio: ["ignore", out, out],
     detached: true,
   });
+  console.log(`  (its output goes to ${path.relative(ROOT, logFile)})`);
   started.unref();
   await waitUntilUp(180_000);
 }
@@ -114,14 +119,14 @@ for (const [type, value] of wanted) {
   console.log(`\nProfile ${profile.id}  (found by ${type}:${value})`);
   console.log(`  identifiers: ${profile.identifiers.map((i) => `${i.type}:${i.value}`).join(", ")}`);
   console.log(`  traits:      ${JSON.stringify(profile.traits)}`);
-  console.log(`  events:      ${events.map((e) => e.type).join(", ")}`);
+  console.log(`  events (newest first): ${events.map((e) => e.type).join(", ")}`);
 }
 console.log(
   `\nPulled: ${pull.poll.records} records polled in ${pull.poll.pages} pages, customer ${pull.thinWebhook.customerId} fetched on notify, ${pull.csv.accepted}/${pull.csv.rowsRead} CSV rows accepted.`,
 );
 console.log(`\nDone. Explore more with the admin API (${BASE_URL}/openapi.json).`);
 if (started)
-  console.log("The gateway keeps running in the background; stop it with: pkill -f 'wrangler dev'");
+  console.log(`The gateway keeps running in the background; stop it with: kill -- -${started.pid}`);
 
 function pickCustomer(customer) {
   const { id, admin_graphql_api_id, email, first_name, last_name } = customer;

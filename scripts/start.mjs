@@ -1,16 +1,24 @@
 // `npm start`: a working local gateway in one command.
 //   1. creates .dev.vars from .dev.vars.example when missing (local-only secrets);
 //   2. applies the D1 migrations to the local database;
-//   3. runs `wrangler dev` on 127.0.0.1:8787 with the queue consumers, the Durable Object and the
-//      cron trigger live (--test-scheduled exposes /__scheduled to fire it by hand);
-//   4. creates the demo sources once the gateway answers, and prints their ingest URLs.
+//   3. runs `wrangler dev` on 127.0.0.1:8787 with the queue consumers and the Durable Objects live;
+//   4. fires the cron trigger once a minute: `wrangler dev` never fires crons by itself, it only exposes
+//      /__scheduled (--test-scheduled), so without this poll jobs and retention would never run locally;
+//   5. creates the demo sources once the gateway answers, and prints their ingest URLs.
+// Ctrl-C stops everything.
 import { spawn, spawnSync } from "node:child_process";
 import { copyFileSync, existsSync } from "node:fs";
 import path from "node:path";
-import { BASE_URL, ensureDemoSources, ROOT, waitUntilUp } from "./lib/gateway-client.mjs";
+import { BASE_URL, DEMO_SOURCES, ensureDemoSources, ROOT, waitUntilUp } from "./lib/gateway-client.mjs";
 
 const wrangler = path.join(ROOT, "node_modules", ".bin", "wrangler");
 const port = new URL(BASE_URL).port || "8787";
+// Offline machines: wrangler otherwise tries to fetch the Request.cf object from Cloudflare and prints
+// a stack trace when it cannot.
+const env = {
+  ...process.env,
+  CLOUDFLARE_CF_FETCH_ENABLED: process.env.CLOUDFLARE_CF_FETCH_ENABLED ?? "false",
+};
 
 if (!existsSync(path.join(ROOT, ".dev.vars"))) {
   copyFileSync(path.join(ROOT, ".dev.vars.example"), path.join(ROOT, ".dev.vars"));
@@ -19,29 +27,48 @@ if (!existsSync(path.join(ROOT, ".dev.vars"))) {
 
 const migrate = spawnSync(wrangler, ["d1", "migrations", "apply", "DB", "--local"], {
   cwd: ROOT,
-  stdio: "inherit",
-  env: { ...process.env, CI: "true" },
+  encoding: "utf8",
+  env: { ...env, CI: "true" },
 });
-if (migrate.status !== 0) process.exit(migrate.status ?? 1);
+if (migrate.status !== 0) {
+  process.stdout.write(migrate.stdout ?? "");
+  process.stderr.write(migrate.stderr ?? "");
+  process.exit(migrate.status ?? 1);
+}
+// wrangler reprints its progress table after each migration: count distinct names marked done.
+const applied = new Set([...migrate.stdout.matchAll(/(\S+\.sql)\s*│\s*✅/g)].map((m) => m[1])).size;
+console.log(applied > 0 ? `local D1: applied ${applied} migration(s)` : "local D1: migrations up to date");
 
 const dev = spawn(
   wrangler,
   ["dev", "--ip", "127.0.0.1", "--port", port, "--test-scheduled", "--show-interactive-dev-session=false"],
-  {
-    cwd: ROOT,
-    stdio: "inherit",
-  },
+  { cwd: ROOT, stdio: "inherit", env },
 );
-for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => dev.kill(signal));
-dev.on("exit", (code) => process.exit(code ?? 0));
+let cron;
+for (const signal of ["SIGINT", "SIGTERM"]) {
+  process.on(signal, () => {
+    clearInterval(cron);
+    dev.kill(signal);
+  });
+}
+dev.on("exit", (code) => {
+  clearInterval(cron);
+  process.exit(code ?? 0);
+});
 
 try {
   await waitUntilUp(120_000);
   const sources = await ensureDemoSources();
+  cron = setInterval(() => {
+    fetch(`${BASE_URL}/__scheduled?cron=*+*+*+*+*`).catch(() => {});
+  }, 60_000);
   console.log(`\nTributary is up on ${BASE_URL}  (API description: ${BASE_URL}/openapi.json)`);
+  console.log("The cron trigger is fired once a minute. Ctrl-C stops the gateway.");
   console.log("Demo sources (secrets are the local-only values in scripts/lib/gateway-client.mjs):");
-  for (const source of sources.values())
-    console.log(`  ${source.name.padEnd(24)} ${source.type.padEnd(18)} ${source.ingestUrl}`);
+  for (const { name } of DEMO_SOURCES) {
+    const source = sources.get(name);
+    console.log(`  ${name.padEnd(24)} ${source.type.padEnd(18)} ${source.ingestUrl}`);
+  }
   console.log("Run `npm run demo` in another terminal to send signed sample webhooks.\n");
 } catch (error) {
   console.error(`start: ${error.message}`);

@@ -66,15 +66,21 @@ export function sourceView(source: PublicSource, baseUrl: string): SourceView {
     name: source.name,
     workspace: source.workspace,
     type: source.type,
-    // App sources take the Segment-compatible event API (with a write key), not webhooks.
-    ingestUrl:
-      source.type === "app"
-        ? `${baseUrl.replace(/\/$/, "")}/v1/batch`
-        : `${baseUrl.replace(/\/$/, "")}/v1/sources/${source.id}/webhooks`,
+    ingestUrl: ingestUrlFor(source, baseUrl.replace(/\/$/, "")),
     ...source.config,
     createdAt: new Date(source.createdAt).toISOString(),
     updatedAt: new Date(source.updatedAt).toISOString(),
   };
+}
+
+/**
+ * Where a source's sender posts: app sources use the Segment-compatible event API (with a write key),
+ * CSV sources upload files, everything else posts webhooks.
+ */
+function ingestUrlFor(source: PublicSource, origin: string): string {
+  if (source.type === "app") return `${origin}/v1/batch`;
+  if (source.type === "csv-file") return `${origin}/v1/sources/${source.id}/files`;
+  return `${origin}/v1/sources/${source.id}/webhooks`;
 }
 
 /** Path parameter of the single-source routes. */
