@@ -104,6 +104,12 @@ export class SourceStore {
     return { ...toPublic(row), secrets };
   }
 
+  /** The source without its secrets (no decryption), or null: for routes that only need its settings. */
+  async getPublic(id: string): Promise<PublicSource | null> {
+    const row = await this.db.select().from(sources).where(eq(sources.id, id)).get();
+    return row ? toPublic(row) : null;
+  }
+
   /** All sources, newest first, without secrets. */
   async list(): Promise<PublicSource[]> {
     const rows = await this.db.select().from(sources).orderBy(desc(sources.createdAt));

@@ -26,6 +26,14 @@ export async function readCapped(
   return concatChunks(chunks, total);
 }
 
+/** Concatenates byte arrays (e.g. a signed-content prefix and the raw body) without decoding them. */
+export function concatBytes(...parts: Uint8Array[]): Uint8Array {
+  return concatChunks(
+    parts,
+    parts.reduce((n, p) => n + p.byteLength, 0),
+  );
+}
+
 /**
  * Copies `chunks` into one new array of `total` bytes (the sum of their lengths). Always a fresh
  * buffer, never a view into a chunk's possibly larger buffer.

@@ -3,7 +3,7 @@ import type { Env } from "../lib/env";
 import { log } from "../lib/log";
 import { type ApplyOutcome, applyByWorkspace } from "./apply";
 import { maxRetriesFrom } from "./backoff";
-import { applyExtensions } from "./extensions/apply";
+import { applyExtensions, startAsyncJobs } from "./extensions/apply";
 import { describeError } from "./failure";
 import { deliveryStatuses } from "./outcome";
 import { type PreparedMessage, prepareMessage, SourceCache } from "./prepare";
@@ -45,6 +45,12 @@ export async function handleIngestBatch(
   }
 
   try {
+    // Async enrichment starts only for stored events; a failure here retries the message, which
+    // re-applies nothing and re-plans nothing (stable job ids).
+    await startAsyncJobs(
+      env,
+      applied.map(({ item }) => item),
+    );
     const statuses = await deliveryStatuses(
       env.DB,
       applied.map(({ item, results }) => ({ envelope: item.envelope, results })),
@@ -59,8 +65,9 @@ export async function handleIngestBatch(
     }));
     await recordDeliveries(env.DB, entries);
   } catch (error) {
-    // The events are committed; only their log rows are missing. Retrying re-applies nothing and
-    // writes the rows; on the last attempt the delivery is acked rather than dead-lettered.
+    // The events are committed; only their async enrichment plans or log rows are missing. Retrying
+    // re-applies nothing and writes them; on the last attempt the delivery is acked rather than
+    // dead-lettered (the stored events stand; a lost async plan is logged).
     for (const { item } of applied) {
       if (item.message.attempts > maxRetries) {
         log.error("delivery_log_lost", { deliveryId: item.envelope.deliveryId, error: describeError(error) });

@@ -3,6 +3,7 @@ import type { WebhookEnvelope } from "../ingest/envelope";
 import { type Source, SourceStore } from "../ingest/sources";
 import type { Env } from "../lib/env";
 import type { CanonicalEvent } from "./event";
+import type { PlannedJob } from "./extensions/async-jobs";
 import { PermanentError } from "./failure";
 import { fetchOnNotify } from "./fetch-on-notify";
 import { loadPayload } from "./load-payload";
@@ -14,6 +15,8 @@ export interface PreparedMessage {
   message: Message<unknown>;
   envelope: WebhookEnvelope;
   events: CanonicalEvent[];
+  /** Async extension calls to record once the events are stored (src/pipeline/extensions/apply.ts). */
+  asyncJobs?: PlannedJob[];
 }
 
 /** Looks each source up once per batch (many messages of a batch share a source). */

@@ -2,6 +2,7 @@ import { runFileImport } from "../ingest/csv/importer";
 import { FileImportStore } from "../ingest/csv/imports";
 import type { Env } from "../lib/env";
 import { log } from "../lib/log";
+import { retryDelaySeconds } from "../pipeline/backoff";
 import { PollJobStore } from "./jobs";
 import type { PollMessage } from "./messages";
 import { runPollJob } from "./poller";
@@ -26,7 +27,7 @@ export async function handlePollBatch(batch: MessageBatch<PollMessage>, env: Env
       const reason = String(error).slice(0, 300);
       log.error("poll_message_failed", { type: body.type, attempts: message.attempts, error: reason });
       if (message.attempts < MAX_MESSAGE_ATTEMPTS) {
-        message.retry({ delaySeconds: Math.min(300, 5 * 2 ** message.attempts) });
+        message.retry({ delaySeconds: retryDelaySeconds(message.attempts, 5, 300) });
         continue;
       }
       try {

@@ -1,4 +1,5 @@
 import { FileImportStore } from "../ingest/csv/imports";
+import { sendInBatches } from "../ingest/send-in-batches";
 import type { Env } from "../lib/env";
 import { log } from "../lib/log";
 import { PollJobStore } from "./jobs";
@@ -32,12 +33,10 @@ export async function dispatchPollJobs(env: Env, now: number): Promise<number> {
   await jobs.sync(now);
   const due = await jobs.dispatchDue(now);
   // A job marked running whose message is lost is re-dispatched once it is stale (jobs.STALE_MS).
-  for (let i = 0; i < due.length; i += 100) {
-    const messages = due
-      .slice(i, i + 100)
-      .map((job) => ({ body: { type: "poll", ...job } satisfies PollMessage }));
-    await env.POLL_QUEUE.sendBatch(messages);
-  }
+  await sendInBatches(
+    env.POLL_QUEUE,
+    due.map((job) => ({ type: "poll", ...job }) satisfies PollMessage),
+  );
   if (due.length > 0) log.info("poll_jobs_dispatched", { count: due.length });
   return due.length;
 }
@@ -45,8 +44,9 @@ export async function dispatchPollJobs(env: Env, now: number): Promise<number> {
 async function requeueStalledImports(env: Env, now: number): Promise<void> {
   const stalled = await new FileImportStore(env.DB).stalled(now, STALLED_IMPORT_MS);
   if (stalled.length === 0) return;
-  await env.POLL_QUEUE.sendBatch(
-    stalled.map((importId) => ({ body: { type: "file-import", importId } as PollMessage })),
+  await sendInBatches(
+    env.POLL_QUEUE,
+    stalled.map((importId) => ({ type: "file-import", importId }) satisfies PollMessage),
   );
   log.warn("file_imports_requeued", { count: stalled.length });
 }

@@ -1,6 +1,7 @@
+import { concatBytes } from "../../lib/bytes";
 import { fromBase64Strict, fromHex, utf8 } from "../../lib/encoding";
 import { GenericHmacSchema } from "../source-config";
-import { anyHmacMatches, concatBytes, type HmacAlgorithm } from "./hmac";
+import { anyHmacMatches, type HmacAlgorithm } from "./hmac";
 import { literalSecret } from "./literal-secret";
 import { checkTimestamp } from "./timestamp";
 import { type AuthScheme, DEFAULT_TOLERANCE_SECONDS } from "./types";

@@ -41,14 +41,3 @@ export async function anyHmacMatches(
   }
   return false;
 }
-
-/** Concatenates byte arrays (e.g. a signed-content prefix and the raw body) without decoding them. */
-export function concatBytes(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}

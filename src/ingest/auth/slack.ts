@@ -1,5 +1,6 @@
+import { concatBytes } from "../../lib/bytes";
 import { fromHex, utf8 } from "../../lib/encoding";
-import { anyHmacMatches, concatBytes } from "./hmac";
+import { anyHmacMatches } from "./hmac";
 import { literalSecret } from "./literal-secret";
 import { checkTimestamp } from "./timestamp";
 import { type AuthScheme, DEFAULT_TOLERANCE_SECONDS } from "./types";

@@ -1,5 +1,6 @@
+import { concatBytes } from "../../lib/bytes";
 import { fromBase64Strict, utf8 } from "../../lib/encoding";
-import { anyHmacMatches, concatBytes } from "./hmac";
+import { anyHmacMatches } from "./hmac";
 import { checkTimestamp } from "./timestamp";
 import { type AuthScheme, DEFAULT_TOLERANCE_SECONDS, SecretRejected } from "./types";
 

@@ -1,4 +1,5 @@
-import { normalizeIdentifier } from "../../identity/normalize";
+import { Normalizer } from "../../identity/normalize";
+import { loadRules } from "../../identity/rules-store";
 import { type IndicatorValues, readIndicators } from "../../indicators/read";
 import type { Env } from "../../lib/env";
 import type { CanonicalEvent } from "../event";
@@ -23,7 +24,8 @@ export class ExtensionFailed extends Error {
  * The pipeline's extension step, between mapping and identity resolution. For each event of the
  * message, runs the workspace's matching sync extensions in order (each sees the previous one's
  * enrichment), drops events an extension rejects (recorded with the reason), flags events whose
- * extension failed under the `continue` policy, and plans the matching async extensions.
+ * extension failed under the `continue` policy, and lists the matching async extension calls on the
+ * message (`asyncJobs`): they are recorded by {@link startAsyncJobs} only once the events are stored.
  *
  * Events already stored (a redelivery) or already rejected are not sent again: the external systems
  * see one call per event, not one per delivery attempt.
@@ -43,17 +45,30 @@ export async function applyExtensions(env: Env, item: PreparedMessage): Promise<
   const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === "rejected");
   if (failed) throw failed.reason;
   const done = outcomes.map((o) => (o as PromiseFulfilledResult<Chained>).value);
-  const jobs = done.flatMap((d) => d.jobs);
-  if (jobs.length > 0) {
-    await planJobs(env.DB, jobs);
-    const systems = new Set(jobs.map((j) => j.extension.system));
-    await Promise.all(
-      [...systems].map((s) =>
-        externalSystem(env, item.envelope.workspace, s).wake(item.envelope.workspace, s),
-      ),
-    );
-  }
-  return { ...item, events: done.flatMap((d) => (d.event ? [d.event] : [])) };
+  const asyncJobs = done.flatMap((d) => d.jobs);
+  return {
+    ...item,
+    events: done.flatMap((d) => (d.event ? [d.event] : [])),
+    ...(asyncJobs.length > 0 ? { asyncJobs } : {}),
+  };
+}
+
+/**
+ * Records the async extension calls of messages whose events are now stored, and wakes each external
+ * system once. Called after identity resolution: a message that fails there (and may end as a dead
+ * letter) must not leave calls queued for events that never get stored. Job ids are stable, so a
+ * redelivery re-plans nothing.
+ */
+export async function startAsyncJobs(env: Env, items: readonly PreparedMessage[]): Promise<void> {
+  const jobs = items.flatMap((i) => i.asyncJobs ?? []);
+  if (jobs.length === 0) return;
+  await planJobs(env.DB, jobs);
+  const systems = new Map(jobs.map((j) => [`${j.event.workspace}\u0000${j.extension.system}`, j]));
+  await Promise.all(
+    [...systems.values()].map(({ event: { workspace }, extension: { system } }) =>
+      externalSystem(env, workspace, system).wake(workspace, system),
+    ),
+  );
 }
 
 interface Chained {
@@ -153,8 +168,11 @@ async function callSync(
  * When they belong to several profiles (the event will merge them), the values are those of the merge.
  */
 async function profileIndicators(db: D1Database, event: CanonicalEvent): Promise<IndicatorValues> {
+  // The workspace's own identity rules, as the resolver stores identifiers: default rules would
+  // produce other match keys for a workspace that changed its normalization.
+  const normalizer = new Normalizer((await loadRules(db, event.workspace)).rules);
   const keys = event.identifiers
-    .map((i) => normalizeIdentifier(i, event.defaultRegion ? { defaultRegion: event.defaultRegion } : {}))
+    .map((i) => normalizer.normalize(i, event.defaultRegion ? { defaultRegion: event.defaultRegion } : {}))
     .flatMap((n) => (n.ok ? [[n.type, n.value]] : []))
     .slice(0, 40);
   if (keys.length === 0) return readIndicators(db, event.workspace, []);

@@ -39,7 +39,7 @@ export function registerCreateWriteKey(app: OpenAPIHono<AppEnv>): void {
     // The body is optional: without one, valid("json") is undefined.
     const { name } = (c.req.valid("json") as CreateWriteKey | undefined) ?? { name: "default" };
     const db = database(c.env.DB);
-    const source = await new SourceStore(db, c.env.SECRETS_KEY).get(sourceId);
+    const source = await new SourceStore(db, c.env.SECRETS_KEY).getPublic(sourceId);
     if (!source) throw new ApiError("source_not_found");
     if (source.type !== "app")
       throw new ApiError(

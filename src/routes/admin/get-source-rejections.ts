@@ -46,7 +46,7 @@ export function registerGetSourceRejections(app: OpenAPIHono<AppEnv>): void {
   app.openapi(route, async (c) => {
     const { sourceId } = c.req.valid("param");
     const { from, to } = c.req.valid("query");
-    const source = await new SourceStore(database(c.env.DB), c.env.SECRETS_KEY).get(sourceId);
+    const source = await new SourceStore(database(c.env.DB), c.env.SECRETS_KEY).getPublic(sourceId);
     if (!source) throw new ApiError("source_not_found");
     const reasons = await rejectionCounts(c.env.DB, sourceId, { from: epochMs(from), to: epochMs(to) });
     return c.json({ sourceId, total: reasons.reduce((sum, r) => sum + r.count, 0), reasons }, 200);

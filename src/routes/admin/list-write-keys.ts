@@ -29,7 +29,8 @@ export function registerListWriteKeys(app: OpenAPIHono<AppEnv>): void {
   app.openapi(route, async (c) => {
     const { sourceId } = c.req.valid("param");
     const db = database(c.env.DB);
-    if (!(await new SourceStore(db, c.env.SECRETS_KEY).get(sourceId))) throw new ApiError("source_not_found");
+    if (!(await new SourceStore(db, c.env.SECRETS_KEY).getPublic(sourceId)))
+      throw new ApiError("source_not_found");
     const keys = await new WriteKeyStore(db).list(sourceId);
     return c.json({ data: keys.map(writeKeyView) }, 200);
   });

@@ -34,7 +34,7 @@ const route = createRoute({
 export function registerPutSourceApiCredentials(app: OpenAPIHono<AppEnv>): void {
   app.openapi(route, async (c) => {
     const { sourceId } = c.req.valid("param");
-    const source = await new SourceStore(database(c.env.DB), c.env.SECRETS_KEY).get(sourceId);
+    const source = await new SourceStore(database(c.env.DB), c.env.SECRETS_KEY).getPublic(sourceId);
     if (!source) throw new ApiError("source_not_found");
     const credentials = c.req.valid("json");
     const info = await new CredentialStore(c.env.DB, c.env.SECRETS_KEY).put(sourceId, credentials);

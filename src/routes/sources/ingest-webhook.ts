@@ -1,7 +1,6 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { admitToSource } from "../../ingest/admission";
 import { decodeBody } from "../../ingest/decode";
-import { logDelivery } from "../../ingest/delivery-log";
 import { enqueueDelivery } from "../../ingest/enqueue";
 import { forwardedHeaders, type WebhookEnvelope } from "../../ingest/envelope";
 import { slackChallenge } from "../../ingest/handshakes";
@@ -71,14 +70,9 @@ export function registerIngestWebhook(app: OpenAPIHono<AppEnv>): void {
         headers: forwardedHeaders(c.req.raw.headers),
         body: text,
       };
+      // The delivery log's "accepted" row is written by the queue consumer with the outcome, so the
+      // edge adds no D1 write to an accepted delivery.
       await enqueueDelivery(c.env, envelope);
-      logDelivery(c.env, c.executionCtx, {
-        sourceId,
-        deliveryId: envelope.deliveryId,
-        status: "accepted",
-        idempotencyKey: envelope.idempotencyKey,
-        receivedAt,
-      });
       return c.json({ deliveryId: envelope.deliveryId }, 202);
     });
   });

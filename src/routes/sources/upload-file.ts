@@ -1,7 +1,7 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { admitToSource } from "../../ingest/admission";
 import { authSchemeFor } from "../../ingest/auth";
-import { CsvOptionsSchema, DEFAULT_MAX_FILE_BYTES } from "../../ingest/csv/config";
+import { DEFAULT_MAX_FILE_BYTES } from "../../ingest/csv/config";
 import { CsvFileError, sniffHead } from "../../ingest/csv/detect";
 import { startImport } from "../../ingest/csv/start-import";
 import { FileTooLargeError, peekHead, storeFile } from "../../ingest/csv/stream-utils";
@@ -84,7 +84,7 @@ export function registerUploadFile(app: OpenAPIHono<AppEnv>): void {
           ? "Send the file itself as the request body (Content-Type: text/csv), not a form"
           : `Unsupported Content-Type ${mediaType.slice(0, 60)}; send text/csv`,
       );
-    const maxBytes = CsvOptionsSchema.parse(source.config.csv ?? {}).maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+    const maxBytes = source.config.csv?.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
     const declared = c.req.header("content-length");
     const length = declared !== undefined && /^\d+$/.test(declared) ? Number(declared) : undefined;
     if (length !== undefined && length > maxBytes) throw tooLarge(maxBytes);
