@@ -224,25 +224,29 @@ export class ProfileReader {
     createdAt: number;
     updatedAt: number;
   }): Promise<ProfileView> {
-    const [identifiers, traits, merged, recent] = await this.db.batch([
-      this.db
-        .prepare(
-          `SELECT i.type, i.value, i.raw_value, i.source_id, i.first_seen_at, i.last_seen_at,
+    // Indicators and pending enrichments are read alongside, not after, the profile's own rows.
+    const [[identifiers, traits, merged, recent], enrichment] = await Promise.all([
+      this.db.batch([
+        this.db
+          .prepare(
+            `SELECT i.type, i.value, i.raw_value, i.source_id, i.first_seen_at, i.last_seen_at,
              EXISTS (SELECT 1 FROM identifier_quarantine q WHERE q.workspace = i.workspace AND q.type = i.type AND q.value = i.value) AS quarantined
            FROM identifiers i WHERE i.profile_id = ? ORDER BY i.type, i.value`,
-        )
-        .bind(row.id),
-      this.db
-        .prepare(
-          "SELECT name, value, occurred_at, event_id, source_id FROM traits WHERE profile_id = ? ORDER BY name",
-        )
-        .bind(row.id),
-      this.db.prepare("SELECT id FROM profiles WHERE merged_into = ? ORDER BY created_at, id").bind(row.id),
-      this.db
-        .prepare(
-          `SELECT ${EVENT_COLUMNS} FROM events WHERE profile_id = ? ORDER BY occurred_at DESC, id DESC LIMIT ?`,
-        )
-        .bind(row.id, RECENT_EVENTS),
+          )
+          .bind(row.id),
+        this.db
+          .prepare(
+            "SELECT name, value, occurred_at, event_id, source_id FROM traits WHERE profile_id = ? ORDER BY name",
+          )
+          .bind(row.id),
+        this.db.prepare("SELECT id FROM profiles WHERE merged_into = ? ORDER BY created_at, id").bind(row.id),
+        this.db
+          .prepare(
+            `SELECT ${EVENT_COLUMNS} FROM events WHERE profile_id = ? ORDER BY occurred_at DESC, id DESC LIMIT ?`,
+          )
+          .bind(row.id, RECENT_EVENTS),
+      ]),
+      profileEnrichment(this.db, row.workspace, row.id),
     ]);
     const identifierRows = identifiers!.results as {
       type: string;
@@ -284,7 +288,7 @@ export class ProfileReader {
       ),
       mergedProfileIds: (merged!.results as { id: string }[]).map((m) => m.id),
       recentEvents: (recent!.results as unknown as EventRow[]).map(eventView),
-      ...(await profileEnrichment(this.db, row.workspace, row.id)),
+      ...enrichment,
       createdAt: new Date(row.createdAt).toISOString(),
       updatedAt: new Date(row.updatedAt).toISOString(),
     };
