@@ -1,6 +1,6 @@
 // A local warranty service for the demo and the benchmark: the external system behind the "warranty"
 // extension. Given a device serial it answers with contract data, speaking the gateway's extension
-// contract (src/pipeline/extensions/protocol.ts):
+// contract (src/enrichment/protocol.ts):
 //   POST /enrich          extension request → 200 { traits, properties } | 200 { action: "reject" } | 204
 //   GET  /warranties/{sn} the contract as JSON, or 404
 //   GET  /health          { ok: true }

@@ -1,16 +1,16 @@
-import type { QueueMessage } from "./ingest/envelope";
+import { handleScheduled } from "./cron/scheduler";
+import { DEAD_LETTER_QUEUE_NAME, handleDeadLetterBatch } from "./deliveries/dead-letters";
+import type { QueueMessage } from "./deliveries/envelope";
 import { createApp } from "./lib/app";
 import type { Env } from "./lib/env";
 import { handleIngestBatch } from "./pipeline/consumer";
-import { DEAD_LETTER_QUEUE_NAME, handleDeadLetterBatch } from "./pipeline/dead-letters";
-import { handlePollBatch } from "./polling/consumer";
-import { POLL_QUEUE_NAME, type PollMessage } from "./polling/messages";
-import { handleScheduled } from "./polling/scheduler";
+import { handlePollBatch } from "./pull/consumer";
+import { POLL_QUEUE_NAME, type PollMessage } from "./pull/messages";
 import { registerRoutes } from "./routes";
 
+export { ExternalSystem } from "./enrichment/external-system";
 export { IdentityResolver } from "./identity/resolver";
 export { IndicatorRecompute } from "./indicators/recompute";
-export { ExternalSystem } from "./pipeline/extensions/external-system";
 
 const app = createApp();
 registerRoutes(app);

@@ -1,8 +1,8 @@
 // Bench-only Worker: runs one scheme's verify() n times on one request, so the bench can read the
 // CPU time of verification alone from the workerd process (workerd freezes clocks during execution,
 // so the time cannot be taken from inside). Never part of the gateway's bundle.
-import { AUTH_SCHEMES } from "../../src/ingest/auth";
-import type { SourceConfig, SourceType } from "../../src/ingest/source-config";
+import { AUTH_SCHEMES } from "../../src/sources/auth";
+import type { SourceConfig, SourceType } from "../../src/sources/config";
 
 interface Job {
   type: SourceType;

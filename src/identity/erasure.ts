@@ -1,8 +1,8 @@
 import type { Env } from "../lib/env";
 import { newId } from "../lib/ids";
 import { log } from "../lib/log";
+import { findLiveProfile } from "./live-profile";
 import { mentionsAny } from "./mentions";
-import { ProfileReader } from "./profiles";
 
 /** What an erasure removed, by kind. */
 export interface ErasureCounts {
@@ -58,7 +58,7 @@ export async function eraseProfile(
   now = Date.now(),
 ): Promise<ErasureReceipt | null> {
   const db = env.DB;
-  const live = await new ProfileReader(db).live(profileId);
+  const live = await findLiveProfile(db, profileId);
   if (!live || live.workspace !== workspace) return null;
 
   const [family, identifiers, events, tables] = await db.batch([

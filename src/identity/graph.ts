@@ -1,7 +1,7 @@
+import type { CanonicalEvent } from "../events/event";
 import { indicatorStatements } from "../indicators/statements";
 import { sha256Hex } from "../lib/encoding";
 import { newId } from "../lib/ids";
-import type { CanonicalEvent } from "../pipeline/event";
 import { eventRef, identifierKey, readChunk } from "./graph-state";
 import type { NormalizedIdentifier, Normalizer } from "./normalize";
 import { type Candidate, type Resolution, type ResolveRules, resolve } from "./resolve";

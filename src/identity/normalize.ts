@@ -1,5 +1,5 @@
 import { type CountryCode, parsePhoneNumberFromString } from "libphonenumber-js/max";
-import type { Identifier } from "../pipeline/event";
+import type { Identifier } from "../events/event";
 import { Blocklist } from "./blocklist";
 import { defaultRules, type IdentityRules, type ResolvedTypeRule, typeRule } from "./rules";
 

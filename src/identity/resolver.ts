@@ -1,6 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
+import type { CanonicalEvent } from "../events/event";
 import type { Env } from "../lib/env";
-import type { CanonicalEvent } from "../pipeline/event";
 import { type ErasureReceipt, eraseProfile } from "./erasure";
 import {
   type ApplyResult,

@@ -1,5 +1,5 @@
+import type { CanonicalEvent } from "../events/event";
 import { newId } from "../lib/ids";
-import type { CanonicalEvent } from "../pipeline/event";
 import { pairsJson } from "./graph-state";
 import type { Candidate } from "./resolve";
 

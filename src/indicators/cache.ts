@@ -1,4 +1,4 @@
-import type { Condition } from "../pipeline/extensions/conditions";
+import type { Condition } from "../events/conditions";
 import type { Aggregate, IndicatorDefinition } from "./definitions";
 
 /** A workspace's live indicator definitions and the fingerprint they were read at. */

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { type Condition, ConditionSchema } from "../pipeline/extensions/conditions";
+import { type Condition, ConditionSchema } from "../events/conditions";
 
 /** The aggregates an activity indicator can compute. */
 export const AGGREGATES = [

@@ -1,5 +1,5 @@
-import type { CanonicalEvent } from "../pipeline/event";
-import { asNumber, conditionsHold, eventField, typeMatches } from "../pipeline/extensions/conditions";
+import { asNumber, conditionsHold, eventField, typeMatches } from "../events/conditions";
+import type { CanonicalEvent } from "../events/event";
 import { type IndicatorDefinition, NUMERIC_AGGREGATES } from "./definitions";
 
 /** The event fields an indicator reads. */

@@ -1,4 +1,4 @@
-import type { CanonicalEvent } from "../pipeline/event";
+import type { CanonicalEvent } from "../events/event";
 import { definitionSet, definitionsGuard } from "./cache";
 import type { IndicatorDefinition } from "./definitions";
 import { contributionOf, type IndicatorInput } from "./evaluate";

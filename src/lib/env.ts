@@ -1,9 +1,9 @@
+import type { DeadLetterMessage } from "../deliveries/dead-letters";
+import type { QueueMessage } from "../deliveries/envelope";
+import type { ExternalSystem } from "../enrichment/external-system";
 import type { IdentityResolver } from "../identity/resolver";
 import type { IndicatorRecompute } from "../indicators/recompute";
-import type { QueueMessage } from "../ingest/envelope";
-import type { DeadLetterMessage } from "../pipeline/dead-letters";
-import type { ExternalSystem } from "../pipeline/extensions/external-system";
-import type { PollMessage } from "../polling/messages";
+import type { PollMessage } from "../pull/messages";
 
 /**
  * The Worker's bindings, as declared in wrangler.toml, plus its secrets.
@@ -17,7 +17,7 @@ export interface Env {
   INGEST_QUEUE: Queue<QueueMessage>;
   /** Failed-for-good messages, wrapped with their reason by the ingest consumer (see pipeline/dead-letters.ts). */
   DEAD_LETTER_QUEUE: Queue<DeadLetterMessage>;
-  /** Poll jobs and file imports for the poller (src/polling/consumer.ts). */
+  /** Poll jobs and file imports for the poller (src/pull/consumer.ts). */
   POLL_QUEUE: Queue<PollMessage>;
   IDENTITY_RESOLVER: DurableObjectNamespace<IdentityResolver>;
   /** One per (workspace, external system): extension calls, their rate budget and circuit breaker. */

@@ -1,10 +1,10 @@
-import { type DeliveryLogEntry, recordDeliveries } from "../ingest/delivery-log";
+import { type DeliveryLogEntry, recordDeliveries } from "../deliveries/delivery-log";
+import { applyExtensions, startAsyncJobs } from "../enrichment/apply";
+import { maxRetriesFrom } from "../lib/backoff";
 import type { Env } from "../lib/env";
+import { describeError } from "../lib/failure";
 import { log } from "../lib/log";
 import { type ApplyOutcome, applyByWorkspace } from "./apply";
-import { maxRetriesFrom } from "./backoff";
-import { applyExtensions, startAsyncJobs } from "./extensions/apply";
-import { describeError } from "./failure";
 import { deliveryStatuses } from "./outcome";
 import { type PreparedMessage, prepareMessage, SourceCache } from "./prepare";
 import { settleFailure } from "./settle";

@@ -1,12 +1,12 @@
-import type { WebhookEnvelope } from "../ingest/envelope";
-import type { Source } from "../ingest/sources";
+import type { WebhookEnvelope } from "../deliveries/envelope";
 import { sha256Hex } from "../lib/encoding";
 import type { Env } from "../lib/env";
-import type { FetchStep } from "../polling/config";
-import { NotifyFetchCache } from "../polling/notify-cache";
-import { callSourceApi, isRetryableStatus, RateLimited, SourceApiError } from "../polling/source-client";
-import { PermanentError } from "./failure";
-import { readPath, scalarString } from "./mapping/json-path";
+import { PermanentError } from "../lib/failure";
+import { readPath, scalarString } from "../lib/json-path";
+import { callSourceApi, isRetryableStatus, RateLimited, SourceApiError } from "../pull/source-client";
+import type { FetchStep } from "../sources/poll-config";
+import type { Source } from "../sources/store";
+import { NotifyFetchCache } from "./notify-cache";
 
 /**
  * Not now, but soon: the message should be retried after `delaySeconds` (the source's rate budget or

@@ -1,9 +1,9 @@
-import type { WebhookEnvelope } from "../ingest/envelope";
+import type { WebhookEnvelope } from "../deliveries/envelope";
+import { PermanentError } from "../lib/failure";
+import { parseJsonExact } from "../lib/json";
 import { isJsonMediaType } from "../lib/media-type";
-import { PermanentError } from "./failure";
-import { parseJsonExact } from "./parse-json";
 
-export { PermanentError } from "./failure";
+export { PermanentError } from "../lib/failure";
 
 /**
  * The payload of an envelope: its inline body or the R2 object named by `bodyRef`, parsed as JSON

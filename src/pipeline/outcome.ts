@@ -1,5 +1,5 @@
+import type { WebhookEnvelope } from "../deliveries/envelope";
 import type { ApplyResult } from "../identity/graph";
-import type { WebhookEnvelope } from "../ingest/envelope";
 
 /** D1's bound-parameter limit per statement, less the workspace and source parameters. */
 const KEYS_PER_STATEMENT = 98;

@@ -1,21 +1,21 @@
 import { database } from "../db/client";
-import type { WebhookEnvelope } from "../ingest/envelope";
-import { type Source, SourceStore } from "../ingest/sources";
+import type { WebhookEnvelope } from "../deliveries/envelope";
+import type { PlannedJob } from "../enrichment/async-jobs";
+import type { CanonicalEvent } from "../events/event";
+import { MAPPERS } from "../events/mapping";
+import { type Mapper, toCanonical } from "../events/mapping/types";
 import type { Env } from "../lib/env";
-import type { CanonicalEvent } from "./event";
-import type { PlannedJob } from "./extensions/async-jobs";
-import { PermanentError } from "./failure";
+import { PermanentError } from "../lib/failure";
+import { type Source, SourceStore } from "../sources/store";
 import { fetchOnNotify } from "./fetch-on-notify";
 import { loadPayload } from "./load-payload";
-import { MAPPERS } from "./mapping";
-import { type Mapper, toCanonical } from "./mapping/types";
 
 /** A queue message turned into the canonical events it carries. */
 export interface PreparedMessage {
   message: Message<unknown>;
   envelope: WebhookEnvelope;
   events: CanonicalEvent[];
-  /** Async extension calls to record once the events are stored (src/pipeline/extensions/apply.ts). */
+  /** Async extension calls to record once the events are stored (src/enrichment/apply.ts). */
   asyncJobs?: PlannedJob[];
 }
 

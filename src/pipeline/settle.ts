@@ -1,8 +1,8 @@
+import { type DeadLetterMessage, recordDeadLetter } from "../deliveries/dead-letters";
+import { retryDelaySeconds } from "../lib/backoff";
 import type { Env } from "../lib/env";
+import { describeError, PermanentError } from "../lib/failure";
 import { log } from "../lib/log";
-import { retryDelaySeconds } from "./backoff";
-import { type DeadLetterMessage, recordDeadLetter } from "./dead-letters";
-import { describeError, PermanentError } from "./failure";
 import { RetryLater } from "./fetch-on-notify";
 
 /**

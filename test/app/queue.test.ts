@@ -6,8 +6,8 @@ import {
   waitOnExecutionContext,
 } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import type { QueueMessage, WebhookEnvelope } from "../../src/deliveries/envelope";
 import worker from "../../src/index";
-import type { QueueMessage, WebhookEnvelope } from "../../src/ingest/envelope";
 import { appWithKey, basicAuth, HOST, unique } from "./support";
 
 /**

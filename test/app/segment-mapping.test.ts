@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import type { WebhookEnvelope } from "../../src/ingest/envelope";
+import type { WebhookEnvelope } from "../../src/deliveries/envelope";
+import { correctedTimestamp, mapSegment } from "../../src/events/mapping/segment";
 import { PermanentError } from "../../src/pipeline/load-payload";
-import { correctedTimestamp, mapSegment } from "../../src/pipeline/mapping/segment";
 
 const RECEIVED_AT = Date.parse("2026-03-01T12:00:00.000Z");
 

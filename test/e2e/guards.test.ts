@@ -1,7 +1,7 @@
 import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import type { WebhookEnvelope } from "../../src/deliveries/envelope";
 import worker from "../../src/index";
-import type { WebhookEnvelope } from "../../src/ingest/envelope";
 import {
   admin,
   call,

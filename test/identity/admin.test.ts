@@ -1,9 +1,9 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { ProfileExport } from "../../src/identity/export";
-import type { ProfileView } from "../../src/identity/profiles";
 import type { IdentityRulesView } from "../../src/routes/admin/identity-schemas";
 import type { ErasureReceiptView } from "../../src/routes/admin/profile-schemas";
+import type { ProfileExport } from "../../src/views/export";
+import type { ProfileView } from "../../src/views/profiles";
 import { admin } from "../support/gateway";
 import { adminJson, apply, event, freshWorkspace, setRules } from "./helpers";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { ProfileView } from "../../src/identity/profiles";
+import type { ProfileView } from "../../src/views/profiles";
 import { admin } from "../support/gateway";
 import { adminJson, freshWorkspace, grouping, liveProfileCount, setRules } from "./helpers";
 import { identitySource, send, storedEventRows, storedEvents } from "./webhooks";

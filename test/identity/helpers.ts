@@ -1,7 +1,7 @@
 import { env } from "cloudflare:test";
+import type { CanonicalEvent } from "../../src/events/event";
 import { resolverFor } from "../../src/identity/resolver";
 import type { IdentityRulesInput } from "../../src/identity/rules";
-import type { CanonicalEvent } from "../../src/pipeline/event";
 import { admin } from "../support/gateway";
 
 /** A fresh workspace name: tests share one D1, so each test works in its own workspace. */

@@ -1,8 +1,8 @@
 import { env } from "cloudflare:test";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import type { CanonicalEvent } from "../../src/events/event";
 import { eventRowIdFor } from "../../src/identity/graph";
-import type { CanonicalEvent } from "../../src/pipeline/event";
 import { apply, event, freshWorkspace, grouping } from "./helpers";
 
 // Types and value pools small enough that events collide often, and no limit can ever apply:

@@ -2,8 +2,8 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { IdentityFlag } from "../../src/identity/flags";
 import { eventRowIdFor } from "../../src/identity/graph";
-import type { MergeView, ProfileView } from "../../src/identity/profiles";
 import type { QuarantineEntry } from "../../src/identity/quarantine";
+import type { MergeView, ProfileView } from "../../src/views/profiles";
 import { adminJson, apply, event, freshWorkspace, grouping, liveProfileCount, setRules, T } from "./helpers";
 
 describe("IdentityResolver against D1", () => {

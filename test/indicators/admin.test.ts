@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { IndicatorView } from "../../src/routes/admin/indicators/schemas";
-import { createIndicator, freshWorkspace } from "../extensions/support";
+import { createIndicator, freshWorkspace } from "../enrichment/support";
 import { admin } from "../support/gateway";
 
 async function problem(response: Response) {

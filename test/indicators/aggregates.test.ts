@@ -6,7 +6,7 @@ import {
   profileWhen,
   send,
   storedCount,
-} from "../extensions/support";
+} from "../enrichment/support";
 
 const DAY = 86_400_000;
 const ago = (days: number) => new Date(Date.now() - days * DAY).toISOString();

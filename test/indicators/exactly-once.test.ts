@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { eventRowIdFor } from "../../src/identity/graph";
-import { deviceSource, freshWorkspace, profileWhen, send, storedCount } from "../extensions/support";
+import { deviceSource, freshWorkspace, profileWhen, send, storedCount } from "../enrichment/support";
 import { apply, defineOrderIndicators, orderEvent, profileBy, valuesOf } from "./support";
 
 const JAN = Date.UTC(2024, 0, 1);

@@ -8,7 +8,7 @@ import {
   profileWhen,
   send,
   WARRANTY_URL,
-} from "../extensions/support";
+} from "../enrichment/support";
 import { mockServer } from "../support/msw";
 
 const server = mockServer();

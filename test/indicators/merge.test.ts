@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Profile } from "../../src/routes/admin/profile-schemas";
-import { freshWorkspace } from "../extensions/support";
+import { freshWorkspace } from "../enrichment/support";
 import { admin } from "../support/gateway";
 import { apply, defineOrderIndicators, orderEvent, profileBy, valuesOf } from "./support";
 

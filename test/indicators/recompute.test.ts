@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { definitionsGuard } from "../../src/indicators/cache";
 import { indicatorStatements } from "../../src/indicators/statements";
 import type { IndicatorView } from "../../src/routes/admin/indicators/schemas";
-import { createIndicator, freshWorkspace, recomputed } from "../extensions/support";
+import { createIndicator, freshWorkspace, recomputed } from "../enrichment/support";
 import { admin } from "../support/gateway";
 import { apply, orderEvent, profileBy, valuesOf } from "./support";
 

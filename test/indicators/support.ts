@@ -1,9 +1,9 @@
 import { env } from "cloudflare:test";
+import type { CanonicalEvent } from "../../src/events/event";
 import { resolverFor } from "../../src/identity/resolver";
 import type { Env } from "../../src/lib/env";
-import type { CanonicalEvent } from "../../src/pipeline/event";
 import type { Profile } from "../../src/routes/admin/profile-schemas";
-import { createIndicator } from "../extensions/support";
+import { createIndicator } from "../enrichment/support";
 import { admin } from "../support/gateway";
 
 /** A canonical event as a mapping would produce it (source `src_test`). `at` is epoch ms. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { maxRetriesFrom, retryDelaySeconds } from "../../src/pipeline/backoff";
+import { maxRetriesFrom, retryDelaySeconds } from "../../src/lib/backoff";
 
 describe("retry backoff", () => {
   it("grows exponentially up to the cap, with full jitter", () => {

@@ -1,8 +1,8 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import type { DeadLetterMessage } from "../../src/deliveries/dead-letters";
 import type { Env } from "../../src/lib/env";
 import { handleIngestBatch } from "../../src/pipeline/consumer";
-import type { DeadLetterMessage } from "../../src/pipeline/dead-letters";
 import { admin, profileFor } from "../support/gateway";
 import { deliveryLogRow, eventCounts, mappedSource, workspaceName } from "./fixtures";
 import {

@@ -1,11 +1,11 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { WebhookEnvelope } from "../../src/ingest/envelope";
+import type { DeadLetterMessage } from "../../src/deliveries/dead-letters";
+import { handleDeadLetterBatch } from "../../src/deliveries/dead-letters";
+import type { WebhookEnvelope } from "../../src/deliveries/envelope";
 import type { Env } from "../../src/lib/env";
 import { handleIngestBatch } from "../../src/pipeline/consumer";
-import type { DeadLetterMessage } from "../../src/pipeline/dead-letters";
-import { handleDeadLetterBatch } from "../../src/pipeline/dead-letters";
 import type { Profile } from "../../src/routes/admin/profile-schemas";
 import { admin, eventually, profileFor } from "../support/gateway";
 import { deadLettersByDelivery, eventCounts, mappedSource, workspaceName } from "./fixtures";

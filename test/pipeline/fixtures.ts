@@ -1,5 +1,5 @@
 import { env } from "cloudflare:test";
-import type { Mapping } from "../../src/ingest/source-config";
+import type { Mapping } from "../../src/sources/config";
 import { admin, createSource } from "../support/gateway";
 
 /** A Standard Webhooks secret (whsec_ + base64 of 32 bytes). */

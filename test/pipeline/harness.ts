@@ -1,5 +1,5 @@
 import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
-import type { WebhookEnvelope } from "../../src/ingest/envelope";
+import type { WebhookEnvelope } from "../../src/deliveries/envelope";
 import type { Env } from "../../src/lib/env";
 import { newId } from "../../src/lib/ids";
 

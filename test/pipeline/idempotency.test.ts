@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { IdempotencyKeySchema, idempotencyKeyFor } from "../../src/ingest/idempotency";
+import { IdempotencyKeySchema, idempotencyKeyFor } from "../../src/sources/idempotency";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 

@@ -6,7 +6,7 @@ import {
   QUEUE_LIMITS,
   QueueSendError,
   sendInBatches,
-} from "../../src/ingest/send-in-batches";
+} from "../../src/deliveries/send-in-batches";
 import { RecordingQueue } from "./harness";
 
 /** A queue that refuses a batch the way Cloudflare does: over 100 messages or 256,000 bytes. */

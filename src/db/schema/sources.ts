@@ -3,7 +3,7 @@ import { integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
 /**
  * A source: one sending system (a Shopify shop, a GitHub org, a Stripe account...) with its scheme,
  * settings and sealed secrets. `config` holds non-secret settings as JSON (see SourceConfig);
- * `sealed_secrets` holds the AES-GCM sealed JSON list of active secrets (see src/ingest/sources.ts).
+ * `sealed_secrets` holds the AES-GCM sealed JSON list of active secrets (see src/sources/store.ts).
  */
 export const sources = sqliteTable("sources", {
   id: text("id").primaryKey(),

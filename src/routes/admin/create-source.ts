@@ -1,9 +1,9 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { database } from "../../db/client";
-import { InvalidSecretError, SourceStore } from "../../ingest/sources";
 import type { AppEnv } from "../../lib/env";
 import { ApiError } from "../../lib/errors";
 import { log } from "../../lib/log";
+import { InvalidSecretError, SourceStore } from "../../sources/store";
 import { problemResponses } from "../openapi";
 import { CreateSourceSchema, SourceSchema, sourceView } from "./source-schemas";
 

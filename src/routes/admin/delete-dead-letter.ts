@@ -1,8 +1,8 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import { deleteDeadLetters } from "../../deliveries/dead-letter-store";
 import type { AppEnv } from "../../lib/env";
 import { ApiError } from "../../lib/errors";
 import { log } from "../../lib/log";
-import { deleteDeadLetters } from "../../pipeline/dead-letter-store";
 import { problemResponses } from "../openapi";
 import { DeadLetterIdParamSchema } from "./delivery-schemas";
 

@@ -1,9 +1,9 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { database } from "../../db/client";
-import { SourceStore } from "../../ingest/sources";
 import type { AppEnv } from "../../lib/env";
 import { ApiError } from "../../lib/errors";
 import { log } from "../../lib/log";
+import { SourceStore } from "../../sources/store";
 import { problemResponses } from "../openapi";
 import { SourceIdParamSchema } from "./source-schemas";
 

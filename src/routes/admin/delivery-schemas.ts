@@ -1,9 +1,9 @@
 import { z } from "@hono/zod-openapi";
-import { DELIVERY_STATUSES } from "../../ingest/delivery-log";
-import type { DeliveryRecord } from "../../ingest/delivery-log-reader";
+import type { DeadLetter } from "../../deliveries/dead-letter-store";
+import { DELIVERY_STATUSES } from "../../deliveries/delivery-log";
+import type { DeliveryRecord } from "../../deliveries/delivery-log-reader";
 import { ApiError } from "../../lib/errors";
-import type { DeadLetter } from "../../pipeline/dead-letter-store";
-import { DEAD_LETTER_REASONS } from "../../pipeline/failure";
+import { DEAD_LETTER_REASONS } from "../../lib/failure";
 
 const isoTime = z.iso.datetime({ offset: true });
 

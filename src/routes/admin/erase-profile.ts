@@ -1,8 +1,8 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
-import { ProfileReader } from "../../identity/profiles";
 import { resolverFor } from "../../identity/resolver";
 import type { AppEnv } from "../../lib/env";
 import { ApiError } from "../../lib/errors";
+import { ProfileReader } from "../../views/profiles";
 import { problemResponses } from "../openapi";
 import { ErasureReceiptSchema, ProfileIdParamSchema } from "./profile-schemas";
 

@@ -1,8 +1,8 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
-import { exportProfile } from "../../identity/export";
 import type { AppEnv } from "../../lib/env";
 import { ApiError } from "../../lib/errors";
 import { log } from "../../lib/log";
+import { exportProfile } from "../../views/export";
 import { problemResponses } from "../openapi";
 import { ProfileExportSchema, ProfileIdParamSchema } from "./profile-schemas";
 

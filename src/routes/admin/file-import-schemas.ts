@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import type { FileImport, Rejection } from "../../ingest/csv/imports";
+import type { FileImport, Rejection } from "../../pull/csv/imports";
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 

@@ -1,8 +1,8 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import { ProfileReader } from "../../identity/profiles";
-import { DefaultRegionSchema } from "../../ingest/source-config";
 import type { AppEnv } from "../../lib/env";
 import { ApiError } from "../../lib/errors";
+import { DefaultRegionSchema } from "../../sources/config";
+import { ProfileReader } from "../../views/profiles";
 import { problemResponses } from "../openapi";
 import { IdentifierQuerySchema, splitIdentifier } from "./identity-schemas";
 import { ProfileSchema } from "./profile-schemas";

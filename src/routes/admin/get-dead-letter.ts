@@ -1,7 +1,7 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import { getDeadLetter } from "../../deliveries/dead-letter-store";
 import type { AppEnv } from "../../lib/env";
 import { ApiError } from "../../lib/errors";
-import { getDeadLetter } from "../../pipeline/dead-letter-store";
 import { problemResponses } from "../openapi";
 import {
   DeadLetterIdParamSchema,

@@ -1,7 +1,7 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import { FileImportStore } from "../../ingest/csv/imports";
 import type { AppEnv } from "../../lib/env";
 import { ApiError } from "../../lib/errors";
+import { FileImportStore } from "../../pull/csv/imports";
 import { problemResponses } from "../openapi";
 import { FileImportSchema, fileImportView } from "./file-import-schemas";
 

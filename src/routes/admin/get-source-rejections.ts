@@ -1,9 +1,9 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { database } from "../../db/client";
-import { rejectionCounts } from "../../ingest/delivery-log-reader";
-import { SourceStore } from "../../ingest/sources";
+import { rejectionCounts } from "../../deliveries/delivery-log-reader";
 import type { AppEnv } from "../../lib/env";
 import { ApiError } from "../../lib/errors";
+import { SourceStore } from "../../sources/store";
 import { problemResponses } from "../openapi";
 import { epochMs, TimeRangeSchema } from "./delivery-schemas";
 import { SourceIdParamSchema } from "./source-schemas";

@@ -1,8 +1,8 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { database } from "../../db/client";
-import { SourceStore } from "../../ingest/sources";
 import type { AppEnv } from "../../lib/env";
 import { ApiError } from "../../lib/errors";
+import { SourceStore } from "../../sources/store";
 import { problemResponses } from "../openapi";
 import { baseUrl } from "./create-source";
 import { SourceIdParamSchema, SourceSchema, sourceView } from "./source-schemas";

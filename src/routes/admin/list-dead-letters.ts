@@ -1,6 +1,6 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { findDeadLetters } from "../../deliveries/dead-letter-store";
 import type { AppEnv } from "../../lib/env";
-import { findDeadLetters } from "../../pipeline/dead-letter-store";
 import { problemResponses } from "../openapi";
 import {
   DeadLetterFilterSchema,

@@ -1,6 +1,6 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import { DELIVERY_STATUSES } from "../../ingest/delivery-log";
-import { listDeliveries } from "../../ingest/delivery-log-reader";
+import { DELIVERY_STATUSES } from "../../deliveries/delivery-log";
+import { listDeliveries } from "../../deliveries/delivery-log-reader";
 import type { AppEnv } from "../../lib/env";
 import { problemResponses } from "../openapi";
 import {

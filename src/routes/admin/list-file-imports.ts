@@ -1,6 +1,6 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import { FileImportStore } from "../../ingest/csv/imports";
 import type { AppEnv } from "../../lib/env";
+import { FileImportStore } from "../../pull/csv/imports";
 import { problemResponses } from "../openapi";
 import { FileImportSchema, fileImportView } from "./file-import-schemas";
 

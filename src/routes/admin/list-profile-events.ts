@@ -1,7 +1,7 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import { ProfileReader } from "../../identity/profiles";
 import type { AppEnv } from "../../lib/env";
 import { ApiError } from "../../lib/errors";
+import { ProfileReader } from "../../views/profiles";
 import { problemResponses } from "../openapi";
 import { EventSchema, ProfileIdParamSchema } from "./profile-schemas";
 

@@ -1,7 +1,7 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { database } from "../../db/client";
-import { SourceStore } from "../../ingest/sources";
 import type { AppEnv } from "../../lib/env";
+import { SourceStore } from "../../sources/store";
 import { problemResponses } from "../openapi";
 import { baseUrl } from "./create-source";
 import { SourceSchema, sourceView } from "./source-schemas";

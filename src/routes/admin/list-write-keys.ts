@@ -1,9 +1,9 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { database } from "../../db/client";
-import { SourceStore } from "../../ingest/sources";
-import { WriteKeyStore } from "../../ingest/write-keys";
 import type { AppEnv } from "../../lib/env";
 import { ApiError } from "../../lib/errors";
+import { SourceStore } from "../../sources/store";
+import { WriteKeyStore } from "../../sources/write-keys";
 import { problemResponses } from "../openapi";
 import { SourceIdParamSchema } from "./source-schemas";
 import { WriteKeyListSchema, writeKeyView } from "./write-key-schemas";

@@ -1,6 +1,6 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../../lib/env";
-import { PollJobStore } from "../../polling/jobs";
+import { PollJobStore } from "../../pull/jobs";
 import { loadPollJob, pollJobAction, pollJobProblems, pollJobResponse } from "./poll-job-route";
 
 const route = createRoute({

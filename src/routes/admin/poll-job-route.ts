@@ -2,8 +2,8 @@ import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AppEnv } from "../../lib/env";
 import { ApiError } from "../../lib/errors";
-import { PollJobStore } from "../../polling/jobs";
-import { RateBudget } from "../../polling/rate-budget";
+import { PollJobStore } from "../../pull/jobs";
+import { RateBudget } from "../../pull/rate-budget";
 import { problemResponses } from "../openapi";
 import { PollJobSchema, type PollJobView, pollJobView } from "./poll-job-schemas";
 

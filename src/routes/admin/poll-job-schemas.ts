@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
-import type { PollJob } from "../../polling/jobs";
-import type { BudgetState } from "../../polling/rate-budget";
+import type { PollJob } from "../../pull/jobs";
+import type { BudgetState } from "../../pull/rate-budget";
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 

@@ -1,10 +1,10 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { database } from "../../db/client";
-import { SourceStore } from "../../ingest/sources";
 import type { AppEnv } from "../../lib/env";
 import { ApiError } from "../../lib/errors";
 import { log } from "../../lib/log";
-import { CredentialStore, CredentialsSchema } from "../../polling/credentials";
+import { CredentialStore, CredentialsSchema } from "../../sources/api-credentials";
+import { SourceStore } from "../../sources/store";
 import { problemResponses } from "../openapi";
 
 /** What the credentials route answers: the kind and age only, never a secret. */

@@ -1,10 +1,10 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
-import { queueUnavailable } from "../../ingest/enqueue";
+import { getDeadLetter } from "../../deliveries/dead-letter-store";
+import { queueUnavailable } from "../../deliveries/enqueue";
+import { ReplayInterrupted, replayDeadLetters } from "../../deliveries/replay";
 import type { AppEnv } from "../../lib/env";
 import { ApiError } from "../../lib/errors";
 import { log } from "../../lib/log";
-import { getDeadLetter } from "../../pipeline/dead-letter-store";
-import { ReplayInterrupted, replayDeadLetters } from "../../pipeline/replay";
 import { problemResponses } from "../openapi";
 import { DeadLetterIdParamSchema, ReplayResultSchema } from "./delivery-schemas";
 

@@ -1,9 +1,9 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import { queueUnavailable } from "../../ingest/enqueue";
+import { findDeadLetters } from "../../deliveries/dead-letter-store";
+import { queueUnavailable } from "../../deliveries/enqueue";
+import { ReplayInterrupted, replayDeadLetters } from "../../deliveries/replay";
 import type { AppEnv } from "../../lib/env";
 import { log } from "../../lib/log";
-import { findDeadLetters } from "../../pipeline/dead-letter-store";
-import { ReplayInterrupted, replayDeadLetters } from "../../pipeline/replay";
 import { problemResponses } from "../openapi";
 import { DeadLetterFilterSchema, epochMs, ReplayResultSchema } from "./delivery-schemas";
 

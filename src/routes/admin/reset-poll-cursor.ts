@@ -2,7 +2,7 @@ import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../../lib/env";
 import { ApiError } from "../../lib/errors";
 import { log } from "../../lib/log";
-import { PollJobStore } from "../../polling/jobs";
+import { PollJobStore } from "../../pull/jobs";
 import { loadPollJob, pollJobAction, pollJobProblems, pollJobResponse } from "./poll-job-route";
 
 const route = createRoute({

@@ -1,9 +1,9 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { database } from "../../db/client";
-import { WriteKeyStore } from "../../ingest/write-keys";
 import type { AppEnv } from "../../lib/env";
 import { ApiError } from "../../lib/errors";
 import { log } from "../../lib/log";
+import { WriteKeyStore } from "../../sources/write-keys";
 import { problemResponses } from "../openapi";
 import { WriteKeyParamsSchema, WriteKeySchema, writeKeyView } from "./write-key-schemas";
 

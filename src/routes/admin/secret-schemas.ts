@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import type { SecretInfo } from "../../ingest/sources";
+import type { SecretInfo } from "../../sources/store";
 
 /** One active secret as operators see it: when it was added and when it stops working, never its value. */
 export const SecretInfoSchema = z

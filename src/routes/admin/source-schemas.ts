@@ -1,14 +1,14 @@
 import { z } from "@hono/zod-openapi";
-import { IdempotencyKeySchema } from "../../ingest/idempotency";
 import {
   EdgeSettingsSchema,
   GenericHmacSchema,
   MappingSchema,
   SOURCE_TYPES,
   SourceConfigSchema,
-} from "../../ingest/source-config";
-import type { PublicSource } from "../../ingest/sources";
-import { PullSettingsSchema } from "../../polling/config";
+} from "../../sources/config";
+import { IdempotencyKeySchema } from "../../sources/idempotency";
+import { PullSettingsSchema } from "../../sources/poll-config";
+import type { PublicSource } from "../../sources/store";
 
 /** POST /v1/admin/sources body. The secret is write-only: no response ever contains it. */
 export const CreateSourceSchema = z

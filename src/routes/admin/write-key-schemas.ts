@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import type { WriteKeyRecord } from "../../ingest/write-keys";
+import type { WriteKeyRecord } from "../../sources/write-keys";
 
 /** POST /v1/admin/sources/{sourceId}/write-keys body. */
 export const CreateWriteKeySchema = z

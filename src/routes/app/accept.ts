@@ -1,26 +1,26 @@
 import type { Context } from "hono";
 import { database } from "../../db/client";
-import { recordDeliveries } from "../../ingest/delivery-log";
-import { enqueueDeliveries, queueUnavailable } from "../../ingest/enqueue";
-import type { WebhookEnvelope } from "../../ingest/envelope";
+import { recordDeliveries } from "../../deliveries/delivery-log";
+import { enqueueDeliveries, queueUnavailable } from "../../deliveries/enqueue";
+import type { WebhookEnvelope } from "../../deliveries/envelope";
 import {
   type AcceptedMessage,
   checkMessage,
   describeIssues,
   type Rejection,
-} from "../../ingest/segment/messages";
-import { readJsonBody } from "../../ingest/segment/read-request";
+} from "../../edge/segment/messages";
+import { readJsonBody } from "../../edge/segment/read-request";
 import {
   BatchSchema,
   MAX_BATCH_BYTES,
   MAX_MESSAGE_BYTES,
   type SegmentType,
-} from "../../ingest/segment/schemas";
-import { presentedWriteKey, type WriteKeyGrant, WriteKeyStore } from "../../ingest/write-keys";
+} from "../../edge/segment/schemas";
 import type { AppEnv } from "../../lib/env";
 import { ApiError } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { log } from "../../lib/log";
+import { presentedWriteKey, type WriteKeyGrant, WriteKeyStore } from "../../sources/write-keys";
 import type { BatchResult } from "./responses";
 
 /**

@@ -1,6 +1,6 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
-import { enqueueDelivery } from "../../ingest/enqueue";
-import type { WebhookEnvelope } from "../../ingest/envelope";
+import { enqueueDelivery } from "../../deliveries/enqueue";
+import type { WebhookEnvelope } from "../../deliveries/envelope";
 import type { AppEnv } from "../../lib/env";
 import { ApiError } from "../../lib/errors";
 import { newId } from "../../lib/ids";

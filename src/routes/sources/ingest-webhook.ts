@@ -1,15 +1,15 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import { admitToSource } from "../../ingest/admission";
-import { decodeBody } from "../../ingest/decode";
-import { enqueueDelivery } from "../../ingest/enqueue";
-import { forwardedHeaders, type WebhookEnvelope } from "../../ingest/envelope";
-import { slackChallenge } from "../../ingest/handshakes";
-import { idempotencyKeyFor } from "../../ingest/idempotency";
-import { recordingRejections } from "../../ingest/rejections";
-import { JSON_ONLY_SOURCE_TYPES } from "../../ingest/source-config";
-import { verifiedBody } from "../../ingest/verify-delivery";
+import { enqueueDelivery } from "../../deliveries/enqueue";
+import { forwardedHeaders, type WebhookEnvelope } from "../../deliveries/envelope";
+import { admitToSource } from "../../edge/admission";
+import { decodeBody } from "../../edge/decode";
+import { recordingRejections } from "../../edge/rejections";
+import { verifiedBody } from "../../edge/verify-delivery";
 import type { AppEnv } from "../../lib/env";
 import { newId } from "../../lib/ids";
+import { JSON_ONLY_SOURCE_TYPES } from "../../sources/config";
+import { slackChallenge } from "../../sources/handshakes";
+import { idempotencyKeyFor } from "../../sources/idempotency";
 import { problemResponses } from "../openapi";
 
 /** 202 body of an accepted delivery. */

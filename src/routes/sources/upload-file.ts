@@ -1,14 +1,14 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import { admitToSource } from "../../ingest/admission";
-import { authSchemeFor } from "../../ingest/auth";
-import { DEFAULT_MAX_FILE_BYTES } from "../../ingest/csv/config";
-import { CsvFileError, sniffHead } from "../../ingest/csv/detect";
-import { startImport } from "../../ingest/csv/start-import";
-import { FileTooLargeError, peekHead, storeFile } from "../../ingest/csv/stream-utils";
+import { admitToSource } from "../../edge/admission";
 import type { AppEnv } from "../../lib/env";
 import { ApiError } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { log } from "../../lib/log";
+import { CsvFileError, sniffHead } from "../../pull/csv/detect";
+import { startImport } from "../../pull/csv/start-import";
+import { FileTooLargeError, peekHead, storeFile } from "../../pull/csv/stream-utils";
+import { authSchemeFor } from "../../sources/auth";
+import { DEFAULT_MAX_FILE_BYTES } from "../../sources/csv-config";
 import { problemResponses } from "../openapi";
 
 /** Source types whose API key may upload files. */

@@ -1,9 +1,9 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import { admitToSource } from "../../ingest/admission";
-import { echoChallenge } from "../../ingest/handshakes";
-import { recordingRejections } from "../../ingest/rejections";
+import { admitToSource } from "../../edge/admission";
+import { recordingRejections } from "../../edge/rejections";
 import type { AppEnv } from "../../lib/env";
 import { ApiError } from "../../lib/errors";
+import { echoChallenge } from "../../sources/handshakes";
 import { problemResponses } from "../openapi";
 
 const route = createRoute({

@@ -1,12 +1,8 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import { ExtensionNameTaken, ExtensionStore, InvalidExtensionSecret } from "../../../enrichment/store";
 import type { AppEnv } from "../../../lib/env";
 import { ApiError } from "../../../lib/errors";
 import { log } from "../../../lib/log";
-import {
-  ExtensionNameTaken,
-  ExtensionStore,
-  InvalidExtensionSecret,
-} from "../../../pipeline/extensions/store";
 import { problemResponses } from "../../openapi";
 import { CreateExtensionSchema, ExtensionSchema, extensionView } from "./schemas";
 

@@ -1,8 +1,8 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import { ExtensionStore } from "../../../enrichment/store";
 import type { AppEnv } from "../../../lib/env";
 import { ApiError } from "../../../lib/errors";
 import { log } from "../../../lib/log";
-import { ExtensionStore } from "../../../pipeline/extensions/store";
 import { problemResponses } from "../../openapi";
 import { ExtensionIdParamSchema } from "./schemas";
 

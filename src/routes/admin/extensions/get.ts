@@ -1,8 +1,8 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import { externalSystem } from "../../../enrichment/external-system";
+import { ExtensionStore } from "../../../enrichment/store";
 import type { AppEnv } from "../../../lib/env";
 import { ApiError } from "../../../lib/errors";
-import { externalSystem } from "../../../pipeline/extensions/external-system";
-import { ExtensionStore } from "../../../pipeline/extensions/store";
 import { problemResponses } from "../../openapi";
 import { ExtensionIdParamSchema, ExtensionSchema, extensionView } from "./schemas";
 

@@ -1,8 +1,8 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { listRejections } from "../../../enrichment/rejections";
+import { ExtensionStore } from "../../../enrichment/store";
 import type { AppEnv } from "../../../lib/env";
 import { ApiError } from "../../../lib/errors";
-import { listRejections } from "../../../pipeline/extensions/rejections";
-import { ExtensionStore } from "../../../pipeline/extensions/store";
 import { problemResponses } from "../../openapi";
 import { ExtensionIdParamSchema, RejectionSchema } from "./schemas";
 

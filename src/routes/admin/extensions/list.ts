@@ -1,6 +1,6 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { ExtensionStore } from "../../../enrichment/store";
 import type { AppEnv } from "../../../lib/env";
-import { ExtensionStore } from "../../../pipeline/extensions/store";
 import { problemResponses } from "../../openapi";
 import { ExtensionSchema, extensionView, WorkspaceQuerySchema } from "./schemas";
 

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import type { BreakerState } from "../../../pipeline/extensions/breaker";
+import type { BreakerState } from "../../../enrichment/breaker";
 import {
   EndpointSchema,
   EXTENSION_AUTH,
@@ -8,7 +8,7 @@ import {
   LimitsSchema,
   MatchSchema,
   type PublicExtension,
-} from "../../../pipeline/extensions/config";
+} from "../../../enrichment/config";
 
 const WorkspaceSchema = z
   .string()

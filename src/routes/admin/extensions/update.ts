@@ -1,9 +1,9 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import { ExtensionConfigSchema } from "../../../enrichment/config";
+import { ExtensionStore } from "../../../enrichment/store";
 import type { AppEnv } from "../../../lib/env";
 import { ApiError } from "../../../lib/errors";
 import { log } from "../../../lib/log";
-import { ExtensionConfigSchema } from "../../../pipeline/extensions/config";
-import { ExtensionStore } from "../../../pipeline/extensions/store";
 import { problemResponses } from "../../openapi";
 import { translate } from "./create";
 import { ExtensionIdParamSchema, ExtensionSchema, extensionView, UpdateExtensionSchema } from "./schemas";

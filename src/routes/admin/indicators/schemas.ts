@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
+import { ConditionSchema } from "../../../events/conditions";
 import { AGGREGATES, DAY_MS } from "../../../indicators/definitions";
 import type { IndicatorRecord } from "../../../indicators/store";
-import { ConditionSchema } from "../../../pipeline/extensions/conditions";
 
 /** An activity indicator definition with its recompute progress. */
 export const IndicatorSchema = z

@@ -1,0 +1,60 @@
+import { sendInBatches } from "../deliveries/send-in-batches";
+import type { Env } from "../lib/env";
+import { log } from "../lib/log";
+import { forgetOldFetches } from "../pipeline/notify-cache";
+import { FileImportStore } from "../pull/csv/imports";
+import { PollJobStore } from "../pull/jobs";
+import type { PollMessage } from "../pull/messages";
+import { cleanUpDeliveryLog } from "./retention";
+
+/** An import untouched this long lost its queue message: the cron queues it again. */
+const STALLED_IMPORT_MS = 10 * 60_000;
+
+/**
+ * Cron Trigger handler (every minute): picks due work and enqueues it; it never fetches and never
+ * sleeps. Poll jobs are synced with the sources that have a `poll` config, due ones (including runs
+ * parked by a rate limit whose time has come, C20) are marked running and sent to the poll queue;
+ * stalled file imports are re-queued; housekeeping runs last. Each task is isolated: one failing does
+ * not stop the others, and no exception escapes. `scheduledTime` is "now", so a late tick is exact.
+ * @see https://developers.cloudflare.com/workers/configuration/cron-triggers/
+ */
+export async function handleScheduled(controller: ScheduledController, env: Env): Promise<void> {
+  const now = controller.scheduledTime;
+  log.info("scheduled_tick", { cron: controller.cron, scheduledTime: now });
+  await task("dispatch_poll_jobs", () => dispatchPollJobs(env, now));
+  await task("requeue_stalled_imports", () => requeueStalledImports(env, now));
+  await task("forget_old_fetches", () => forgetOldFetches(env.DB, now));
+  await task("clean_up_delivery_log", () => cleanUpDeliveryLog(env, now));
+}
+
+/** Syncs poll jobs with sources and enqueues the due ones; returns how many were enqueued. */
+export async function dispatchPollJobs(env: Env, now: number): Promise<number> {
+  const jobs = new PollJobStore(env.DB);
+  await jobs.sync(now);
+  const due = await jobs.dispatchDue(now);
+  // A job marked running whose message is lost is re-dispatched once it is stale (jobs.STALE_MS).
+  await sendInBatches(
+    env.POLL_QUEUE,
+    due.map((job) => ({ type: "poll", ...job }) satisfies PollMessage),
+  );
+  if (due.length > 0) log.info("poll_jobs_dispatched", { count: due.length });
+  return due.length;
+}
+
+async function requeueStalledImports(env: Env, now: number): Promise<void> {
+  const stalled = await new FileImportStore(env.DB).stalled(now, STALLED_IMPORT_MS);
+  if (stalled.length === 0) return;
+  await sendInBatches(
+    env.POLL_QUEUE,
+    stalled.map((importId) => ({ type: "file-import", importId }) satisfies PollMessage),
+  );
+  log.warn("file_imports_requeued", { count: stalled.length });
+}
+
+async function task(name: string, run: () => Promise<unknown>): Promise<void> {
+  try {
+    await run();
+  } catch (error) {
+    log.error("scheduled_task_failed", { task: name, error: String(error).slice(0, 300) });
+  }
+}

@@ -1,0 +1,257 @@
+import { database } from "../db/client";
+import { enqueueDeliveries } from "../deliveries/enqueue";
+import type { Env } from "../lib/env";
+import { readPath } from "../lib/json-path";
+import { log } from "../lib/log";
+import { waitAfterRefusal } from "../lib/retry-after";
+import type { PollConfig } from "../sources/poll-config";
+import { type Source, SourceStore } from "../sources/store";
+import { pollCsvUrl, pollR2Drop } from "./file-sources";
+import { type PollJob, PollJobStore, type RunProgress } from "./jobs";
+import { type Checkpoint, checkpointKey, type Page, PaginationError, strategyFor } from "./pagination";
+import { recordEnvelope, recordKeys } from "./record-envelope";
+import { callSourceApi, isRetryableStatus, RateLimited, SourceApiError } from "./source-client";
+
+/** Pages fetched per queue message before the run continues in a new one (CPU and subrequest limits). */
+export const PAGES_PER_INVOCATION = 10;
+/** Transient failures (5xx, network) in a row before a run gives up. */
+export const MAX_RUN_FAILURES = 5;
+/** Waits up to this long continue by a delayed queue message; longer ones wait for the cron. */
+const SHORT_WAIT_MS = 60_000;
+/** Largest page body read, bytes: a runaway response must not exhaust the isolate's memory. */
+const MAX_PAGE_BYTES = 10 * 1024 * 1024;
+
+type ApiPoll = Extract<PollConfig, { kind: "api" }>;
+
+/** A page's outcome that ends or parks the run; thrown inside the page loop, handled in one place. */
+class RunStop extends Error {
+  constructor(
+    readonly kind: "fail" | "wait",
+    message: string,
+    readonly retryAt = 0,
+    readonly transient = false,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Poll queue step: claims `sourceId`'s run `runId` and advances it. An `api` job fetches up to
+ * {@link PAGES_PER_INVOCATION} pages; for each page the records are enqueued as envelopes first and
+ * the checkpoint committed after, so a crash re-reads rather than skips. A repeated checkpoint (cursor
+ * cycle A→B→A) or more than `maxPages` pages end the run as failed (C19); a 429 or an exhausted budget
+ * parks it until the allowed time (C20). Never sleeps, and records every outcome on the job.
+ * @throws only when D1 or the queue fail (the message is then retried)
+ */
+export async function runPollJob(env: Env, sourceId: string, runId: string, now = Date.now()): Promise<void> {
+  const jobs = new PollJobStore(env.DB);
+  const job = await jobs.claim(sourceId, runId, now);
+  if (!job) {
+    log.info("poll_message_stale", { sourceId, runId });
+    return;
+  }
+  const source = await new SourceStore(database(env.DB), env.SECRETS_KEY).get(sourceId, now);
+  const poll = source?.config.poll;
+  if (!source || !poll) {
+    await jobs.fail(sourceId, runId, "the source no longer has a poll config", zero(), 0, now);
+    return;
+  }
+  const interval = poll.intervalSeconds * 1000;
+  if (poll.kind === "csv-url" || poll.kind === "r2-drop") {
+    try {
+      const imported =
+        poll.kind === "csv-url"
+          ? await pollCsvUrl(env, source, poll, runId, now)
+          : await pollR2Drop(env, source, poll, now);
+      await jobs.complete(
+        sourceId,
+        runId,
+        { checkpoint: {}, seen: [], pages: 1, records: imported, newRecords: 0 },
+        interval,
+        now,
+      );
+    } catch (error) {
+      await stop(env, jobs, job, error, zero(), interval, now);
+    }
+    return;
+  }
+  await pollApi(env, jobs, job, source, poll, now);
+}
+
+async function pollApi(
+  env: Env,
+  jobs: PollJobStore,
+  job: PollJob,
+  source: Source,
+  poll: ApiPoll,
+  now: number,
+): Promise<void> {
+  const { sourceId } = job;
+  const runId = job.runId!;
+  const strategy = strategyFor(poll.pagination);
+  const interval = poll.intervalSeconds * 1000;
+  let checkpoint: Checkpoint = job.checkpoint;
+  const seen = new Set(job.runSeen);
+  if (seen.size === 0) seen.add(await checkpointKey(checkpoint));
+  const progress = { pages: job.runPages, records: job.runRecords, newRecords: 0 };
+
+  try {
+    for (let i = 0; i < PAGES_PER_INVOCATION; i++) {
+      if (progress.pages >= poll.maxPages)
+        throw new RunStop(
+          "fail",
+          `max pages (${poll.maxPages}) reached; the next run continues from the checkpoint`,
+        );
+      const page = await fetchPage(env, source, poll, strategy.request(poll.url, checkpoint), now);
+      const fresh = strategy.fresh?.(page, checkpoint) ?? page.records.map(() => true);
+      const envelopes = await Promise.all(
+        page.records.flatMap((record, index) =>
+          fresh[index]
+            ? [
+                recordEnvelope(
+                  source,
+                  record,
+                  { id: page.ids[index], updatedAt: page.updatedAts[index] },
+                  { kind: "poll", runId },
+                  now,
+                ),
+              ]
+            : [],
+        ),
+      );
+      // Enqueue first, commit after: a crash between the two re-reads this page (dedupe absorbs it).
+      if (envelopes.length > 0) await enqueueDeliveries(env, envelopes);
+      const { next, done } = strategy.advance(page, checkpoint);
+      progress.pages += 1;
+      progress.records += envelopes.length;
+      progress.newRecords += envelopes.length;
+      if (done) {
+        const carried = strategy.carryOver?.(next) ?? {};
+        await jobs.complete(sourceId, runId, { ...progress, checkpoint: carried, seen: [] }, interval, now);
+        log.info("poll_run_completed", { sourceId, runId, pages: progress.pages, records: progress.records });
+        return;
+      }
+      const key = await checkpointKey(next);
+      if (seen.has(key))
+        throw new RunStop(
+          "fail",
+          `pagination loop: the source sent a position already read in this run (${describe(next)})`,
+        );
+      seen.add(key);
+      checkpoint = next;
+      const committed: RunProgress = { ...progress, checkpoint, seen: [...seen] };
+      if (!(await jobs.commitPage(sourceId, runId, committed, now))) return; // paused or taken over
+      progress.newRecords = 0;
+    }
+    await jobs.release(sourceId, runId);
+    await env.POLL_QUEUE.send({ type: "poll", sourceId, runId });
+  } catch (error) {
+    await stop(env, jobs, job, error, progress, interval, now);
+  }
+}
+
+/** Records why the run stopped: failed for good, or parked until it may go on. Rethrows infrastructure errors. */
+async function stop(
+  env: Env,
+  jobs: PollJobStore,
+  job: PollJob,
+  error: unknown,
+  progress: { pages: number; records: number; newRecords: number },
+  interval: number,
+  now: number,
+): Promise<void> {
+  const { sourceId } = job;
+  const runId = job.runId!;
+  let outcome: RunStop;
+  if (error instanceof RunStop) outcome = error;
+  else if (error instanceof RateLimited)
+    outcome = new RunStop("wait", `waiting: ${error.reason}`, error.retryAt);
+  else if (error instanceof PaginationError) outcome = new RunStop("fail", error.message);
+  else if (error instanceof SourceApiError)
+    outcome = error.retryable ? transientStop(error.message, job, now) : new RunStop("fail", error.message);
+  else throw error;
+
+  if (outcome.kind === "wait") {
+    const failures = await jobs.wait(
+      sourceId,
+      runId,
+      outcome.retryAt,
+      outcome.message,
+      outcome.transient,
+      now,
+    );
+    if (outcome.transient && failures >= MAX_RUN_FAILURES) {
+      await jobs.fail(
+        sourceId,
+        runId,
+        `gave up after ${failures} failures: ${outcome.message}`,
+        progress,
+        interval,
+        now,
+      );
+      log.error("poll_run_failed", { sourceId, runId, error: outcome.message });
+      return;
+    }
+    log.info("poll_run_waiting", { sourceId, runId, retryAt: outcome.retryAt, reason: outcome.message });
+    const waitMs = outcome.retryAt - now;
+    if (waitMs <= SHORT_WAIT_MS)
+      await env.POLL_QUEUE.send(
+        { type: "poll", sourceId, runId },
+        { delaySeconds: Math.ceil(waitMs / 1000) + 1 },
+      );
+    return;
+  }
+  await jobs.fail(sourceId, runId, outcome.message, progress, interval, now);
+  // Operators are alerted through the error log (Workers Logs / tail) and the job's last error.
+  log.error("poll_run_failed", { sourceId, runId, error: outcome.message });
+}
+
+function transientStop(message: string, job: PollJob, now: number): RunStop {
+  const wait = waitAfterRefusal(null, now, job.runFailures + 1, { baseMs: 5000, maxMs: 15 * 60_000 });
+  return new RunStop("wait", `retrying: ${message}`, now + wait.delayMs, true);
+}
+
+async function fetchPage(env: Env, source: Source, poll: ApiPoll, url: URL, now: number): Promise<Page> {
+  const response = await callSourceApi(env, source, url.toString(), { headers: poll.headers }, now);
+  if (!response.ok) {
+    await response.body?.cancel();
+    if (isRetryableStatus(response.status))
+      throw new SourceApiError(`source API answered ${response.status}`, true);
+    throw new RunStop("fail", `source API answered ${response.status} for ${url.pathname}`);
+  }
+  const declared = Number(response.headers.get("content-length") ?? "0");
+  if (declared > MAX_PAGE_BYTES) {
+    await response.body?.cancel();
+    throw new RunStop("fail", `page larger than ${MAX_PAGE_BYTES} bytes`);
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(await response.text());
+  } catch {
+    throw new RunStop("fail", "source API answered with something that is not JSON");
+  }
+  const records = readPath(body, poll.recordsPath);
+  if (!Array.isArray(records)) throw new RunStop("fail", `no array of records at ${poll.recordsPath}`);
+  const keys = records.map((record) => recordKeys(record, poll));
+  return {
+    url,
+    headers: response.headers,
+    body,
+    records,
+    ids: keys.map((k) => k.id),
+    updatedAts: keys.map((k) => k.updatedAt),
+  };
+}
+
+function describe(checkpoint: Checkpoint): string {
+  if (checkpoint.cursor !== undefined) return `cursor ${JSON.stringify(checkpoint.cursor.slice(0, 80))}`;
+  if (checkpoint.next !== undefined) return `next link ${checkpoint.next.slice(0, 120)}`;
+  if (checkpoint.page !== undefined) return `page ${checkpoint.page}`;
+  if (checkpoint.offset !== undefined) return `offset ${checkpoint.offset}`;
+  if (checkpoint.watermark) return `watermark ${JSON.stringify(checkpoint.watermark)}`;
+  return "the first page";
+}
+
+function zero() {
+  return { pages: 0, records: 0, newRecords: 0 };
+}

@@ -1,0 +1,169 @@
+import { env } from "cloudflare:test";
+import { HttpResponse, http } from "msw";
+import { afterAll, describe, expect, it } from "vitest";
+import { runPollJob } from "../../src/pull/poller";
+import { admin } from "../support/gateway";
+import { API, createPullSource, interceptSourceApi, pollJob, runNow } from "./helpers";
+
+const server = interceptSourceApi();
+// Handlers are not reset between tests: each test has its own paths (a parked run may call again later).
+afterAll(() => server.close());
+
+const mapping = { identifiers: { email: "$.email" } };
+const poll = (path: string, extra: Record<string, unknown> = {}) => ({
+  mapping,
+  poll: { kind: "api" as const, url: `${API}/${path}`, recordsPath: "$.data", ...extra },
+});
+
+describe("poll errors are recorded on the job", () => {
+  it("a 404 ends the run as failed with the status in the last error", async () => {
+    server.use(http.get(`${API}/gone`, () => new HttpResponse("nope", { status: 404 })));
+    const source = await createPullSource(poll("gone"));
+    const job = await runNow(source.id);
+    expect(job.status).toBe("failed");
+    expect(job.lastError).toMatch(/answered 404/);
+    expect(job.lastErrorAt).not.toBeNull();
+  });
+
+  it("an answer that is not JSON, or has no array at recordsPath, fails the run", async () => {
+    server.use(
+      http.get(`${API}/html`, () => new HttpResponse("<html>", { headers: { "content-type": "text/html" } })),
+      http.get(`${API}/object`, () => HttpResponse.json({ data: { not: "a list" } })),
+    );
+    const html = await runNow((await createPullSource(poll("html"))).id);
+    expect(html.status).toBe("failed");
+    expect(html.lastError).toMatch(/not JSON/);
+    const object = await runNow((await createPullSource(poll("object"))).id);
+    expect(object.status).toBe("failed");
+    expect(object.lastError).toMatch(/no array of records at \$\.data/);
+  });
+
+  it("5xx and network errors park the run for a retry; five in a row fail it", async () => {
+    let calls = 0;
+    server.use(
+      http.get(`${API}/flaky`, () => {
+        calls++;
+        return calls === 2 ? HttpResponse.error() : new HttpResponse(null, { status: 503 });
+      }),
+    );
+    const source = await createPullSource(poll("flaky"));
+    const first = await runNow(source.id);
+    expect(first.status).toBe("waiting");
+    expect(first.lastError).toMatch(/retrying: source API answered 503/);
+    expect(first.run.failures).toBe(1);
+    // Later attempts, driven directly at the times the job asked for (the cron or a delayed message
+    // would do the same).
+    let later = Date.now() + 3_600_000;
+    for (let i = 0; i < 6; i++) {
+      later += 3_600_000;
+      await runPollJob(env, source.id, first.run.id!, later);
+    }
+    const job = await pollJob(source.id);
+    expect(job.status).toBe("failed");
+    expect(job.lastError).toMatch(/gave up after 5 failures/);
+  });
+});
+
+describe("credentials for the source's API", () => {
+  it("bearer, Basic and API-key credentials are sent; none is ever returned", async () => {
+    const seen: Record<string, string | null> = {};
+    for (const name of ["bearer", "basic", "apikey"])
+      server.use(
+        http.get(`${API}/auth/${name}`, ({ request }) => {
+          seen[name] = request.headers.get(name === "apikey" ? "x-vendor-key" : "authorization");
+          return HttpResponse.json({ data: [] });
+        }),
+      );
+    const secrets = {
+      bearer: { type: "bearer", token: "tok-secret-bearer-123" },
+      basic: { type: "basic", username: "ops", password: "pässword-secret" },
+      apikey: { type: "api-key", header: "X-Vendor-Key", value: "vk-secret-456" },
+    } as const;
+    for (const [name, credentials] of Object.entries(secrets)) {
+      const source = await createPullSource(poll(`auth/${name}`));
+      const put = await admin(`/v1/admin/sources/${source.id}/api-credentials`, {
+        method: "PUT",
+        json: credentials,
+      });
+      expect(put.status).toBe(200);
+      const text = await put.text();
+      expect(JSON.parse(text)).toMatchObject({ type: credentials.type });
+      for (const view of [
+        text,
+        await (await admin(`/v1/admin/sources/${source.id}`)).text(),
+        JSON.stringify(await pollJob(source.id)),
+      ])
+        for (const secret of ["tok-secret-bearer-123", "pässword-secret", "vk-secret-456"])
+          expect(view).not.toContain(secret);
+      expect((await runNow(source.id)).status).toBe("idle");
+    }
+    expect(seen.bearer).toBe("Bearer tok-secret-bearer-123");
+    expect(seen.basic).toBe(
+      `Basic ${btoa(String.fromCharCode(...new TextEncoder().encode("ops:pässword-secret")))}`,
+    );
+    expect(seen.apikey).toBe("vk-secret-456");
+  });
+
+  it("OAuth2 client credentials: one token request, cached across runs; a 401 fetches a fresh token once", async () => {
+    let tokens = 0;
+    let revoked = false;
+    const authorizations: string[] = [];
+    server.use(
+      http.post(`${API}/oauth/token`, async ({ request }) => {
+        tokens++;
+        const form = new URLSearchParams(await request.text());
+        expect(form.get("grant_type")).toBe("client_credentials");
+        expect(form.get("scope")).toBe("read:customers");
+        expect(request.headers.get("authorization")).toBe(`Basic ${btoa("client-1:s3cr%3At")}`);
+        return HttpResponse.json({ access_token: `at-${tokens}`, token_type: "Bearer", expires_in: 3600 });
+      }),
+      http.get(`${API}/oauth/customers`, ({ request }) => {
+        const auth = request.headers.get("authorization") ?? "";
+        authorizations.push(auth);
+        if (revoked && auth === "Bearer at-1") return new HttpResponse(null, { status: 401 });
+        return HttpResponse.json({ data: [] });
+      }),
+    );
+    const source = await createPullSource(poll("oauth/customers"));
+    const put = await admin(`/v1/admin/sources/${source.id}/api-credentials`, {
+      method: "PUT",
+      json: {
+        type: "oauth2-client-credentials",
+        tokenUrl: `${API}/oauth/token`,
+        clientId: "client-1",
+        clientSecret: "s3cr:t",
+        scope: "read:customers",
+      },
+    });
+    expect(put.status).toBe(200);
+    expect(await put.text()).not.toContain("s3cr");
+    expect((await runNow(source.id)).status).toBe("idle");
+    expect((await runNow(source.id)).status).toBe("idle");
+    expect(tokens).toBe(1);
+    revoked = true;
+    expect((await runNow(source.id)).status).toBe("idle");
+    expect(tokens).toBe(2);
+    expect(authorizations).toEqual(["Bearer at-1", "Bearer at-1", "Bearer at-1", "Bearer at-2"]);
+  });
+
+  it("the credentials route refuses bad input, unknown sources and callers without the admin token", async () => {
+    const source = await createPullSource(poll("unused"));
+    const bad = await admin(`/v1/admin/sources/${source.id}/api-credentials`, {
+      method: "PUT",
+      json: { type: "api-key" },
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.headers.get("content-type")).toContain("application/problem+json");
+    const missing = await admin("/v1/admin/sources/src_nope/api-credentials", {
+      method: "PUT",
+      json: { type: "bearer", token: "t" },
+    });
+    expect(missing.status).toBe(404);
+    const anonymous = await admin(`/v1/admin/sources/${source.id}/api-credentials`, {
+      method: "PUT",
+      json: { type: "bearer", token: "t" },
+      token: null,
+    });
+    expect(anonymous.status).toBe(401);
+  });
+});
