@@ -3,6 +3,9 @@ import { DEAD_LETTER_QUEUE_NAME, handleDeadLetterBatch } from "./deliveries/dead
 import type { QueueMessage } from "./deliveries/envelope";
 import { createApp } from "./lib/app";
 import type { Env } from "./lib/env";
+import { metrics } from "./observability/metrics/recorder";
+import { recordRequestMetrics } from "./observability/middleware";
+import { countingAcks, countingQueues } from "./observability/queues";
 import { handleIngestBatch } from "./pipeline/consumer";
 import { handlePollBatch } from "./pull/consumer";
 import { POLL_QUEUE_NAME, type PollMessage } from "./pull/messages";
@@ -11,19 +14,33 @@ import { registerRoutes } from "./routes";
 export { ExternalSystem } from "./enrichment/external-system";
 export { IdentityResolver } from "./identity/resolver";
 export { IndicatorRecompute } from "./indicators/recompute";
+export { MetricsAggregator } from "./observability/metrics/aggregator";
 
 const app = createApp();
+app.use("*", recordRequestMetrics);
 registerRoutes(app);
 
 export default {
-  fetch: app.fetch,
-  async queue(batch, env) {
-    if (batch.queue === DEAD_LETTER_QUEUE_NAME) await handleDeadLetterBatch(batch, env);
-    else if (batch.queue === POLL_QUEUE_NAME)
-      await handlePollBatch(batch as unknown as MessageBatch<PollMessage>, env);
-    else await handleIngestBatch(batch, env);
+  // Queue bindings are wrapped once per invocation so every send is counted (src/observability).
+  fetch: (request, env, ctx) => app.fetch(request, countingQueues(env), ctx),
+  async queue(rawBatch, rawEnv, ctx?: ExecutionContext) {
+    const env = countingQueues(rawEnv);
+    const batch = countingAcks(rawBatch);
+    try {
+      if (batch.queue === DEAD_LETTER_QUEUE_NAME) await handleDeadLetterBatch(batch, env);
+      else if (batch.queue === POLL_QUEUE_NAME)
+        await handlePollBatch(batch as unknown as MessageBatch<PollMessage>, env);
+      else await handleIngestBatch(batch, env);
+    } finally {
+      if (ctx) metrics.schedule(env, ctx);
+    }
   },
-  async scheduled(controller, env) {
-    await handleScheduled(controller, env);
+  async scheduled(controller, rawEnv, ctx?: ExecutionContext) {
+    const env = countingQueues(rawEnv);
+    try {
+      await handleScheduled(controller, env);
+    } finally {
+      if (ctx) metrics.schedule(env, ctx);
+    }
   },
 } satisfies ExportedHandler<Env, QueueMessage>;

@@ -3,14 +3,26 @@ import { newId } from "../lib/ids";
 import { log } from "../lib/log";
 
 /**
- * What became of a delivery: `accepted` (queued, then stored), `duplicate` (a copy of a delivery we
- * already had: no second effect), `rejected` (refused at the edge, with a reason code) or
- * `dead_lettered` (failed for good in the pipeline; see the dead letters).
+ * What became of a delivery, the kind of its disposition (src/observability/dispositions.ts):
+ * `rejected` at the edge (with the problem code as reason); after the pipeline, `stored`, `merged`
+ * (stored, and an event merged two profiles), `duplicate` (a copy of a delivery we already had: no
+ * second effect), `ignored` (nothing to store, with the cause as reason) or `dead_lettered` (failed
+ * for good, with the dead-letter reason); `replayed` while a replayed dead letter is back in the queue.
+ * `accepted` is what rows written before dispositions existed say for a stored delivery.
  */
-export type DeliveryStatus = "accepted" | "duplicate" | "rejected" | "dead_lettered";
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
 /** The statuses, for validation. */
-export const DELIVERY_STATUSES = ["accepted", "duplicate", "rejected", "dead_lettered"] as const;
+export const DELIVERY_STATUSES = [
+  "accepted",
+  "stored",
+  "merged",
+  "duplicate",
+  "ignored",
+  "rejected",
+  "dead_lettered",
+  "replayed",
+] as const;
 
 /** One request the edge received, as operators see it in the delivery log. Times are epoch ms. */
 export interface DeliveryLogEntry {

@@ -1,6 +1,7 @@
 import type { Env } from "../lib/env";
 import { ApiError } from "../lib/errors";
 import { log } from "../lib/log";
+import { countDisposition } from "../observability/counts";
 import type { QueueMessage, WebhookEnvelope } from "./envelope";
 import { messageBytes, PER_MESSAGE_OVERHEAD_BYTES, sendInBatches } from "./send-in-batches";
 
@@ -45,6 +46,7 @@ export async function enqueueDelivery(env: Env, envelope: WebhookEnvelope): Prom
   try {
     message = await toQueueMessage(env, envelope);
     await env.INGEST_QUEUE.send(message, { contentType: "json" });
+    countDisposition({ workspace: envelope.workspace, source: envelope.sourceId }, "accepted");
   } catch (error) {
     log.warn("queue_send_failed", {
       sourceId: envelope.sourceId,
@@ -64,7 +66,9 @@ export async function enqueueDelivery(env: Env, envelope: WebhookEnvelope): Prom
  */
 export async function enqueueDeliveries(env: Env, envelopes: readonly WebhookEnvelope[]): Promise<number> {
   const messages = await Promise.all(envelopes.map((e) => toQueueMessage(env, e)));
-  return sendInBatches(env.INGEST_QUEUE, messages);
+  const sent = await sendInBatches(env.INGEST_QUEUE, messages);
+  for (const e of envelopes) countDisposition({ workspace: e.workspace, source: e.sourceId }, "accepted");
+  return sent;
 }
 
 /** The 503 a sender gets when we cannot buffer its delivery: retry after {@link QUEUE_RETRY_AFTER_SECONDS}. */

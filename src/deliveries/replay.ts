@@ -1,5 +1,6 @@
 import type { Env } from "../lib/env";
 import { log } from "../lib/log";
+import { countDisposition } from "../observability/counts";
 import { type DeadLetter, deleteDeadLetters } from "./dead-letter-store";
 import { QueueSendError, sendInBatches } from "./send-in-batches";
 
@@ -40,6 +41,16 @@ export async function replayDeadLetters(
     env.DB,
     deadLetters.map((d) => d.id),
   );
+  for (const d of deadLetters) {
+    const body = d.message as { workspace?: unknown } | null;
+    countDisposition(
+      {
+        workspace: typeof body?.workspace === "string" ? body.workspace : undefined,
+        source: d.sourceId ?? "unknown",
+      },
+      "replayed",
+    );
+  }
   log.info("dead_letters_replayed", { count: deadLetters.length });
   return deadLetters.length;
 }

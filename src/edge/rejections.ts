@@ -3,6 +3,7 @@ import { logDelivery } from "../deliveries/delivery-log";
 import type { AppEnv } from "../lib/env";
 import { ApiError } from "../lib/errors";
 import { log } from "../lib/log";
+import { countDisposition } from "../observability/counts";
 
 /**
  * Runs an edge handler and records every request it turns away (any 4xx ApiError) in the delivery log
@@ -23,8 +24,10 @@ export async function recordingRejections<T>(
   } catch (error) {
     if (error instanceof ApiError && error.status < 500) {
       log.warn("delivery_rejected", { sourceId, code: error.code, reason: error.detail });
-      if (error.code !== "source_not_found")
+      if (error.code !== "source_not_found") {
         logDelivery(c.env, c.executionCtx, { sourceId, status: "rejected", reason: error.code, receivedAt });
+        countDisposition({ source: sourceId }, `rejected:${error.code}`);
+      }
     }
     throw error;
   }

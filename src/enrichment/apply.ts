@@ -6,6 +6,7 @@ import { type IndicatorValues, readIndicators } from "../indicators/read";
 import type { Env } from "../lib/env";
 import type { PreparedMessage } from "../pipeline/prepare";
 import { type PlannedJob, planJobs } from "./async-jobs";
+import { countExtensionCall } from "./call-counts";
 import type { Extension } from "./config";
 import { externalSystem } from "./external-system";
 import { type Answer, messageIdFor, parseAnswer, requestBody, requestHeaders } from "./protocol";
@@ -158,6 +159,7 @@ async function callSync(
     timeoutMs: extension.config.timeoutMs,
     limits: extension.config.limits,
   });
+  countExtensionCall(extension, outcome);
   if (!outcome.ok) return { failed: `${outcome.failure}: ${outcome.detail}` };
   const answer = parseAnswer(outcome.status, outcome.body);
   return "invalid" in answer ? { failed: answer.invalid } : answer;

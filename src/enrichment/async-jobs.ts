@@ -4,6 +4,7 @@ import { rewriteContribution } from "../indicators/statements";
 import { retryDelaySeconds } from "../lib/backoff";
 import type { Env } from "../lib/env";
 import { log } from "../lib/log";
+import { countExtensionCall } from "./call-counts";
 import type { Extension } from "./config";
 import type { CallOutcome, CallSpec } from "./external-system";
 import { type Answer, messageIdFor, parseAnswer, requestBody, requestHeaders } from "./protocol";
@@ -120,6 +121,7 @@ async function runJob(
       timeoutMs: extension.config.timeoutMs,
       limits: extension.config.limits,
     });
+    countExtensionCall(extension, outcome);
     if (!outcome.ok)
       return reschedule(db, job, `${outcome.failure}: ${outcome.detail}`, outcome.retryAfterMs);
     const parsed = parseAnswer(outcome.status, outcome.body);

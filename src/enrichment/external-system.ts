@@ -2,6 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import { readCapped } from "../lib/bytes";
 import type { Env } from "../lib/env";
 import { log } from "../lib/log";
+import { metrics } from "../observability/metrics/recorder";
 import { runDueJobs } from "./async-jobs";
 import { type BreakerState, CircuitBreaker } from "./breaker";
 import { TokenBucket } from "./budget";
@@ -111,6 +112,7 @@ export class ExternalSystem extends DurableObject<Env> {
       next = Date.now() + 5_000;
     }
     if (next !== null) await this.ctx.storage.setAlarm(Math.max(next, Date.now()));
+    await metrics.flush(this.env);
   }
 }
 

@@ -27,6 +27,8 @@ export interface ApplyResult {
   profileId: string;
   /** Profiles merged into `profileId` by this event. */
   merged: string[];
+  /** Merges identity rules refused for this event: the rule of each (`max_merges`, `limit:<type>`…). */
+  mergesBlocked?: string[];
   erased?: true;
 }
 
@@ -195,6 +197,7 @@ async function applyChunk(
       status: "stored",
       profileId,
       merged: resolution.merges.map((m) => m.profileId),
+      mergesBlocked: resolution.dropped.filter((d) => d.mergeRefused).map((d) => d.rule),
     });
   }
   if (statements.length > 0) {

@@ -3,6 +3,7 @@ import type { QueueMessage } from "../deliveries/envelope";
 import type { ExternalSystem } from "../enrichment/external-system";
 import type { IdentityResolver } from "../identity/resolver";
 import type { IndicatorRecompute } from "../indicators/recompute";
+import type { MetricsAggregator } from "../observability/metrics/aggregator";
 import type { PollMessage } from "../pull/messages";
 
 /**
@@ -24,6 +25,10 @@ export interface Env {
   EXTERNAL_SYSTEM: DurableObjectNamespace<ExternalSystem>;
   /** One per workspace: rewrites indicator contributions from stored events after a definition change. */
   INDICATOR_RECOMPUTE: DurableObjectNamespace<IndicatorRecompute>;
+  /** The one object that sums every isolate's metric counts (src/observability/metrics/aggregator.ts). */
+  METRICS?: DurableObjectNamespace<MetricsAggregator>;
+  /** Milliseconds an isolate buffers metric counts before handing them over (default 1000). */
+  METRICS_FLUSH_MS?: string;
   INGEST_RATE_LIMITER?: RateLimit;
   /** Bearer token for /v1/admin/*. When unset every admin route refuses. */
   ADMIN_TOKEN?: string;

@@ -4,6 +4,7 @@ import { maxRetriesFrom } from "../lib/backoff";
 import type { Env } from "../lib/env";
 import { describeError } from "../lib/failure";
 import { log } from "../lib/log";
+import { countSettled } from "../observability/counts";
 import { type ApplyOutcome, applyByWorkspace } from "./apply";
 import { deliveryStatuses } from "./outcome";
 import { type PreparedMessage, prepareMessage, SourceCache } from "./prepare";
@@ -55,15 +56,21 @@ export async function handleIngestBatch(
       env.DB,
       applied.map(({ item, results }) => ({ envelope: item.envelope, results })),
     );
-    const entries: DeliveryLogEntry[] = applied.map(({ item: { envelope } }) => ({
-      sourceId: envelope.sourceId,
-      deliveryId: envelope.deliveryId,
-      status: statuses.get(envelope.deliveryId) ?? "accepted",
-      idempotencyKey: envelope.idempotencyKey,
-      receivedAt: envelope.receivedAt,
-      processedAt: now,
-    }));
+    const entries: DeliveryLogEntry[] = applied.map(({ item: { envelope } }) => {
+      const status = statuses.get(envelope.deliveryId) ?? "stored";
+      return {
+        sourceId: envelope.sourceId,
+        deliveryId: envelope.deliveryId,
+        status,
+        ...(status === "ignored" ? { reason: "no_events" } : {}),
+        idempotencyKey: envelope.idempotencyKey,
+        receivedAt: envelope.receivedAt,
+        processedAt: now,
+      };
+    });
     await recordDeliveries(env.DB, entries);
+    for (const { item, results } of applied)
+      countSettled(item.envelope, statuses.get(item.envelope.deliveryId) ?? "stored", results);
   } catch (error) {
     // The events are committed; only their async enrichment plans or log rows are missing. Retrying
     // re-applies nothing and writes them; on the last attempt the delivery is acked rather than

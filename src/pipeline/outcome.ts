@@ -4,23 +4,31 @@ import type { ApplyResult } from "../identity/graph";
 /** D1's bound-parameter limit per statement, less the workspace and source parameters. */
 const KEYS_PER_STATEMENT = 98;
 
+/** How the pipeline settles an applied delivery (see src/observability/dispositions.ts). */
+export type SettledStatus = "stored" | "merged" | "duplicate" | "ignored";
+
 /**
- * Tells a sender's duplicate from a queue redelivery. A delivery is `duplicate` when every event it
- * carries was already stored by another delivery; when the stored copy carries this delivery's own id,
- * this is the queue redelivering a message whose effects were committed before (an ack lost, a crash
- * after the write), and the delivery stays `accepted`.
+ * Settles each applied delivery: `ignored` when it carried no event, `merged` when one of its events
+ * merged profiles, `duplicate` when every event it carries was already stored by another delivery,
+ * else `stored`. When the stored copy carries this delivery's own id, this is the queue redelivering
+ * a message whose effects were committed before (an ack lost, a crash after the write), and the
+ * delivery stays `stored`.
  * @returns delivery id → status, for every item
  * @throws D1 errors
  */
 export async function deliveryStatuses(
   db: D1Database,
   items: readonly { envelope: WebhookEnvelope; results: readonly ApplyResult[] }[],
-): Promise<Map<string, "accepted" | "duplicate">> {
-  const statuses = new Map<string, "accepted" | "duplicate">();
+): Promise<Map<string, SettledStatus>> {
+  const statuses = new Map<string, SettledStatus>();
   const suspects = items.filter(
     (i) => i.results.length > 0 && i.results.every((r) => r.status === "duplicate"),
   );
-  for (const item of items) statuses.set(item.envelope.deliveryId, "accepted");
+  for (const { envelope, results } of items)
+    statuses.set(
+      envelope.deliveryId,
+      results.length === 0 ? "ignored" : results.some((r) => r.merged.length > 0) ? "merged" : "stored",
+    );
   if (suspects.length === 0) return statuses;
 
   const lookups: { scope: string; keys: string[] }[] = [];

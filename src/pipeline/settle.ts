@@ -3,6 +3,7 @@ import { retryDelaySeconds } from "../lib/backoff";
 import type { Env } from "../lib/env";
 import { describeError, PermanentError } from "../lib/failure";
 import { log } from "../lib/log";
+import { countDisposition } from "../observability/counts";
 import { RetryLater } from "./fetch-on-notify";
 
 /**
@@ -34,15 +35,22 @@ export async function settleFailure(
       failedAt: now,
       message: message.body,
     };
+    const body = message.body as { workspace?: unknown; sourceId?: unknown } | null;
+    const labels = {
+      workspace: typeof body?.workspace === "string" ? body.workspace : undefined,
+      source: typeof body?.sourceId === "string" ? body.sourceId : "unknown",
+    };
     try {
       await env.DEAD_LETTER_QUEUE.send(deadLetter, { contentType: "json" });
       message.ack();
+      countDisposition(labels, `dead_lettered:${deadLetter.reason}`);
       return "dead_lettered";
     } catch (queueError) {
       log.error("dead_letter_queue_failed", { error: describeError(queueError) });
       try {
         await recordDeadLetter(env.DB, deadLetter);
         message.ack();
+        countDisposition(labels, `dead_lettered:${deadLetter.reason}`);
         return "dead_lettered";
       } catch (storeError) {
         log.error("dead_letter_store_failed", { error: describeError(storeError) });

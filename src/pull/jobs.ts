@@ -1,3 +1,4 @@
+import { metrics } from "../observability/metrics/recorder";
 import type { Checkpoint } from "./pagination";
 
 /** A poll job's state: see the `poll_jobs` table. Times are epoch ms. */
@@ -182,6 +183,7 @@ export class PollJobStore {
         now,
       )
       .run();
+    metrics.count("tributary_poll_runs_total", { source: sourceId, outcome: "succeeded" });
   }
 
   /**
@@ -216,6 +218,7 @@ export class PollJobStore {
         FAILED_RETRY_MS,
       )
       .run();
+    metrics.count("tributary_poll_runs_total", { source: sourceId, outcome: "failed" });
   }
 
   /**

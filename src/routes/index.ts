@@ -27,6 +27,7 @@ import { registerRotateSourceSecret } from "./admin/rotate-source-secret";
 import { registerAppRoutes } from "./app";
 import { registerBenchEnqueueOnly } from "./bench/enqueue-only";
 import { registerDocs } from "./docs";
+import { registerMetrics } from "./metrics";
 import { registerIngestWebhook } from "./sources/ingest-webhook";
 import { registerUploadFile } from "./sources/upload-file";
 import { registerVerifyWebhookUrl } from "./sources/verify-webhook-url";
@@ -35,6 +36,7 @@ import { registerVerifyWebhookUrl } from "./sources/verify-webhook-url";
 export function registerRoutes(app: OpenAPIHono<AppEnv>): void {
   app.get("/", (c) => c.json({ name: "tributary", docs: "/docs", openapi: "/openapi.json" }));
   registerDocs(app);
+  registerMetrics(app);
 
   registerIngestWebhook(app);
   registerUploadFile(app);
