@@ -14,6 +14,8 @@ export default defineConfig(async () => {
             ADMIN_TOKEN: "test-admin-token",
             SECRETS_KEY: "dGVzdC1vbmx5LXNlY3JldHMta2V5LTMyLWJ5dGVzISE=",
             PUBLIC_BASE_URL: "https://gateway.test",
+            // Metric counts are handed to the aggregator at once, so a test reads them back exactly.
+            METRICS_FLUSH_MS: "0",
           },
         },
       }),
@@ -21,6 +23,7 @@ export default defineConfig(async () => {
     test: {
       include: ["test/**/*.test.ts"],
       setupFiles: ["./test/support/setup.ts"],
+      globalSetup: ["./test/support/promtool-server.ts"],
       // The gateway's own structured logs (JSON lines) are hidden unless VERBOSE=1: a passing run would
       // otherwise print thousands of expected warn/error lines from the failure tests.
       onConsoleLog: (line: string) =>

@@ -15,6 +15,8 @@ export interface DeliveryRecord {
 export interface DeliveryQuery {
   sourceId?: string;
   status?: DeliveryStatus;
+  /** A disposition kind, optionally with its cause (the row's reason). `stored` includes legacy `accepted` rows. */
+  disposition?: { kind: DeliveryStatus; cause?: string };
   from?: number;
   to?: number;
   limit: number;
@@ -48,6 +50,12 @@ export async function listDeliveries(
   };
   if (query.sourceId !== undefined) add("source_id = ?", query.sourceId);
   if (query.status !== undefined) add("status = ?", query.status);
+  if (query.disposition !== undefined) {
+    const { kind, cause } = query.disposition;
+    if (kind === "stored") add("status IN ('stored', 'accepted')");
+    else add("status = ?", kind);
+    if (cause !== undefined) add("reason = ?", cause);
+  }
   if (query.from !== undefined) add("received_at >= ?", query.from);
   if (query.to !== undefined) add("received_at < ?", query.to);
   if (query.after) add("(received_at, id) < (?, ?)", query.after.receivedAt, query.after.id);

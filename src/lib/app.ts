@@ -2,6 +2,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "./env";
 import { ApiError, handleError, problemResponse } from "./errors";
 import { newId } from "./ids";
+import { withRequestId } from "./log";
 
 /**
  * Creates a Hono app (or sub-app) whose zod validation failures, thrown ApiErrors and unknown errors
@@ -28,7 +29,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.use("*", async (c, next) => {
     const requestId = newId("req");
     c.set("requestId", requestId);
-    await next();
+    await withRequestId(requestId, next);
     c.header("x-request-id", requestId);
   });
   app.onError(handleError);

@@ -40,8 +40,10 @@ export async function collectMetrics(env: Env, now = Date.now()): Promise<Sample
   }
   const [deadLetters, pollJobs, extensions] = await env.DB.batch([
     env.DB.prepare(
-      `SELECT coalesce(s.workspace, 'unknown') AS workspace, count(*) AS n FROM dead_letters d
-       LEFT JOIN sources s ON s.id = d.source_id GROUP BY 1`,
+      // A dead letter whose source is gone still names its workspace in the message it kept.
+      `SELECT coalesce(s.workspace, CASE WHEN json_valid(d.message) THEN json_extract(d.message, '$.workspace') END,
+         'unknown') AS workspace, count(*) AS n
+       FROM dead_letters d LEFT JOIN sources s ON s.id = d.source_id GROUP BY 1`,
     ),
     env.DB.prepare("SELECT source_id, next_run_at, paused FROM poll_jobs"),
     env.DB.prepare(

@@ -31,7 +31,7 @@ describe("C10 two copies of the same delivery race past the idempotency check", 
       const rows = await Promise.all(ids.map((id) => deliveryLogRow(source.id, id)));
       return rows.every(Boolean) ? rows.map((r) => r!.status).sort() : undefined;
     });
-    expect(statuses).toEqual(["accepted", "duplicate", "duplicate"]);
+    expect(statuses).toEqual(["duplicate", "duplicate", "stored"]);
     expect(await eventCounts(workspace)).toEqual(new Map([["msg_b14_dup", 1]]));
     const profile = await profileFor("email", "c10@example.com", workspace);
     expect(profile.traits).toEqual({ plan: "gold" });

@@ -127,9 +127,9 @@ describe("dead letters: list, inspect, replay, delete", () => {
     expect(
       await eventually(async () => {
         const row = await deliveryLogRow(source.id, e.exhausted1.deliveryId);
-        return row?.status === "accepted" ? row.status : undefined;
+        return row?.status === "stored" ? row.status : undefined;
       }),
-    ).toBe("accepted");
+    ).toBe("stored");
     // A second replay of the same delivery (say the operator kept a copy) stores nothing twice.
     await deadLetterConsumer(wrapped(e.exhausted1, "retries_exhausted"));
     const again = (await listFor(`sourceId=${source.id}&reason=retries_exhausted`)).data.find(
@@ -137,7 +137,7 @@ describe("dead letters: list, inspect, replay, delete", () => {
     )!;
     expect((await admin(`/v1/admin/dead-letters/${again.id}/replay`, { method: "POST" })).status).toBe(202);
     await eventually(async () =>
-      (await deliveryLogRow(source.id, e.exhausted1.deliveryId))?.status === "accepted" &&
+      (await deliveryLogRow(source.id, e.exhausted1.deliveryId))?.status === "stored" &&
       !(await listFor(`sourceId=${source.id}`)).data.some((d) => d.deliveryId === e.exhausted1.deliveryId)
         ? true
         : undefined,

@@ -40,8 +40,8 @@ describe("delivery log", () => {
   it("records every request for a source: rejections with their reason code, accepted ones once processed", async () => {
     const source = await sourceWithTraffic();
     const all = await list(`sourceId=${source.id}`);
-    expect(all.data.map((d) => d.status).sort()).toEqual(["accepted", "rejected", "rejected", "rejected"]);
-    const accepted = all.data.find((d) => d.status === "accepted")!;
+    expect(all.data.map((d) => d.status).sort()).toEqual(["rejected", "rejected", "rejected", "stored"]);
+    const accepted = all.data.find((d) => d.status === "stored")!;
     expect(accepted).toMatchObject({ idempotencyKey: "msg_log_ok", reason: null });
     expect(accepted.processedAt).not.toBeNull();
     for (const d of all.data.filter((d) => d.status === "rejected"))
@@ -111,6 +111,6 @@ describe("delivery log", () => {
     await worker.scheduled(createScheduledController({ scheduledTime: Date.now(), cron: "* * * * *" }), env);
 
     const left = (await list(`sourceId=${source.id}`)).data;
-    expect(left.map((d) => d.status)).toEqual(["accepted"]);
+    expect(left.map((d) => d.status)).toEqual(["stored"]);
   });
 });

@@ -47,7 +47,7 @@ describe("ingest consumer: exactly-once effects on an at-least-once queue", () =
     expect(profile.traits).toEqual({ plan: "pro" });
     const events = await admin(`/v1/admin/profiles/${profile.id}/events`);
     expect(((await events.json()) as { data: unknown[] }).data).toHaveLength(1);
-    expect((await deliveryLogRow(source.id, envelope.deliveryId))?.status).toBe("accepted");
+    expect((await deliveryLogRow(source.id, envelope.deliveryId))?.status).toBe("stored");
   });
 
   it("a sender's second copy (same idempotency key, new delivery id) is logged as duplicate, the first as accepted", async () => {
@@ -64,7 +64,7 @@ describe("ingest consumer: exactly-once effects on an at-least-once queue", () =
     await queue.drain((batch) => handleIngestBatch(batch, workerEnv));
 
     expect(await eventCounts(workspace)).toEqual(new Map([["msg_1", 1]]));
-    expect((await deliveryLogRow(source.id, first.deliveryId))?.status).toBe("accepted");
+    expect((await deliveryLogRow(source.id, first.deliveryId))?.status).toBe("stored");
     expect((await deliveryLogRow(source.id, second.deliveryId))?.status).toBe("duplicate");
   });
 
@@ -199,6 +199,6 @@ describe("ingest consumer: exactly-once effects on an at-least-once queue", () =
     expect(failed).toBe(true);
     expect(queue.deliveries).toBe(2);
     expect(await eventCounts(workspace)).toEqual(new Map([[envelope.idempotencyKey, 1]]));
-    expect((await deliveryLogRow(source.id, envelope.deliveryId))?.status).toBe("accepted");
+    expect((await deliveryLogRow(source.id, envelope.deliveryId))?.status).toBe("stored");
   });
 });

@@ -4,6 +4,7 @@ import { DELIVERY_STATUSES } from "../../deliveries/delivery-log";
 import type { DeliveryRecord } from "../../deliveries/delivery-log-reader";
 import { ApiError } from "../../lib/errors";
 import { DEAD_LETTER_REASONS } from "../../lib/failure";
+import { dispositionOf } from "../../observability/dispositions";
 
 const isoTime = z.iso.datetime({ offset: true });
 
@@ -121,6 +122,8 @@ export const DeliverySchema = z
     sourceId: z.string(),
     status: z.enum(DELIVERY_STATUSES),
     reason: z.string().nullable(),
+    /** The one final outcome: `stored`, `rejected:signature_invalid`, `dead_lettered:retries_exhausted`… */
+    disposition: z.string().openapi({ example: "rejected:signature_invalid" }),
     idempotencyKey: z.string().nullable(),
     receivedAt: z.string(),
     processedAt: z.string().nullable(),
@@ -134,6 +137,7 @@ export type DeliveryView = z.infer<typeof DeliverySchema>;
 export function deliveryView(d: DeliveryRecord): DeliveryView {
   return {
     ...d,
+    disposition: dispositionOf(d.status === "accepted" ? "stored" : d.status, d.reason),
     receivedAt: new Date(d.receivedAt).toISOString(),
     processedAt: d.processedAt === null ? null : new Date(d.processedAt).toISOString(),
   };
