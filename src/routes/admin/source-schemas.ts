@@ -8,7 +8,7 @@ import {
   SourceConfigSchema,
 } from "../../ingest/source-config";
 import type { PublicSource } from "../../ingest/sources";
-import { PullSettingsSchema } from "../../polling/config";
+import { PullSettingsSchema, redactPollHeaders } from "../../polling/config";
 
 /** POST /v1/admin/sources body. The secret is write-only: no response ever contains it. */
 export const CreateSourceSchema = z
@@ -67,7 +67,8 @@ export function sourceView(source: PublicSource, baseUrl: string): SourceView {
     workspace: source.workspace,
     type: source.type,
     ingestUrl: ingestUrlFor(source, baseUrl.replace(/\/$/, "")),
-    ...source.config,
+    // Redacted here too: create() hands back the source as given, header values included.
+    ...redactPollHeaders(source.config),
     createdAt: new Date(source.createdAt).toISOString(),
     updatedAt: new Date(source.updatedAt).toISOString(),
   };

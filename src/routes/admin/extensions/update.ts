@@ -2,6 +2,7 @@ import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../../../lib/env";
 import { ApiError } from "../../../lib/errors";
 import { log } from "../../../lib/log";
+import { assertConfiguredTarget } from "../../../lib/outbound/configured";
 import { ExtensionConfigSchema } from "../../../pipeline/extensions/config";
 import { ExtensionStore } from "../../../pipeline/extensions/store";
 import { problemResponses } from "../../openapi";
@@ -42,6 +43,7 @@ export function registerUpdateExtension(app: OpenAPIHono<AppEnv>): void {
     });
     if (!parsed.success) throw new ApiError("validation_failed", parsed.error.issues[0]?.message);
     const config = parsed.data;
+    if (rest.endpoint !== undefined) assertConfiguredTarget(c.env, "endpoint", config.endpoint);
     try {
       const updated = await store.update(extensionId, {
         name,
