@@ -53,6 +53,12 @@ export interface Env {
    * benchmark sets it (to measure the route without verification); never set it in production.
    */
   ALLOW_UNAUTHENTICATED_SOURCES?: string;
+  /**
+   * "true" lets sources, CSV URLs, OAuth token URLs and extensions target loopback and private
+   * addresses (src/lib/outbound/guard.ts). `npm start` and `npm run dev` set it for the local
+   * simulator; it is absent from wrangler.toml, so a deployment refuses such targets.
+   */
+  ALLOW_PRIVATE_OUTBOUND_TARGETS?: string;
 }
 
 /** Hono's generic parameter for this app: bindings plus per-request variables. */

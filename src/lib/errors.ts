@@ -13,6 +13,10 @@ export const ERROR_CODES = {
   validation_failed: { status: 400, title: "Request failed validation" },
   invalid_secret: { status: 400, title: "Secret is not acceptable for this source type" },
   credentials_in_url: { status: 400, title: "Credentials must be sent in a header, never in the URL" },
+  outbound_target_refused: {
+    status: 400,
+    title: "The URL targets a non-public address (loopback, private, link-local) or is not http(s)",
+  },
   body_not_decodable: { status: 400, title: "Body cannot be decoded with its Content-Encoding or charset" },
   message_too_large: { status: 400, title: "Message exceeds 32 KB (Segment HTTP API limit)" },
   batch_too_large: { status: 400, title: "Batch exceeds 500 KB (Segment HTTP API limit)" },

@@ -5,7 +5,7 @@ import { CsvOptionsSchema, DEFAULT_MAX_FILE_BYTES } from "../sources/csv-config"
 import type { PollConfig } from "../sources/poll-config";
 import type { Source } from "../sources/store";
 import { startImport } from "./csv/start-import";
-import { storeFile } from "./csv/stream-utils";
+import { FileTooLargeError, storeFile } from "./csv/stream-utils";
 import { callSourceApi, isRetryableStatus, SourceApiError } from "./source-client";
 
 /**
@@ -35,13 +35,21 @@ export async function pollCsvUrl(
   const key = `imports/${source.id}/${id}.csv`;
   const declared = response.headers.get("content-length");
   const maxBytes = CsvOptionsSchema.parse(source.config.csv ?? {}).maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
-  const size = await storeFile(
-    env.PAYLOADS,
-    key,
-    response.body,
-    maxBytes,
-    declared ? Number(declared) : undefined,
-  );
+  let size: number;
+  try {
+    size = await storeFile(
+      env.PAYLOADS,
+      key,
+      response.body,
+      maxBytes,
+      declared ? Number(declared) : undefined,
+    );
+  } catch (error) {
+    // Counted on the bytes read; too large is the file's fault: the run fails with a clear error.
+    if (error instanceof FileTooLargeError)
+      throw new SourceApiError(`CSV URL: the file is larger than ${maxBytes} bytes`, false);
+    throw error;
+  }
   const filename = new URL(poll.url).pathname.split("/").pop() || null;
   await startImport(env, source, { id, origin: "url", filename, r2Key: key, byteSize: size }, now);
   log.info("poll_csv_fetched", { sourceId: source.id, runId, importId: id, bytes: size });

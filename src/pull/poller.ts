@@ -3,6 +3,7 @@ import { enqueueDeliveries } from "../deliveries/enqueue";
 import type { Env } from "../lib/env";
 import { readPath } from "../lib/json-path";
 import { log } from "../lib/log";
+import { readTextCapped } from "../lib/outbound/guard";
 import { waitAfterRefusal } from "../lib/retry-after";
 import type { PollConfig } from "../sources/poll-config";
 import { type Source, SourceStore } from "../sources/store";
@@ -219,14 +220,12 @@ async function fetchPage(env: Env, source: Source, poll: ApiPoll, url: URL, now:
       throw new SourceApiError(`source API answered ${response.status}`, true);
     throw new RunStop("fail", `source API answered ${response.status} for ${url.pathname}`);
   }
-  const declared = Number(response.headers.get("content-length") ?? "0");
-  if (declared > MAX_PAGE_BYTES) {
-    await response.body?.cancel();
-    throw new RunStop("fail", `page larger than ${MAX_PAGE_BYTES} bytes`);
-  }
+  // Counted while reading: a chunked answer has no Content-Length, and a declared one may lie.
+  const text = await readTextCapped(response, MAX_PAGE_BYTES);
+  if (text === null) throw new RunStop("fail", `page larger than ${MAX_PAGE_BYTES} bytes`);
   let body: unknown;
   try {
-    body = JSON.parse(await response.text());
+    body = JSON.parse(text);
   } catch {
     throw new RunStop("fail", "source API answered with something that is not JSON");
   }

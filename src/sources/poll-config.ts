@@ -88,7 +88,12 @@ export const PollConfigSchema = z
       kind: z.literal("api"),
       ...Schedule,
       url: ApiUrl,
-      headers: z.record(z.string().min(1).max(128), z.string().max(1024)).optional(),
+      headers: z
+        .record(z.string().min(1).max(128), z.string().max(1024))
+        .optional()
+        .describe(
+          "Static request headers (often API keys). Write-only: stored sealed, shown as names with a redacted value, sent to the poll URL's origin only.",
+        ),
       recordsPath: Path.default("$.data"),
       recordId: Path.default("$.id"),
       updatedAt: Path.optional(),
@@ -164,3 +169,17 @@ export const PullSettingsSchema = z.object({
   fetch: FetchStepSchema.optional(),
   csv: CsvOptionsSchema.optional(),
 });
+
+/** What the admin API shows in place of a static poll header's value. */
+export const REDACTED_HEADER_VALUE = "[sealed]";
+
+/**
+ * The settings with each static poll header's value replaced by {@link REDACTED_HEADER_VALUE}: the
+ * names stay visible, the values (often API keys) never leave the gateway.
+ */
+export function redactPollHeaders<T extends { poll?: PollConfig }>(settings: T): T {
+  const poll = settings.poll;
+  if (poll?.kind !== "api" || !poll.headers) return settings;
+  const headers = Object.fromEntries(Object.keys(poll.headers).map((name) => [name, REDACTED_HEADER_VALUE]));
+  return { ...settings, poll: { ...poll, headers } };
+}

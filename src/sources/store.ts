@@ -7,6 +7,7 @@ import { SecretsBox } from "../lib/secrets-box";
 import { authSchemeFor } from "./auth";
 import { SecretRejected } from "./auth/types";
 import { type SourceConfig, SourceConfigSchema, type SourceType } from "./config";
+import { redactPollHeaders } from "./poll-config";
 
 /**
  * One active secret, as the scheme stores it (credential schemes keep a SHA-256 digest). During a
@@ -36,7 +37,7 @@ export interface Source {
   updatedAt: number;
 }
 
-/** A source without its secrets: what the admin API may show. */
+/** A source without its secrets (static poll header values redacted): what the admin API may show. */
 export type PublicSource = Omit<Source, "secrets">;
 
 /** Input of {@link SourceStore.create}. */
@@ -81,18 +82,22 @@ export class SourceStore {
     logWarnings(id, warnings);
     const box = await SecretsBox.fromEnv(this.secretsKey);
     const secrets: SourceSecret[] = [{ value, createdAt: now }];
+    const poll = input.config.poll;
+    const pollHeaders = poll?.kind === "api" && poll.headers ? poll.headers : undefined;
     const row = {
       id,
       workspace: input.workspace,
       name: input.name,
       type: input.type,
-      config: input.config as Record<string, unknown>,
+      // A poll's static headers are credentials: `config` keeps their names, the values are sealed.
+      config: redactPollHeaders(input.config) as Record<string, unknown>,
       sealedSecrets: await box.seal(JSON.stringify(secrets)),
+      sealedPollHeaders: pollHeaders ? await box.seal(JSON.stringify(pollHeaders)) : null,
       createdAt: now,
       updatedAt: now,
     };
     await this.db.insert(sources).values(row);
-    return { ...row, type: input.type, config: input.config, secrets };
+    return { ...toPublic(row), config: input.config, secrets };
   }
 
   /** The source with decrypted secrets, or null. Expired rotation secrets are dropped. */
@@ -101,7 +106,11 @@ export class SourceStore {
     if (!row) return null;
     const box = await SecretsBox.fromEnv(this.secretsKey);
     const secrets = activeSecrets(JSON.parse(await box.open(row.sealedSecrets)) as SourceSecret[], now);
-    return { ...toPublic(row), secrets };
+    // Rows stored before headers were sealed still carry their values in `config`: read both.
+    const config = SourceConfigSchema.parse(row.config);
+    if (row.sealedPollHeaders && config.poll?.kind === "api")
+      config.poll.headers = JSON.parse(await box.open(row.sealedPollHeaders)) as Record<string, string>;
+    return { ...toPublic(row), config, secrets };
   }
 
   /** The source without its secrets (no decryption), or null: for routes that only need its settings. */
@@ -233,7 +242,7 @@ function toPublic(row: typeof sources.$inferSelect): PublicSource {
     workspace: row.workspace,
     name: row.name,
     type: row.type as SourceType,
-    config: SourceConfigSchema.parse(row.config),
+    config: redactPollHeaders(SourceConfigSchema.parse(row.config)),
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };

@@ -3,6 +3,7 @@ import { database } from "../../db/client";
 import type { AppEnv } from "../../lib/env";
 import { ApiError } from "../../lib/errors";
 import { log } from "../../lib/log";
+import { assertConfiguredTarget } from "../../lib/outbound/configured";
 import { InvalidSecretError, SourceStore } from "../../sources/store";
 import { problemResponses } from "../openapi";
 import { CreateSourceSchema, SourceSchema, sourceView } from "./source-schemas";
@@ -27,6 +28,12 @@ export function registerCreateSource(app: OpenAPIHono<AppEnv>): void {
     // The bench-only type must not be creatable by mistake in a real deployment (auth/unauthenticated.ts).
     if (type === "unauthenticated" && c.env.ALLOW_UNAUTHENTICATED_SOURCES !== "true")
       throw new ApiError("validation_failed", "unauthenticated sources are disabled in this deployment");
+    assertConfiguredTarget(
+      c.env,
+      "poll.url",
+      config.poll && "url" in config.poll ? config.poll.url : undefined,
+    );
+    assertConfiguredTarget(c.env, "fetch.url", config.fetch?.url);
     const store = new SourceStore(database(c.env.DB), c.env.SECRETS_KEY);
     try {
       const source = await store.create({ name, workspace, type, secret, config });

@@ -7,7 +7,7 @@ import {
   SourceConfigSchema,
 } from "../../sources/config";
 import { IdempotencyKeySchema } from "../../sources/idempotency";
-import { PullSettingsSchema } from "../../sources/poll-config";
+import { PullSettingsSchema, redactPollHeaders } from "../../sources/poll-config";
 import type { PublicSource } from "../../sources/store";
 
 /** POST /v1/admin/sources body. The secret is write-only: no response ever contains it. */
@@ -67,7 +67,8 @@ export function sourceView(source: PublicSource, baseUrl: string): SourceView {
     workspace: source.workspace,
     type: source.type,
     ingestUrl: ingestUrlFor(source, baseUrl.replace(/\/$/, "")),
-    ...source.config,
+    // Redacted here too: create() hands back the source as given, header values included.
+    ...redactPollHeaders(source.config),
     createdAt: new Date(source.createdAt).toISOString(),
     updatedAt: new Date(source.updatedAt).toISOString(),
   };
