@@ -1,3 +1,4 @@
+import { compileLinearRegex, type LinearRegex, UnsupportedPatternError } from "../lib/linear-regex";
 import type { IdentityRules } from "./rules";
 
 /**
@@ -52,7 +53,11 @@ export const DEFAULT_BLOCKED_PATTERNS: readonly DefaultPattern[] = [
   },
   { pattern: "^0+$", why: "all zeroes", junk: true },
   { pattern: "^0{8}-0{4}-0{4}-0{4}-0{12}$", why: "the nil UUID", junk: true },
-  { type: "phone", pattern: "^(\\d)\\1*$", why: "every digit the same (000 000 0000, 555 555 5555)" },
+  {
+    type: "phone",
+    pattern: "^(?:0+|1+|2+|3+|4+|5+|6+|7+|8+|9+)$",
+    why: "every digit the same (000 000 0000, 555 555 5555)",
+  },
   { type: "phone", pattern: "^(?:0123456789|1234567890?|123456)$", why: "counting digits" },
   {
     type: "email",
@@ -81,7 +86,7 @@ export interface BlockReason {
 /** Compiled blocklist of one workspace: exact values and patterns, each for one type or every type. */
 export class Blocklist {
   private readonly exact: Map<string, Map<string, boolean>>;
-  private readonly patterns: { type?: string; regex: RegExp; label: string; junk: boolean }[];
+  private readonly patterns: { type?: string; regex: LinearRegex; label: string; junk: boolean }[];
 
   constructor(rules: Pick<IdentityRules, "defaultBlocklist" | "blockedValues" | "blockedPatterns">) {
     this.exact = new Map();
@@ -97,19 +102,29 @@ export class Blocklist {
       for (const p of DEFAULT_BLOCKED_PATTERNS)
         this.patterns.push({
           ...(p.type ? { type: p.type } : {}),
-          regex: new RegExp(p.pattern, "iu"),
+          regex: compileLinearRegex(p.pattern, { caseInsensitive: true }),
           label: p.why,
           junk: p.junk ?? false,
         });
     }
     for (const b of rules.blockedValues) add(b.type ?? "*", b.value, false);
-    for (const p of rules.blockedPatterns)
+    for (const p of rules.blockedPatterns) {
+      let regex: LinearRegex;
+      try {
+        regex = compileLinearRegex(p.pattern, { caseInsensitive: true });
+      } catch (err) {
+        // Rules stored before patterns were checked against RE2 may hold one it cannot compile
+        // (a backreference, a lookaround): it blocks nothing rather than failing every event.
+        if (err instanceof UnsupportedPatternError) continue;
+        throw err;
+      }
       this.patterns.push({
         ...(p.type ? { type: p.type } : {}),
-        regex: new RegExp(p.pattern, "iu"),
+        regex,
         label: `pattern ${p.pattern}`,
         junk: false,
       });
+    }
   }
 
   /**
@@ -131,9 +146,8 @@ export class Blocklist {
     for (const scope of [type, undefined])
       for (const p of this.patterns) {
         if (p.type !== scope) continue;
-        // Patterns see at most 512 characters: identifier values longer than that are refused anyway.
-        if (lowered.some((f) => p.regex.test(f.slice(0, 512))))
-          return { reason: `blocked: ${p.label}`, junk: p.junk };
+        // A LinearRegex sees at most 512 characters: identifier values longer than that are refused anyway.
+        if (lowered.some((f) => p.regex.test(f))) return { reason: `blocked: ${p.label}`, junk: p.junk };
       }
     return undefined;
   }
