@@ -74,7 +74,7 @@ async function importChunk(env: Env, store: FileImportStore, job: FileImport, no
   if (!resuming) {
     const peeked = await peekHead(stream);
     if (peeked.head.byteLength === 0) throw new CsvFileError("the file is empty");
-    const head = sniffHead(peeked.head);
+    const head = sniffHead(peeked.head, csv.encoding);
     progress.encoding = head.encoding;
     progress.delimiter = csv.delimiter === "auto" ? detectDelimiter(head.headerLine) : csv.delimiter;
     stream = peeked.stream;

@@ -1,5 +1,12 @@
 import { type CsvError, type Options, parse } from "csv-parse/stream";
-import { type CsvEncoding, CsvFileError, type Delimiter, normalizeHeader } from "./detect";
+import {
+  type CsvEncoding,
+  CsvFileError,
+  type Delimiter,
+  latin1AsWindows1252,
+  normalizeHeader,
+} from "./detect";
+import { utf8Validator } from "./stream-utils";
 
 /** One data row in file order: a record (column → value) or a rejection with its reason. */
 export type CsvItem =
@@ -44,14 +51,18 @@ export async function* readCsv(
   let extraLines = 0;
   // Rejections are reported by a callback, rows through the stream; lines put them back in order.
   const rejections: { line: number; reason: string }[] = [];
+  // windows-1252 is parsed as Latin-1 (one byte, one code unit, so byte offsets hold) and its 0x80-0x9F
+  // characters are put right in each header name and value.
+  const legacy = options.encoding === "windows-1252";
+  const text = legacy ? latin1AsWindows1252 : (s: string) => s;
   const parser = parse({
-    bom: options.offset === 0,
-    encoding: options.encoding,
+    bom: options.offset === 0 && !legacy,
+    encoding: legacy ? "latin1" : options.encoding === "utf16le" ? "utf16le" : "utf8",
     delimiter: options.delimiter,
     columns:
       options.columns ??
       ((header: string[]) => {
-        const columns = normalizeHeader(header);
+        const columns = normalizeHeader(header.map(text));
         options.onHeader?.(columns);
         return columns;
       }),
@@ -69,6 +80,7 @@ export async function* readCsv(
       progressAt = fed;
       for (const value of Object.values(record))
         if (value.includes("\r\n")) extraLines += value.split("\r\n").length - 1;
+      if (legacy) for (const name of Object.keys(record)) record[name] = text(record[name]!);
       return {
         record,
         end: options.offset + info.bytes,
@@ -88,7 +100,9 @@ export async function* readCsv(
       else controller.enqueue(chunk);
     },
   });
-  const reader = stream.pipeThrough(guard).pipeThrough(parser).getReader();
+  // UTF-8 is decoded strictly: the parser itself would turn bad bytes into U+FFFD without a word.
+  const checked = options.encoding === "utf8" ? stream.pipeThrough(utf8Validator(options.offset)) : stream;
+  const reader = checked.pipeThrough(guard).pipeThrough(parser).getReader();
   try {
     for (;;) {
       const next = await reader.read();

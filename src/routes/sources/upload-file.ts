@@ -2,9 +2,9 @@ import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { admitToSource } from "../../ingest/admission";
 import { authSchemeFor } from "../../ingest/auth";
 import { DEFAULT_MAX_FILE_BYTES } from "../../ingest/csv/config";
-import { CsvFileError, sniffHead } from "../../ingest/csv/detect";
+import { type CsvEncoding, CsvFileError, sniffHead } from "../../ingest/csv/detect";
 import { startImport } from "../../ingest/csv/start-import";
-import { FileTooLargeError, peekHead, storeFile } from "../../ingest/csv/stream-utils";
+import { FileTooLargeError, peekHead, storeFile, utf8Validator } from "../../ingest/csv/stream-utils";
 import type { AppEnv } from "../../lib/env";
 import { ApiError } from "../../lib/errors";
 import { newId } from "../../lib/ids";
@@ -92,21 +92,32 @@ export function registerUploadFile(app: OpenAPIHono<AppEnv>): void {
 
     const { head, stream } = await peekHead(c.req.raw.body);
     if (head.byteLength === 0) throw new ApiError("unprocessable", "The file is empty");
+    let fileEncoding: CsvEncoding;
     try {
-      sniffHead(head);
+      fileEncoding = sniffHead(head, source.config.csv?.encoding).encoding;
     } catch (error) {
-      if (error instanceof CsvFileError)
-        throw new ApiError(error.status === 415 ? "unsupported_media_type" : "unprocessable", error.message);
+      if (error instanceof CsvFileError) throw csvProblem(error);
       throw error;
     }
 
     const importId = newId("imp");
     const r2Key = `imports/${sourceId}/${importId}.csv`;
+    // A UTF-8 file is checked whole before the 202: bytes in another encoding are refused now, not
+    // imported with replacement characters or found halfway through the import.
+    let notUtf8: CsvFileError | undefined;
+    const checked = fileEncoding === "utf8" ? stream.pipeThrough(utf8Validator()) : stream;
     let size: number;
     try {
-      size = await storeFile(c.env.PAYLOADS, r2Key, stream, maxBytes, length);
+      size = await storeFile(
+        c.env.PAYLOADS,
+        r2Key,
+        recordFailure(checked, (e) => (notUtf8 = e)),
+        maxBytes,
+        length,
+      );
     } catch (error) {
       if (error instanceof FileTooLargeError) throw tooLarge(maxBytes);
+      if (notUtf8) throw csvProblem(notUtf8);
       throw error;
     }
     const filename = c.req.valid("query").filename ?? null;
@@ -121,6 +132,31 @@ export function registerUploadFile(app: OpenAPIHono<AppEnv>): void {
       { importId, status: "queued" as const, statusUrl: `/v1/admin/file-imports/${importId}` },
       202,
     );
+  });
+}
+
+function csvProblem(error: CsvFileError): ApiError {
+  return new ApiError(error.status === 415 ? "unsupported_media_type" : "unprocessable", error.message);
+}
+
+/** `stream` as it is, telling `onError` the CsvFileError it fails with (R2 reports a failed put its own way). */
+function recordFailure(
+  stream: ReadableStream<Uint8Array>,
+  onError: (error: CsvFileError) => void,
+): ReadableStream<Uint8Array> {
+  const reader = stream.getReader();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const { done, value } = await reader.read();
+        if (done) controller.close();
+        else controller.enqueue(value);
+      } catch (error) {
+        if (error instanceof CsvFileError) onError(error);
+        controller.error(error);
+      }
+    },
+    cancel: (reason) => reader.cancel(reason),
   });
 }
 
