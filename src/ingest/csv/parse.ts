@@ -51,6 +51,7 @@ export async function* readCsv(
   let extraLines = 0;
   // Rejections are reported by a callback, rows through the stream; lines put them back in order.
   const rejections: { line: number; reason: string }[] = [];
+  let lastRejectedLine = -1;
   // windows-1252 is parsed as Latin-1 (one byte, one code unit, so byte offsets hold) and its 0x80-0x9F
   // characters are put right in each header name and value.
   const legacy = options.encoding === "windows-1252";
@@ -72,6 +73,10 @@ export async function* readCsv(
       progressAt = fed;
       if (!error) return;
       const line = options.linesBefore + (typeof error.lines === "number" ? error.lines : 0) - extraLines;
+      // csv-parse goes on reading a record after its first error and may report more (each stray quote
+      // of `He said "hi" there`); the record is still one rejection, so later row numbers stay right.
+      if (line === lastRejectedLine) return;
+      lastRejectedLine = line;
       rejections.push({ line, reason: error.message.replace(/ on line \d+| at line \d+/, "") });
     },
     // With `columns` the record is an object, and what on_record returns is what the stream yields;
