@@ -8,6 +8,7 @@ import { FileTooLargeError, peekHead, storeFile, utf8Validator } from "../../ing
 import type { AppEnv } from "../../lib/env";
 import { ApiError } from "../../lib/errors";
 import { newId } from "../../lib/ids";
+import { requestBody } from "../../lib/request-body";
 import { log } from "../../lib/log";
 import { problemResponses } from "../openapi";
 
@@ -88,9 +89,10 @@ export function registerUploadFile(app: OpenAPIHono<AppEnv>): void {
     const declared = c.req.header("content-length");
     const length = declared !== undefined && /^\d+$/.test(declared) ? Number(declared) : undefined;
     if (length !== undefined && length > maxBytes) throw tooLarge(maxBytes);
-    if (!c.req.raw.body || length === 0) throw new ApiError("unprocessable", "The file is empty");
+    const body = requestBody(c.req.raw);
+    if (!body || length === 0) throw new ApiError("unprocessable", "The file is empty");
 
-    const { head, stream } = await peekHead(c.req.raw.body);
+    const { head, stream } = await peekHead(body);
     if (head.byteLength === 0) throw new ApiError("unprocessable", "The file is empty");
     let fileEncoding: CsvEncoding;
     try {
@@ -104,20 +106,22 @@ export function registerUploadFile(app: OpenAPIHono<AppEnv>): void {
     const r2Key = `imports/${sourceId}/${importId}.csv`;
     // A UTF-8 file is checked whole before the 202: bytes in another encoding are refused now, not
     // imported with replacement characters or found halfway through the import.
-    let notUtf8: CsvFileError | undefined;
+    let streamError: CsvFileError | ApiError | undefined;
     const checked = fileEncoding === "utf8" ? stream.pipeThrough(utf8Validator()) : stream;
     let size: number;
     try {
       size = await storeFile(
         c.env.PAYLOADS,
         r2Key,
-        recordFailure(checked, (e) => (notUtf8 = e)),
+        recordFailure(checked, (e) => (streamError = e)),
         maxBytes,
         length,
       );
     } catch (error) {
       if (error instanceof FileTooLargeError) throw tooLarge(maxBytes);
-      if (notUtf8) throw csvProblem(notUtf8);
+      // Bytes that are not UTF-8, or a client gone mid-body: nothing was stored, the answer says why.
+      if (streamError instanceof CsvFileError) throw csvProblem(streamError);
+      if (streamError) throw streamError;
       throw error;
     }
     const filename = c.req.valid("query").filename ?? null;
@@ -139,10 +143,13 @@ function csvProblem(error: CsvFileError): ApiError {
   return new ApiError(error.status === 415 ? "unsupported_media_type" : "unprocessable", error.message);
 }
 
-/** `stream` as it is, telling `onError` the CsvFileError it fails with (R2 reports a failed put its own way). */
+/**
+ * `stream` as it is, telling `onError` the CsvFileError or ApiError it fails with (R2 reports a failed
+ * put its own way).
+ */
 function recordFailure(
   stream: ReadableStream<Uint8Array>,
-  onError: (error: CsvFileError) => void,
+  onError: (error: CsvFileError | ApiError) => void,
 ): ReadableStream<Uint8Array> {
   const reader = stream.getReader();
   return new ReadableStream<Uint8Array>({
@@ -152,7 +159,7 @@ function recordFailure(
         if (done) controller.close();
         else controller.enqueue(value);
       } catch (error) {
-        if (error instanceof CsvFileError) onError(error);
+        if (error instanceof CsvFileError || error instanceof ApiError) onError(error);
         controller.error(error);
       }
     },
