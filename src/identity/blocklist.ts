@@ -2,7 +2,7 @@ import { compileLinearRegex, type LinearRegex, UnsupportedPatternError } from ".
 import type { IdentityRules } from "./rules";
 
 /**
- * Values clients send when they have no real id (C12: PostHog's deny-list of `undefined`, `null`,
+ * Values clients send when they have no real id (PostHog's deny-list of `undefined`, `null`,
  * `[object Object]`...). Compared trimmed and lower-cased, for every identifier type.
  * @see https://github.com/PostHog/posthog/issues/12008
  */
@@ -35,12 +35,12 @@ export interface DefaultPattern {
   type?: string;
   pattern: string;
   why: string;
-  /** Junk carries no information: it is not kept as a trait either (C12). */
+  /** Junk carries no information: it is not kept as a trait either. */
   junk?: boolean;
 }
 
 /**
- * Built-in patterns (C12, C13; Segment's "zeroes and dashes" list). Phone patterns run against the
+ * Built-in patterns (Segment's "zeroes and dashes" list). Phone patterns run against the
  * national significant number and the raw digits, so `000-000-0000`, `+1 555 555 5555` and
  * `+10000000000` are all caught whatever the country code.
  * @see https://support.twilio.com/hc/en-us/articles/43720564918427-How-to-Block-Identifier-Values-in-Unify

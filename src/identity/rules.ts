@@ -4,8 +4,8 @@ import { isLinearRegex } from "../lib/linear-regex";
 /**
  * How an identifier type's raw values become match keys:
  * - `email`: trimmed, lower-cased, must look like an address; plus-tag stripping and Gmail dot-folding
- *   only when the type opts in (they can over-merge: C14).
- * - `phone`: E.164 via libphonenumber-js, national numbers read in the source's default region (C15).
+ *   only when the type opts in (they can over-merge).
+ * - `phone`: E.164 via libphonenumber-js, national numbers read in the source's default region.
  * - `text`: trimmed, case kept (ids are case-sensitive; numeric ids stay the exact digits).
  * - `lowercase`: trimmed and lower-cased (case-insensitive ids such as some logins).
  */

@@ -4,7 +4,7 @@ import { requestBody } from "../lib/request-body";
 
 /**
  * Reads the request body once, as bytes, refusing more than `maxBytes` (413) without buffering past
- * the limit. Signatures are verified over exactly these bytes (C01).
+ * the limit. Signatures are verified over exactly these bytes.
  * @throws ApiError `payload_too_large`, `body_incomplete` (the client went away mid-body)
  */
 export async function readBody(request: Request, maxBytes: number): Promise<Uint8Array> {

@@ -41,7 +41,7 @@ const MAX_REDIRECTS = 3;
  * 2. adds the source's credentials (OAuth2 tokens fetched and cached sealed; a 401 drops the cached
  *    token and retries once);
  * 3. on 429, or 503 with Retry-After, pushes the budget's next allowed time by Retry-After (seconds or
- *    HTTP date, C20) or by exponential back-off, and throws {@link RateLimited}. Nothing sleeps.
+ *    HTTP date) or by exponential back-off, and throws {@link RateLimited}. Nothing sleeps.
  * Redirects are followed by hand: credentials go along only to the same origin.
  * Other statuses are returned for the caller to judge ({@link isRetryableStatus}).
  * @throws RateLimited, SourceApiError

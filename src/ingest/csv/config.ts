@@ -7,7 +7,7 @@ export const DEFAULT_MAX_FILE_BYTES = 100 * 1024 * 1024;
 
 /**
  * How a source's CSV files are read. The delimiter is set here or detected once from the header line
- * (never guessed per row, C18). `recordId` / `updatedAt` are JSON paths into a row (e.g. `$.id`);
+ * (never guessed per row). `recordId` / `updatedAt` are JSON paths into a row (e.g. `$.id`);
  * when set they make each row's idempotency key (`<id>@<updated>`), otherwise the row's content hash
  * does, so re-importing the same file changes nothing.
  */

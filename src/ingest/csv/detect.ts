@@ -148,7 +148,7 @@ export type Delimiter = (typeof DELIMITERS)[number];
 /**
  * Picks the delimiter from the header line alone, counting candidates outside double quotes: the one
  * that splits the header most wins, comma on a tie or when none occurs (a one-column file). Decided once
- * per file, never per row (C18): a `;` inside a quoted note cannot change it.
+ * per file, never per row: a `;` inside a quoted note cannot change it.
  */
 export function detectDelimiter(headerLine: string): Delimiter {
   const counts = new Map<Delimiter, number>(DELIMITERS.map((d) => [d, 0]));

@@ -32,7 +32,7 @@ export const MAX_ROW_BYTES = 1024 * 1024;
 
 /**
  * Streams a CSV file's rows with csv-parse (RFC 4180: quoted fields with delimiters, doubled quotes and
- * CR/LF/CRLF line breaks inside, C18), in file order, holding only the parser's window in memory.
+ * CR/LF/CRLF line breaks inside), in file order, holding only the parser's window in memory.
  * Blank lines are skipped; empty cells are left out of the record (a missing value, not ""). A row
  * csv-parse rejects (wrong field count, a stray quote) becomes a `rejected` item with its 1-based data
  * row number and line, and reading goes on. `end` is the byte offset just after a row, for resuming.

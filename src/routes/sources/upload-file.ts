@@ -8,8 +8,8 @@ import { FileTooLargeError, peekHead, storeFile, utf8Validator } from "../../ing
 import type { AppEnv } from "../../lib/env";
 import { ApiError } from "../../lib/errors";
 import { newId } from "../../lib/ids";
-import { requestBody } from "../../lib/request-body";
 import { log } from "../../lib/log";
+import { requestBody } from "../../lib/request-body";
 import { problemResponses } from "../openapi";
 
 /** Source types whose API key may upload files. */
