@@ -13,7 +13,6 @@ export default defineConfig(async () => {
             TEST_MIGRATIONS: migrations,
             ADMIN_TOKEN: "test-admin-token",
             SECRETS_KEY: "dGVzdC1vbmx5LXNlY3JldHMta2V5LTMyLWJ5dGVzISE=",
-            PUBLIC_BASE_URL: "https://gateway.test",
           },
         },
       }),

@@ -282,7 +282,7 @@ async function eventStatements(
 /**
  * The event's traits as [name, JSON text], plus identifier values refused as match keys (invalid or
  * blocked, but not junk placeholders) kept under their type's name unless the event sets that trait
- * itself (C13, C15: kept as attributes, never as match keys).
+ * itself (kept as attributes, never as match keys).
  */
 function traitEntries(p: PreparedEvent): [string, string][] {
   const entries = new Map<string, string>();

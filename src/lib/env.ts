@@ -29,7 +29,10 @@ export interface Env {
   ADMIN_TOKEN?: string;
   /** Base64 of 32 random bytes: the AES-GCM key that encrypts source secrets at rest. */
   SECRETS_KEY?: string;
-  /** Origin that sources are told to post to, e.g. `https://hooks.example.com`. */
+  /**
+   * Origin that sources are told to post to, e.g. `https://hooks.example.com`. Unset (the default), the
+   * origin each admin request came to: right locally on any port, and behind a plain Workers route.
+   */
   PUBLIC_BASE_URL?: string;
   /**
    * Retries of an ingest queue message before it is dead-lettered (default 5, so 6 attempts). Keep it

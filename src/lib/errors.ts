@@ -18,6 +18,7 @@ export const ERROR_CODES = {
     title: "The URL targets a non-public address (loopback, private, link-local) or is not http(s)",
   },
   body_not_decodable: { status: 400, title: "Body cannot be decoded with its Content-Encoding or charset" },
+  body_incomplete: { status: 400, title: "The body ended before it was complete (the client went away?)" },
   message_too_large: { status: 400, title: "Message exceeds 32 KB (Segment HTTP API limit)" },
   batch_too_large: { status: 400, title: "Batch exceeds 500 KB (Segment HTTP API limit)" },
   unauthorized: { status: 401, title: "Missing or invalid credentials" },

@@ -68,7 +68,7 @@ export async function prepareMessage(
     throw new PermanentError(`mapping failed: ${String(error).slice(0, 300)}`, "mapping_failed");
   }
   const events = toCanonical(envelope, mapped);
-  // Identity reads national phone numbers in the source's region (C15).
+  // Identity reads national phone numbers in the source's region.
   const region = source.config.defaultRegion;
   return {
     message,

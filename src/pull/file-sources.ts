@@ -1,5 +1,6 @@
 import type { Env } from "../lib/env";
 import { newId } from "../lib/ids";
+import { compileLinearRegex, type LinearRegex } from "../lib/linear-regex";
 import { log } from "../lib/log";
 import { CsvOptionsSchema, DEFAULT_MAX_FILE_BYTES } from "../sources/csv-config";
 import type { PollConfig } from "../sources/poll-config";
@@ -56,13 +57,20 @@ export async function pollCsvUrl(
   return 1;
 }
 
-/** `*` and `?` wildcards of a filename pattern as an anchored regular expression. */
-export function globToRegExp(pattern: string): RegExp {
+/** R2's longest object key, in bytes (so at most this many UTF-16 code units). */
+const MAX_R2_KEY = 1024;
+
+/**
+ * `*` and `?` wildcards of a filename pattern as an anchored, linear-time regular expression: with a
+ * backtracking engine, a pattern of many `*` (it may be 128 characters long) against a long key takes
+ * polynomial time of high degree and stalls the poller.
+ */
+export function globToRegExp(pattern: string): LinearRegex {
   const body = pattern
     .replace(/[.+^${}()|[\]\\]/g, "\\$&")
     .replace(/\*/g, "[^/]*")
     .replace(/\?/g, "[^/]");
-  return new RegExp(`^${body}$`);
+  return compileLinearRegex(`^${body}$`, { maxInput: MAX_R2_KEY });
 }
 
 /**

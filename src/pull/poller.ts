@@ -40,8 +40,8 @@ class RunStop extends Error {
  * Poll queue step: claims `sourceId`'s run `runId` and advances it. An `api` job fetches up to
  * {@link PAGES_PER_INVOCATION} pages; for each page the records are enqueued as envelopes first and
  * the checkpoint committed after, so a crash re-reads rather than skips. A repeated checkpoint (cursor
- * cycle A→B→A) or more than `maxPages` pages end the run as failed (C19); a 429 or an exhausted budget
- * parks it until the allowed time (C20). Never sleeps, and records every outcome on the job.
+ * cycle A→B→A) or more than `maxPages` pages end the run as failed; a 429 or an exhausted budget
+ * parks it until the allowed time. Never sleeps, and records every outcome on the job.
  * @throws only when D1 or the queue fail (the message is then retried)
  */
 export async function runPollJob(env: Env, sourceId: string, runId: string, now = Date.now()): Promise<void> {

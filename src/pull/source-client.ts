@@ -43,7 +43,7 @@ const MAX_REDIRECTS = 3;
  * 2. adds the source's credentials (OAuth2 tokens fetched and cached sealed; a 401 drops the cached
  *    token and retries once);
  * 3. on 429, or 503 with Retry-After, pushes the budget's next allowed time by Retry-After (seconds or
- *    HTTP date, C20) or by exponential back-off, and throws {@link RateLimited}. Nothing sleeps.
+ *    HTTP date) or by exponential back-off, and throws {@link RateLimited}. Nothing sleeps.
  * Every hop goes through the outbound guard (src/lib/outbound/guard.ts): non-public targets are refused
  * (a non-retryable {@link SourceApiError}), redirects are followed by hand, and credentials and the
  * caller's headers go along only to the same origin.

@@ -130,7 +130,7 @@ export type EdgeSettings = z.infer<typeof EdgeSettingsSchema>;
 
 /**
  * The region (ISO 3166-1 alpha-2, upper case, e.g. "GB") whose numbering plan reads national phone
- * numbers from this source: `0161 496 0000` from a GB source is +441614960000 (C15). Identity only.
+ * numbers from this source: `0161 496 0000` from a GB source is +441614960000. Identity only.
  * @see https://www.iso.org/iso-3166-country-codes.html
  */
 export const DefaultRegionSchema = z

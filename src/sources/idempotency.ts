@@ -34,7 +34,7 @@ export type IdempotencyKeyConfig = z.infer<typeof IdempotencyKeySchema>;
  * - GitHub `X-GitHub-Delivery` (kept on redelivery: https://docs.github.com/en/webhooks/webhook-events-and-payloads#delivery-headers)
  * - Shopify `X-Shopify-Event-Id`, else `X-Shopify-Webhook-Id` (https://shopify.dev/docs/apps/build/webhooks/ignore-duplicates)
  * - Stripe event `id` (https://docs.stripe.com/webhooks#handle-duplicate-events)
- * - Slack Events API `event_id` (https://api.slack.com/apis/events-api#retries), C11
+ * - Slack Events API `event_id` (https://api.slack.com/apis/events-api#retries)
  * - Twilio `I-Twilio-Idempotency-Token` (https://www.twilio.com/docs/usage/webhooks/webhooks-connection-overrides)
  */
 export const IDEMPOTENCY_PRESETS: Readonly<Record<string, readonly (readonly IdempotencyKeyPart[])[]>> = {

@@ -19,10 +19,10 @@ const ApiUrl = z
  * - `page`: `param` = 1, 2, 3... with `sizeParam` = `size`; stops on a short page.
  * - `offset`: `offsetParam`/`limitParam`; each page re-reads `overlap` records of the previous one and
  *   skips the ids it already saw, so a row shifted by an insert or delete is neither skipped nor doubled
- *   (C21); stops on a short page.
+ *  ; stops on a short page.
  * - `watermark`: keyset paging ascending on (updated_at, id): sends the last record's pair as
  *   `updatedAfterParam` / `afterIdParam` (the API must compare the tuple with `>`); the watermark is kept
- *   between runs, so each run only reads what changed (C21).
+ *   between runs, so each run only reads what changed.
  * @see https://www.rfc-editor.org/rfc/rfc8288
  */
 export const PaginationSchema = z
@@ -69,7 +69,7 @@ const Schedule = {
     .min(60)
     .max(7 * 24 * 3600)
     .default(300),
-  /** Pages one run may fetch before it stops with a reported failure (C19). */
+  /** Pages one run may fetch before it stops with a reported failure. */
   maxPages: z.number().int().min(1).max(10_000).default(100),
 };
 

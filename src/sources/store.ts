@@ -66,7 +66,7 @@ export const MAX_ROTATION_WINDOW_MS = 30 * 24 * 3600 * 1000;
 
 /**
  * Source storage: the `sources` table, with secrets sealed by AES-GCM under `SECRETS_KEY`.
- * Secrets are validated by the source type's scheme before they are stored (C07), and a source holds
+ * Secrets are validated by the source type's scheme before they are stored, and a source holds
  * at most two active secrets: the current one and, during a rotation, the previous one with an expiry.
  */
 export class SourceStore {

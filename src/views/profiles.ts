@@ -8,7 +8,7 @@ export interface IdentifierDetail {
   type: string;
   /** The match key (normalized). */
   value: string;
-  /** The first spelling seen, kept for display (C14). */
+  /** The first spelling seen, kept for display. */
   rawValue: string;
   sourceId: string | null;
   firstSeenAt: string;

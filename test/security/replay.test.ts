@@ -4,8 +4,8 @@ import { createSource, deliver, eventually } from "../support/gateway";
 import { expectRefused, hex, hmac, now } from "./helpers";
 
 /**
- * Replays inside the timestamp window. C08: "A replay inside the window is stopped by the delivery-id
- * dedupe (C10): 2xx with no second event." The attacker has a captured, validly signed request and
+ * Replays inside the timestamp window. "A replay inside the window is stopped by the delivery-id
+ * dedupe: 2xx with no second event." The attacker has a captured, validly signed request and
  * may change any header the signature does not cover.
  */
 

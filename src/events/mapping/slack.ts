@@ -8,7 +8,7 @@ type Json = Record<string, unknown>;
  * Slack: Events API callbacks (JSON, `type: "event_callback"`), interactivity (form body with a JSON
  * `payload` field) and slash commands (plain form fields). The acting user is identified by
  * `slack_user_id`; events that carry a full user object (team_join, user_change) add its email and
- * profile names as traits. The form body is parsed here, after the edge verified it as raw bytes (C04).
+ * profile names as traits. The form body is parsed here, after the edge verified it as raw bytes.
  * @see https://api.slack.com/apis/events-api#callback-field
  * @see https://api.slack.com/interactivity/handling#payloads
  * @see https://api.slack.com/interactivity/slash-commands#app_command_handling

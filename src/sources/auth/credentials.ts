@@ -28,8 +28,7 @@ export async function storedDigest(credential: string | Uint8Array): Promise<str
 
 /**
  * True when SHA-256 of `given` equals any stored digest. Every digest is compared, in constant time and
- * on equal-length buffers, so neither a near-miss nor which stored key matched shows in the timing
- * (C09, C22).
+ * on equal-length buffers, so neither a near-miss nor which stored key matched shows in the timing.
  */
 export async function matchesStoredDigest(
   given: string | Uint8Array,

@@ -10,7 +10,7 @@ const MIN_KEY_BYTES = 16;
 /**
  * Standard Webhooks (also Svix): HMAC-SHA256 over `${webhook-id}.${webhook-timestamp}.${body}` with the
  * base64-decoded bytes after `whsec_`; `webhook-signature` holds space-separated `v1,<base64>` entries,
- * any of which may match; other versions are ignored, never used as a fallback (C06).
+ * any of which may match; other versions are ignored, never used as a fallback.
  * @see https://github.com/standard-webhooks/standard-webhooks/blob/main/spec/standard-webhooks.md
  */
 export const standardWebhooks: AuthScheme = {
@@ -46,7 +46,7 @@ export const standardWebhooks: AuthScheme = {
       if (bytes) signatures.push(bytes);
     }
     if (signatures.length === 0) return { ok: false, code: "signature_invalid", reason: "no v1 signature" };
-    // A stored secret that no longer decodes to a long enough key is skipped, never used (C07).
+    // A stored secret that no longer decodes to a long enough key is skipped, never used.
     const keys = secrets
       .map(decodeSecret)
       .filter((k): k is Uint8Array => k !== null && k.length >= MIN_KEY_BYTES);

@@ -7,7 +7,7 @@ import type { AuthScheme, VerifyOutcome } from "./types";
 /**
  * Twilio: `X-Twilio-Signature: <base64 HMAC-SHA1>` keyed by the auth token, over the URL Twilio was
  * configured with (`publicUrl` + the query string as received, else the request URL) followed by
- * every form parameter as name+value, sorted by name and then by value (C05; repeated names are a
+ * every form parameter as name+value, sorted by name and then by value (repeated names are a
  * multi-map, and equal values count once, as in Twilio's own validator). JSON bodies are the
  * `bodySHA256` variant: the signature covers the URL only and the URL's `bodySHA256` must be the
  * SHA-256 hex of the raw body. A non-form body without `bodySHA256` is refused, since nothing would
