@@ -2,6 +2,7 @@ import type { WebhookEnvelope } from "../ingest/envelope";
 import type { Source } from "../ingest/sources";
 import { sha256Hex } from "../lib/encoding";
 import type { Env } from "../lib/env";
+import { parseJsonExact } from "../lib/json";
 import type { FetchStep } from "../polling/config";
 import { NotifyFetchCache } from "../polling/notify-cache";
 import { callSourceApi, isRetryableStatus, RateLimited, SourceApiError } from "../polling/source-client";
@@ -77,7 +78,7 @@ async function fetchOnce(
 ): Promise<unknown> {
   const cache = new NotifyFetchCache(env.DB);
   const cached = await cache.reusable(source.id, urlHash, receivedAt);
-  if (cached !== null) return JSON.parse(cached);
+  if (cached !== null) return parseJsonExact(cached);
   const claim = await cache.claim(source.id, urlHash, now);
   if (!claim) throw new RetryLater(2, "another consumer is fetching this object");
   try {
@@ -96,7 +97,7 @@ async function fetchOnce(
       throw new PermanentError("fetch-on-notify: the fetched object is too large");
     let object: unknown;
     try {
-      object = JSON.parse(text);
+      object = parseJsonExact(text);
     } catch {
       throw new PermanentError(
         "fetch-on-notify: the source API answered with something that is not JSON",

@@ -1,7 +1,7 @@
 import type { WebhookEnvelope } from "../ingest/envelope";
+import { parseJsonExact } from "../lib/json";
 import { isJsonMediaType } from "../lib/media-type";
 import { PermanentError } from "./failure";
-import { parseJsonExact } from "./parse-json";
 
 export { PermanentError } from "./failure";
 

@@ -2,6 +2,7 @@ import { database } from "../db/client";
 import { enqueueDeliveries } from "../ingest/enqueue";
 import { type Source, SourceStore } from "../ingest/sources";
 import type { Env } from "../lib/env";
+import { parseJsonExact } from "../lib/json";
 import { log } from "../lib/log";
 import { readPath } from "../pipeline/mapping/json-path";
 import type { PollConfig } from "./config";
@@ -226,7 +227,7 @@ async function fetchPage(env: Env, source: Source, poll: ApiPoll, url: URL, now:
   }
   let body: unknown;
   try {
-    body = JSON.parse(await response.text());
+    body = parseJsonExact(await response.text());
   } catch {
     throw new RunStop("fail", "source API answered with something that is not JSON");
   }

@@ -1,5 +1,6 @@
 import { ApiError } from "../../lib/errors";
-import { parseJsonExact } from "../../pipeline/parse-json";
+import { parseJsonExact } from "../../lib/json";
+import { jsonError } from "../decode";
 import { contentCoding, decodeContent } from "../decompress";
 import { readBody } from "../read-body";
 
@@ -10,7 +11,7 @@ import { readBody } from "../read-body";
  * bytes, so a small compressed body cannot expand past it. Integers beyond 2^53 keep their digits.
  * @param tooLarge the error for a body over `maxBytes` (Segment answers 400, not 413)
  * @throws ApiError `tooLarge()`, `unsupported_media_type` (other encodings), `body_not_decodable`
- *   (corrupt compressed data), `invalid_json`
+ *   (corrupt compressed data), `invalid_json`, `json_too_deep`
  */
 export async function readJsonBody(
   request: Request,
@@ -27,7 +28,7 @@ export async function readJsonBody(
   }
   try {
     return parseJsonExact(new TextDecoder("utf-8").decode(bytes));
-  } catch {
-    throw new ApiError("invalid_json", "The body is not valid JSON");
+  } catch (error) {
+    throw jsonError(error);
   }
 }
