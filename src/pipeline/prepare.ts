@@ -67,7 +67,7 @@ export async function prepareMessage(
     if (error instanceof PermanentError) throw error;
     throw new PermanentError(`mapping failed: ${String(error).slice(0, 300)}`, "mapping_failed");
   }
-  const events = toCanonical(envelope, mapped);
+  const events = toCanonical(envelope, mapped, source.config);
   // Identity reads national phone numbers in the source's region (C15).
   const region = source.config.defaultRegion;
   return {

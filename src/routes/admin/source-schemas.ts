@@ -49,6 +49,7 @@ export const SourceSchema = z
     genericHmac: GenericHmacSchema.optional(),
     idempotencyKey: IdempotencyKeySchema.optional(),
     defaultRegion: z.string().optional(),
+    maxEventTimeAheadSeconds: z.number().optional(),
     ...EdgeSettingsSchema.shape,
     ...PullSettingsSchema.shape,
     createdAt: z.string(),
