@@ -40,8 +40,8 @@ export function capIdentifiers(
     const key = `${identifier.type}\u0000${identifier.value}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    let values = byType.get(identifier.type);
-    if (!values) byType.set(identifier.type, (values = []));
+    const values = byType.get(identifier.type) ?? [];
+    byType.set(identifier.type, values);
     if (values.length < MAX_IDENTIFIERS_PER_TYPE) values.push(identifier);
     else dropped.set(identifier.type, (dropped.get(identifier.type) ?? 0) + 1);
   }
