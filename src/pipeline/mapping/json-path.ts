@@ -1,6 +1,9 @@
+import { ownProperty } from "../../lib/json-path";
+
 /**
  * Reads a value at a JSON path: `$.a.b[0].c` (dots and numeric indices). A path written `=text` is
- * the literal string `text`. Returns undefined when any step is missing.
+ * the literal string `text`. Returns undefined when any step is missing. Only own properties are
+ * read: `$.constructor` of a payload without such a key is undefined, not Object's constructor.
  */
 export function readPath(payload: unknown, path: string): unknown {
   if (path.startsWith("=")) return path.slice(1);
@@ -9,7 +12,7 @@ export function readPath(payload: unknown, path: string): unknown {
   for (const step of steps) {
     if (current === null || typeof current !== "object") return undefined;
     const index = /^\[(\d+)\]$/.exec(step);
-    current = index ? (current as unknown[])[Number(index[1])] : (current as Record<string, unknown>)[step];
+    current = ownProperty(current, index ? index[1]! : step);
   }
   return current;
 }

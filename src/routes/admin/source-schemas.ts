@@ -8,6 +8,7 @@ import {
   SourceConfigSchema,
 } from "../../ingest/source-config";
 import type { PublicSource } from "../../ingest/sources";
+import { forbiddenPathIn } from "../../lib/json-path";
 import { PullSettingsSchema } from "../../polling/config";
 
 /** POST /v1/admin/sources body. The secret is write-only: no response ever contains it. */
@@ -27,6 +28,14 @@ export const CreateSourceSchema = z
   .superRefine((value, ctx) => {
     if (value.type !== "app" && value.secret === "")
       ctx.addIssue({ code: "custom", path: ["secret"], message: "Required for this source type" });
+    const { secret: _secret, ...settings } = value;
+    const forbidden = forbiddenPathIn(settings);
+    if (forbidden)
+      ctx.addIssue({
+        code: "custom",
+        path: [],
+        message: `JSON paths read the payload's own data: __proto__, constructor and prototype are refused (${forbidden})`,
+      });
   })
   .openapi("CreateSource");
 
