@@ -76,7 +76,7 @@ describe("inherited properties in JSON paths", () => {
       if (item.kind === "row") rows.push(item.record);
     expect(rows).toHaveLength(1);
     expect(Object.hasOwn(rows[0]!, "__proto__")).toBe(true);
-    expect(rows[0]!.__proto__).toBe("kept");
+    expect(Object.getOwnPropertyDescriptor(rows[0]!, "__proto__")?.value).toBe("kept");
     expect(JSON.parse(JSON.stringify(rows[0]))).toEqual(
       JSON.parse('{"email":"a@example.com","__proto__":"kept","constructor":"also kept"}'),
     );
