@@ -2,6 +2,7 @@ import type { WebhookEnvelope } from "../deliveries/envelope";
 import { sha256Hex } from "../lib/encoding";
 import type { Env } from "../lib/env";
 import { PermanentError } from "../lib/failure";
+import { parseJsonExact } from "../lib/json";
 import { readPath, scalarString } from "../lib/json-path";
 import { readTextCapped } from "../lib/outbound/guard";
 import { callSourceApi, isRetryableStatus, RateLimited, SourceApiError } from "../pull/source-client";
@@ -78,7 +79,7 @@ async function fetchOnce(
 ): Promise<unknown> {
   const cache = new NotifyFetchCache(env.DB);
   const cached = await cache.reusable(source.id, urlHash, receivedAt);
-  if (cached !== null) return JSON.parse(cached);
+  if (cached !== null) return parseJsonExact(cached);
   const claim = await cache.claim(source.id, urlHash, now);
   if (!claim) throw new RetryLater(2, "another consumer is fetching this object");
   try {
@@ -100,7 +101,7 @@ async function fetchOnce(
       );
     let object: unknown;
     try {
-      object = JSON.parse(text);
+      object = parseJsonExact(text);
     } catch {
       throw new PermanentError(
         "fetch-on-notify: the source API answered with something that is not JSON",

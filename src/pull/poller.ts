@@ -1,6 +1,7 @@
 import { database } from "../db/client";
 import { enqueueDeliveries } from "../deliveries/enqueue";
 import type { Env } from "../lib/env";
+import { parseJsonExact } from "../lib/json";
 import { readPath } from "../lib/json-path";
 import { log } from "../lib/log";
 import { readTextCapped } from "../lib/outbound/guard";
@@ -225,7 +226,7 @@ async function fetchPage(env: Env, source: Source, poll: ApiPoll, url: URL, now:
   if (text === null) throw new RunStop("fail", `page larger than ${MAX_PAGE_BYTES} bytes`);
   let body: unknown;
   try {
-    body = JSON.parse(text);
+    body = parseJsonExact(text);
   } catch {
     throw new RunStop("fail", "source API answered with something that is not JSON");
   }

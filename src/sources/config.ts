@@ -152,6 +152,16 @@ export const SourceConfigSchema = z.object({
     .optional(),
   genericHmac: GenericHmacSchema.optional(),
   defaultRegion: DefaultRegionSchema.optional(),
+  /**
+   * How far past its receipt an event's own time may be, seconds (default 86400): a later time, or one
+   * before 1970, is replaced by the receipt time and the event is flagged `event_time_replaced`.
+   */
+  maxEventTimeAheadSeconds: z
+    .number()
+    .int()
+    .min(0)
+    .max(366 * 86_400)
+    .optional(),
   /** Where the idempotency key comes from; unset: the source type's preset, else a hash of the body. */
   idempotencyKey: IdempotencyKeySchema.optional(),
   ...EdgeSettingsSchema.shape,

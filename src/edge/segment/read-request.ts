@@ -1,5 +1,6 @@
 import { ApiError } from "../../lib/errors";
 import { parseJsonExact } from "../../lib/json";
+import { jsonError } from "../decode";
 import { contentCoding, decodeContent } from "../decompress";
 import { readBody } from "../read-body";
 
@@ -11,7 +12,7 @@ import { readBody } from "../read-body";
  * @param tooLarge the error for a body over `maxBytes` (Segment answers 400, not 413)
  * The JSON must be UTF-8 (RFC 8259 §8.1), decoded strictly.
  * @throws ApiError `tooLarge()`, `unsupported_media_type` (other encodings), `body_not_decodable`
- *   (corrupt compressed data, or bytes that are not UTF-8), `invalid_json`
+ *   (corrupt compressed data, or bytes that are not UTF-8), `invalid_json`, `json_too_deep`
  * @see https://www.rfc-editor.org/rfc/rfc8259#section-8.1
  */
 export async function readJsonBody(
@@ -37,7 +38,7 @@ export async function readJsonBody(
   }
   try {
     return parseJsonExact(text);
-  } catch {
-    throw new ApiError("invalid_json", "The body is not valid JSON");
+  } catch (error) {
+    throw jsonError(error);
   }
 }

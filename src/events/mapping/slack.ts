@@ -1,3 +1,4 @@
+import { parseJsonExact } from "../../lib/json";
 import { toEpochMs } from "../../lib/json-path";
 import type { Identifier } from "../event";
 import { type MappedEvent, type Mapper, pick, pushIdentifier } from "./types";
@@ -45,7 +46,7 @@ function mapForm(form: URLSearchParams): MappedEvent[] {
   if (interaction !== null) {
     let parsed: Json;
     try {
-      parsed = JSON.parse(interaction) as Json;
+      parsed = parseJsonExact(interaction) as Json;
     } catch {
       return [];
     }

@@ -60,13 +60,13 @@ export async function* readCsv(
     bom: options.offset === 0 && !legacy,
     encoding: legacy ? "latin1" : options.encoding === "utf16le" ? "utf16le" : "utf8",
     delimiter: options.delimiter,
-    columns:
-      options.columns ??
-      ((header: string[]) => {
-        const columns = normalizeHeader(header.map(text));
-        options.onHeader?.(columns);
-        return columns;
-      }),
+    columns: options.columns
+      ? options.columns.map(parserName)
+      : (header: string[]) => {
+          const columns = normalizeHeader(header.map(text));
+          options.onHeader?.(columns);
+          return columns.map(parserName);
+        },
     skip_empty_lines: true,
     skip_records_with_error: true,
     on_skip: (error: CsvError | undefined) => {
@@ -127,9 +127,21 @@ export async function* readCsv(
   }
 }
 
+/**
+ * csv-parse builds each record by assignment into `{}`, which silently drops a column named
+ * `__proto__` (assigning a string to it is a no-op): that column goes through the parser under
+ * another name and gets its own name back in {@link compact}.
+ */
+const PROTO_STANDIN = "\u0000__proto__";
+
+function parserName(name: string | null): string | null {
+  return name === "__proto__" ? PROTO_STANDIN : name;
+}
+
+/** The record without empty cells, as a null-prototype object so any column name is an own key. */
 function compact(record: Record<string, string>): Record<string, string> {
-  const out: Record<string, string> = {};
+  const out: Record<string, string> = Object.create(null);
   for (const [name, value] of Object.entries(record))
-    if (value !== "" && name !== "undefined") out[name] = value;
+    if (value !== "" && name !== "undefined") out[name === PROTO_STANDIN ? "__proto__" : name] = value;
   return out;
 }

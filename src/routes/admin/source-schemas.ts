@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { forbiddenPathIn } from "../../lib/json-path";
 import {
   EdgeSettingsSchema,
   GenericHmacSchema,
@@ -27,6 +28,14 @@ export const CreateSourceSchema = z
   .superRefine((value, ctx) => {
     if (value.type !== "app" && value.secret === "")
       ctx.addIssue({ code: "custom", path: ["secret"], message: "Required for this source type" });
+    const { secret: _secret, ...settings } = value;
+    const forbidden = forbiddenPathIn(settings);
+    if (forbidden)
+      ctx.addIssue({
+        code: "custom",
+        path: [],
+        message: `JSON paths read the payload's own data: __proto__, constructor and prototype are refused (${forbidden})`,
+      });
   })
   .openapi("CreateSource");
 
@@ -49,6 +58,7 @@ export const SourceSchema = z
     genericHmac: GenericHmacSchema.optional(),
     idempotencyKey: IdempotencyKeySchema.optional(),
     defaultRegion: z.string().optional(),
+    maxEventTimeAheadSeconds: z.number().optional(),
     ...EdgeSettingsSchema.shape,
     ...PullSettingsSchema.shape,
     createdAt: z.string(),
