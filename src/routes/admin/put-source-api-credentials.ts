@@ -38,6 +38,7 @@ export function registerPutSourceApiCredentials(app: OpenAPIHono<AppEnv>): void 
     if (!source) throw new ApiError("source_not_found");
     const credentials = c.req.valid("json");
     const info = await new CredentialStore(c.env.DB, c.env.SECRETS_KEY).put(sourceId, credentials);
+    if (!info) throw new ApiError("source_not_found");
     log.info("source_api_credentials_set", { sourceId, kind: credentials.type });
     return c.json({ type: info.type, updatedAt: new Date(info.updatedAt).toISOString() }, 200);
   });
