@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { isCredentialHeader } from "../lib/credential-headers";
 import { sha256Hex } from "../lib/encoding";
 import { readPath } from "../pipeline/mapping/json-path";
 
@@ -72,7 +73,10 @@ export async function idempotencyKeyFor(
     const values = parts.map((part) => partValue(part, headers, payload));
     if (values.some((v) => v === undefined)) continue;
     const key = values.length === 1 ? values[0]! : JSON.stringify(values);
-    return key.length > MAX_KEY_LENGTH ? `key-sha256:${await sha256Hex(key)}` : key;
+    // Sources stored before credential headers were refused as key parts: the key still dedupes, but
+    // only its digest reaches the delivery log.
+    const secret = parts.some((part) => "header" in part && isCredentialHeader(part.header));
+    return secret || key.length > MAX_KEY_LENGTH ? `key-sha256:${await sha256Hex(key)}` : key;
   }
   return `sha256:${await sha256Hex(body)}`;
 }

@@ -13,6 +13,10 @@ export const ERROR_CODES = {
   validation_failed: { status: 400, title: "Request failed validation" },
   invalid_secret: { status: 400, title: "Secret is not acceptable for this source type" },
   credentials_in_url: { status: 400, title: "Credentials must be sent in a header, never in the URL" },
+  idempotency_key_credential: {
+    status: 400,
+    title: "An idempotency key part is a credential header (the key is stored in the delivery log)",
+  },
   body_not_decodable: { status: 400, title: "Body cannot be decoded with its Content-Encoding or charset" },
   message_too_large: { status: 400, title: "Message exceeds 32 KB (Segment HTTP API limit)" },
   batch_too_large: { status: 400, title: "Batch exceeds 500 KB (Segment HTTP API limit)" },

@@ -1,5 +1,6 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { database } from "../../db/client";
+import { sourceConfigProblems } from "../../ingest/config-checks";
 import { InvalidSecretError, SourceStore } from "../../ingest/sources";
 import type { AppEnv } from "../../lib/env";
 import { ApiError } from "../../lib/errors";
@@ -27,6 +28,8 @@ export function registerCreateSource(app: OpenAPIHono<AppEnv>): void {
     // The bench-only type must not be creatable by mistake in a real deployment (auth/unauthenticated.ts).
     if (type === "unauthenticated" && c.env.ALLOW_UNAUTHENTICATED_SOURCES !== "true")
       throw new ApiError("validation_failed", "unauthenticated sources are disabled in this deployment");
+    const [problem] = sourceConfigProblems(type, config);
+    if (problem) throw new ApiError(problem.code, problem.detail);
     const store = new SourceStore(database(c.env.DB), c.env.SECRETS_KEY);
     try {
       const source = await store.create({ name, workspace, type, secret, config });
