@@ -17,6 +17,10 @@ export const ERROR_CODES = {
     status: 400,
     title: "An idempotency key part is a credential header (the key is stored in the delivery log)",
   },
+  signature_config_unsigned: {
+    status: 400,
+    title: "The signature settings would leave part of a delivery unsigned",
+  },
   body_not_decodable: { status: 400, title: "Body cannot be decoded with its Content-Encoding or charset" },
   message_too_large: { status: 400, title: "Message exceeds 32 KB (Segment HTTP API limit)" },
   batch_too_large: { status: 400, title: "Batch exceeds 500 KB (Segment HTTP API limit)" },

@@ -28,8 +28,8 @@ export function registerCreateSource(app: OpenAPIHono<AppEnv>): void {
     // The bench-only type must not be creatable by mistake in a real deployment (auth/unauthenticated.ts).
     if (type === "unauthenticated" && c.env.ALLOW_UNAUTHENTICATED_SOURCES !== "true")
       throw new ApiError("validation_failed", "unauthenticated sources are disabled in this deployment");
-    const [problem] = sourceConfigProblems(type, config);
-    if (problem) throw new ApiError(problem.code, problem.detail);
+    const problems = sourceConfigProblems(type, config);
+    if (problems.length > 0) throw new ApiError(problems[0]!.code, problems.map((p) => p.detail).join("; "));
     const store = new SourceStore(database(c.env.DB), c.env.SECRETS_KEY);
     try {
       const source = await store.create({ name, workspace, type, secret, config });
