@@ -124,3 +124,27 @@ describe("replays inside the window", () => {
     );
   });
 });
+
+describe("Standard Webhooks under Svix header names", () => {
+  it("an unsigned webhook-id added to a captured svix-* delivery does not make it a new delivery", async () => {
+    const key = Uint8Array.from({ length: 24 }, (_, i) => 100 + i);
+    const secret = `whsec_${btoa(String.fromCharCode(...key))}`;
+    const source = await createSource({ type: "standard-webhooks", secret });
+    const body = '{"type":"svix.replay"}';
+    const ts = String(now());
+    const signed = {
+      "svix-id": "msg_svix_a",
+      "svix-timestamp": ts,
+      "svix-signature": `v1,${btoa(String.fromCharCode(...(await hmac(key, `msg_svix_a.${ts}.${body}`))))}`,
+    };
+    expect((await deliver(source.id, body, signed)).status).toBe(202);
+    // The idempotency preset reads webhook-id first: it must only ever read a signed one.
+    await expectRefused(
+      await deliver(source.id, body, { ...signed, "webhook-id": "msg_attacker" }),
+      [401],
+      [secret],
+      "added webhook-id",
+    );
+    expect(await eventsOfSource(source.id, 1)).toBe(1);
+  });
+});
