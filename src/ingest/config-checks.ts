@@ -1,6 +1,7 @@
 import { isCredentialHeader } from "../lib/credential-headers";
 import type { ErrorCode } from "../lib/errors";
 import { IDEMPOTENCY_PRESETS } from "./idempotency";
+import { UNSIGNED_ID_SOURCE_TYPES } from "./signed-content-key";
 import type { GenericHmac, SourceConfig, SourceType } from "./source-config";
 
 /** A source setting that is well-formed but unsafe: why, and the stable code the admin API answers. */
@@ -23,6 +24,13 @@ export function sourceConfigProblems(type: SourceType, config: SourceConfig): So
   if (type === "generic-hmac")
     for (const detail of unsignedGenericHmacParts(config))
       problems.push({ code: "signature_config_unsigned", detail });
+  if (UNSIGNED_ID_SOURCE_TYPES.has(type))
+    for (const part of config.idempotencyKey?.parts ?? [])
+      if ("header" in part)
+        problems.push({
+          code: "signature_config_unsigned",
+          detail: `idempotency key part "${part.header}" is not signed by ${type}: use a path into the body, or leave idempotencyKey unset (the signed content is the key)`,
+        });
   for (const header of idempotencyHeaders(type, config)) {
     if (isCredentialHeader(header) || header === config.apiKeyHeader?.toLowerCase())
       problems.push({

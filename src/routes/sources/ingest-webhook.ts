@@ -6,6 +6,7 @@ import { forwardedHeaders, type WebhookEnvelope } from "../../ingest/envelope";
 import { slackChallenge } from "../../ingest/handshakes";
 import { idempotencyKeyFor } from "../../ingest/idempotency";
 import { recordingRejections } from "../../ingest/rejections";
+import { signedContentKey } from "../../ingest/signed-content-key";
 import { JSON_ONLY_SOURCE_TYPES } from "../../ingest/source-config";
 import { verifiedBody } from "../../ingest/verify-delivery";
 import type { AppEnv } from "../../lib/env";
@@ -66,7 +67,9 @@ export function registerIngestWebhook(app: OpenAPIHono<AppEnv>): void {
         sourceType: source.type,
         workspace: source.workspace,
         receivedAt,
-        idempotencyKey: await idempotencyKeyFor(source.type, c.req.raw.headers, json, body, source.config),
+        idempotencyKey:
+          (await signedContentKey(source, c.req.raw.url, body)) ??
+          (await idempotencyKeyFor(source.type, c.req.raw.headers, json, body, source.config)),
         headers: forwardedHeaders(c.req.raw.headers),
         body: text,
       };
