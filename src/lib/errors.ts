@@ -18,6 +18,14 @@ export const ERROR_CODES = {
     status: 400,
     title: "The URL targets a non-public address (loopback, private, link-local) or is not http(s)",
   },
+  idempotency_key_credential: {
+    status: 400,
+    title: "An idempotency key part is a credential header (the key is stored in the delivery log)",
+  },
+  signature_config_unsigned: {
+    status: 400,
+    title: "The signature settings would leave part of a delivery unsigned",
+  },
   body_not_decodable: { status: 400, title: "Body cannot be decoded with its Content-Encoding or charset" },
   body_incomplete: { status: 400, title: "The body ended before it was complete (the client went away?)" },
   message_too_large: { status: 400, title: "Message exceeds 32 KB (Segment HTTP API limit)" },

@@ -86,6 +86,9 @@ export const GenericHmacSchema = z
   })
   .openapi("GenericHmac");
 
+/** Settings of the generic HMAC scheme, defaults applied. */
+export type GenericHmac = z.infer<typeof GenericHmacSchema>;
+
 /**
  * Edge settings of a source beyond its scheme's secret: what the sender signs, body limits, an
  * optional IP allowlist and per-scheme options. Shared by the stored config and the admin API.

@@ -1,6 +1,6 @@
 import { and, desc, eq } from "drizzle-orm";
 import type { Database } from "../db/client";
-import { sources } from "../db/schema";
+import { notifyFetches, pollJobs, rateBudgets, sourceCredentials, sources, writeKeys } from "../db/schema";
 import { newId } from "../lib/ids";
 import { log } from "../lib/log";
 import { SecretsBox } from "../lib/secrets-box";
@@ -125,9 +125,22 @@ export class SourceStore {
     return rows.map(toPublic);
   }
 
-  /** Deletes a source; true when it existed. */
+  /**
+   * Deletes a source and, in the same D1 batch (all or nothing), everything that would let anyone act
+   * as it or call its API: its sealed API credentials and cached OAuth2 token, its write keys (revoked
+   * ones too), its poll job, its fetch-on-notify cache (fetched bodies) and its rate budget. History
+   * stays: stored events, the delivery log and dead letters belong to the workspace's profiles and
+   * age out on their own. True when the source existed.
+   */
   async delete(id: string): Promise<boolean> {
-    const deleted = await this.db.delete(sources).where(eq(sources.id, id)).returning({ id: sources.id });
+    const [deleted] = await this.db.batch([
+      this.db.delete(sources).where(eq(sources.id, id)).returning({ id: sources.id }),
+      this.db.delete(sourceCredentials).where(eq(sourceCredentials.sourceId, id)),
+      this.db.delete(writeKeys).where(eq(writeKeys.sourceId, id)),
+      this.db.delete(pollJobs).where(eq(pollJobs.sourceId, id)),
+      this.db.delete(notifyFetches).where(eq(notifyFetches.sourceId, id)),
+      this.db.delete(rateBudgets).where(eq(rateBudgets.sourceId, id)),
+    ]);
     return deleted.length > 0;
   }
 

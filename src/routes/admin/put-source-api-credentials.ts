@@ -41,6 +41,7 @@ export function registerPutSourceApiCredentials(app: OpenAPIHono<AppEnv>): void 
     if (credentials.type === "oauth2-client-credentials")
       assertConfiguredTarget(c.env, "tokenUrl", credentials.tokenUrl);
     const info = await new CredentialStore(c.env.DB, c.env.SECRETS_KEY).put(sourceId, credentials);
+    if (!info) throw new ApiError("source_not_found");
     log.info("source_api_credentials_set", { sourceId, kind: credentials.type });
     return c.json({ type: info.type, updatedAt: new Date(info.updatedAt).toISOString() }, 200);
   });
