@@ -213,7 +213,7 @@ export class SourceStore {
 }
 
 /**
- * Normalizes and validates a secret for `type`. Trailing CR/LF (a secret read from a file, C07d) is
+ * Normalizes and validates a secret for `type`. Trailing CR/LF (a secret read from a file) is
  * stripped with a warning; everything else is the scheme's rule.
  * @throws InvalidSecretError
  */

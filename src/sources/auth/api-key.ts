@@ -4,7 +4,7 @@ import type { AuthScheme } from "./types";
 /** Default header of the API-key scheme. */
 export const DEFAULT_API_KEY_HEADER = "x-api-key";
 
-/** Query parameters that look like a key; any of them is refused (C22g). */
+/** Query parameters that look like a key; any of them is refused. */
 const KEY_QUERY_NAMES = ["api_key", "apikey", "api-key", "key", "token", "access_token"];
 
 /**

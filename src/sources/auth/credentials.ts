@@ -60,7 +60,7 @@ export function credentialsInUrl(url: string, names: readonly string[]): VerifyO
 
 /**
  * A credential with surrounding whitespace that survived HTTP's own trimming (e.g. a no-break space
- * pasted with the key) is refused rather than trimmed silently, and the reason is logged (C22f).
+ * pasted with the key) is refused rather than trimmed silently, and the reason is logged.
  */
 export function surroundingWhitespace(value: string, what: string): VerifyOutcome | null {
   if (!/^\s|\s$/u.test(value)) return null;

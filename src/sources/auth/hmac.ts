@@ -26,7 +26,7 @@ export function hmacVerify(key: CryptoKey, signature: Uint8Array, message: Uint8
 /**
  * True when any of `signatures` is the HMAC of `message` under any of `keys` (several keys during a
  * secret rotation, several signatures when the sender rotates). Empty keys are skipped: an HMAC
- * under an empty key is forgeable by anyone (C07e), and importing one would throw.
+ * under an empty key is forgeable by anyone, and importing one would throw.
  */
 export async function anyHmacMatches(
   keys: readonly (Uint8Array | string)[],
