@@ -13,7 +13,6 @@ export default defineConfig(async () => {
             TEST_MIGRATIONS: migrations,
             ADMIN_TOKEN: "test-admin-token",
             SECRETS_KEY: "dGVzdC1vbmx5LXNlY3JldHMta2V5LTMyLWJ5dGVzISE=",
-            PUBLIC_BASE_URL: "https://gateway.test",
             // Metric counts are handed to the aggregator at once, so a test reads them back exactly.
             METRICS_FLUSH_MS: "0",
           },

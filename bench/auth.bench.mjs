@@ -32,6 +32,7 @@ const gateway = await startGateway({
     SECRETS_KEY: Buffer.alloc(32, 9).toString("base64"),
     PUBLIC_BASE_URL: "http://127.0.0.1",
     ALLOW_UNAUTHENTICATED_SOURCES: "true",
+    ALLOW_PRIVATE_OUTBOUND_TARGETS: "true",
   },
   // The route still calls the limiter on every request; its budget is only raised out of the way.
   ratelimits: {

@@ -41,7 +41,18 @@ console.log(applied > 0 ? `local D1: applied ${applied} migration(s)` : "local D
 
 const dev = spawn(
   wrangler,
-  ["dev", "--ip", "127.0.0.1", "--port", port, "--test-scheduled", "--show-interactive-dev-session=false"],
+  [
+    "dev",
+    "--ip",
+    "127.0.0.1",
+    "--port",
+    port,
+    "--test-scheduled",
+    "--show-interactive-dev-session=false",
+    // Local simulators listen on loopback; a deployment never sets this (it is not in wrangler.toml).
+    "--var",
+    "ALLOW_PRIVATE_OUTBOUND_TARGETS:true",
+  ],
   { cwd: ROOT, stdio: "inherit", env },
 );
 let cron;

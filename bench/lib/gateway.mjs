@@ -37,7 +37,14 @@ export async function startGateway(extra = {}) {
     modulesRoot: path.dirname(scriptPath),
     host: "127.0.0.1",
     port: 0,
-    bindings: { ...workerOptions.bindings, ADMIN_TOKEN, SECRETS_KEY, PUBLIC_BASE_URL: "http://127.0.0.1" },
+    // The benches' simulated sources and extensions listen on loopback.
+    bindings: {
+      ...workerOptions.bindings,
+      ADMIN_TOKEN,
+      SECRETS_KEY,
+      PUBLIC_BASE_URL: "http://127.0.0.1",
+      ALLOW_PRIVATE_OUTBOUND_TARGETS: "true",
+    },
     ...extra,
   });
   const url = (await mf.ready).toString().replace(/\/$/, "");

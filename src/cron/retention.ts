@@ -11,7 +11,7 @@ const DAY_MS = 24 * 60 * 60 * 1000;
  * Cron task: removes delivery log rows older than the retention period (DELIVERY_LOG_RETENTION_DAYS,
  * 1-3650, default 30). Never throws: a failed cleanup is logged and the next tick tries again, so it
  * cannot break the scheduling of poll jobs. The events table is not touched: event keys are the dedupe
- * claim and outlive the log (C11: a sender's retry days later is still recognized).
+ * claim and outlive the log (a sender's retry days later is still recognized).
  * @returns rows deleted (0 on failure)
  */
 export async function cleanUpDeliveryLog(

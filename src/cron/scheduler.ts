@@ -13,7 +13,7 @@ const STALLED_IMPORT_MS = 10 * 60_000;
 /**
  * Cron Trigger handler (every minute): picks due work and enqueues it; it never fetches and never
  * sleeps. Poll jobs are synced with the sources that have a `poll` config, due ones (including runs
- * parked by a rate limit whose time has come, C20) are marked running and sent to the poll queue;
+ * parked by a rate limit whose time has come) are marked running and sent to the poll queue;
  * stalled file imports are re-queued; housekeeping runs last. Each task is isolated: one failing does
  * not stop the others, and no exception escapes. `scheduledTime` is "now", so a late tick is exact.
  * @see https://developers.cloudflare.com/workers/configuration/cron-triggers/

@@ -6,7 +6,7 @@ import type { QueueMessage, WebhookEnvelope } from "./envelope";
 import { messageBytes, PER_MESSAGE_OVERHEAD_BYTES, sendInBatches } from "./send-in-batches";
 
 /**
- * Largest serialized envelope sent inline, bytes. Over it the body goes to R2 (C16). Measured on the
+ * Largest serialized envelope sent inline, bytes. Over it the body goes to R2. Measured on the
  * serialized message, not the body: JSON escaping can double a body full of quotes or newlines.
  */
 export const MAX_INLINE_MESSAGE_BYTES = 100_000;

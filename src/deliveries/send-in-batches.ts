@@ -32,7 +32,7 @@ export function messageBytes(body: unknown): number {
   return encoder.encode(JSON.stringify(body)).byteLength;
 }
 
-/** A message that cannot go on a queue at all: the caller must store it out of band first (C16). */
+/** A message that cannot go on a queue at all: the caller must store it out of band first. */
 export class MessageTooLargeError extends Error {
   constructor(
     readonly index: number,
@@ -78,8 +78,8 @@ export function planBatches(bodies: readonly unknown[], limits: QueueLimits = QU
 }
 
 /**
- * Sends any number of messages to a queue with as few `sendBatch` calls as the limits allow (C16:
- * one oversized `sendBatch` fails as a whole). Batches go one after another, in input order, so a
+ * Sends any number of messages to a queue with as few `sendBatch` calls as the limits allow (one
+ * oversized `sendBatch` fails as a whole). Batches go one after another, in input order, so a
  * failure leaves a clean prefix sent. Every message is sent as `contentType: "json"`.
  * @returns the number of `sendBatch` calls made
  * @throws MessageTooLargeError before anything is sent, when a message is over the per-message limit

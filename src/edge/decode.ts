@@ -1,14 +1,16 @@
 import { ApiError } from "../lib/errors";
+import { JsonTooDeepError, parseJsonExact } from "../lib/json";
 import { isJsonMediaType } from "../lib/media-type";
 
 /**
  * Decodes verified body bytes to text with the Content-Type charset (UTF-8 by default; a BOM is
  * removed) and checks that a JSON body parses. Bytes that are not valid in the declared charset are a
  * 400, not replacement characters: a body we cannot read faithfully is not stored. Returns the text
- * and the parsed JSON (undefined for non-JSON media types such as form bodies).
+ * and the parsed JSON (undefined for non-JSON media types such as form bodies), parsed with the
+ * consumer's parser so that a body accepted here always parses there, with exact big integers.
  * With `jsonOnly`, a media type other than JSON is refused before anything else.
  * @throws ApiError `unsupported_media_type` (unknown charset, or not JSON when `jsonOnly`),
- *   `body_not_decodable`, `invalid_json`
+ *   `body_not_decodable`, `invalid_json`, `json_too_deep`
  * @see https://encoding.spec.whatwg.org/#names-and-labels
  */
 export function decodeBody(
@@ -40,8 +42,16 @@ export function decodeBody(
   }
   if (!isJsonMediaType(contentType)) return { text, json: undefined };
   try {
-    return { text, json: JSON.parse(text) };
-  } catch {
-    throw new ApiError("invalid_json", "The body is not valid JSON");
+    return { text, json: parseJsonExact(text) };
+  } catch (error) {
+    throw jsonError(error);
   }
+}
+
+/**
+ * The 400 for a body {@link parseJsonExact} refused: `json_too_deep` or `invalid_json`.
+ */
+export function jsonError(error: unknown): ApiError {
+  if (error instanceof JsonTooDeepError) return new ApiError("json_too_deep", error.message);
+  return new ApiError("invalid_json", "The body is not valid JSON");
 }

@@ -1,16 +1,18 @@
 import { readCapped } from "../lib/bytes";
 import { ApiError } from "../lib/errors";
+import { requestBody } from "../lib/request-body";
 
 /**
  * Reads the request body once, as bytes, refusing more than `maxBytes` (413) without buffering past
- * the limit. Signatures are verified over exactly these bytes (C01).
- * @throws ApiError `payload_too_large`
+ * the limit. Signatures are verified over exactly these bytes.
+ * @throws ApiError `payload_too_large`, `body_incomplete` (the client went away mid-body)
  */
 export async function readBody(request: Request, maxBytes: number): Promise<Uint8Array> {
   const declared = request.headers.get("content-length");
   if (declared !== null && Number(declared) > maxBytes) throw tooLarge(maxBytes);
-  if (!request.body) return new Uint8Array(0);
-  const body = await readCapped(request.body, maxBytes);
+  const stream = requestBody(request);
+  if (!stream) return new Uint8Array(0);
+  const body = await readCapped(stream, maxBytes);
   if (body === null) throw tooLarge(maxBytes);
   return body;
 }

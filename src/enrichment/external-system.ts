@@ -1,7 +1,13 @@
 import { DurableObject } from "cloudflare:workers";
-import { readCapped } from "../lib/bytes";
 import type { Env } from "../lib/env";
 import { log } from "../lib/log";
+import {
+  guardedFetch,
+  type OutboundPolicy,
+  OutboundRefused,
+  outboundPolicy,
+  readTextCapped,
+} from "../lib/outbound/guard";
 import { metrics } from "../observability/metrics/recorder";
 import { runDueJobs } from "./async-jobs";
 import { type BreakerState, CircuitBreaker } from "./breaker";
@@ -26,7 +32,8 @@ export type CallFailure =
   | "http_status"
   | "circuit_open"
   | "rate_limited"
-  | "too_large";
+  | "too_large"
+  | "refused";
 
 /** What a call gave: the 2xx answer, or a failure with a log-safe detail and, when known, when to try again. */
 export type CallOutcome =
@@ -75,7 +82,7 @@ export class ExternalSystem extends DurableObject<Env> {
       };
     }
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-    const { outcome, systemFailure } = await send(spec);
+    const { outcome, systemFailure } = await send(spec, outboundPolicy(this.env));
     const before = this.breaker.snapshot.state;
     if (systemFailure) {
       if (this.breaker.failure(Date.now(), spec.limits))
@@ -132,7 +139,10 @@ class Timeout extends Error {}
  * the signature covers this URL only. `systemFailure` is what counts against the breaker: the system
  * is down or overloaded (timeout, network error, 5xx, 429), not merely answering "no".
  */
-async function send(spec: CallSpec): Promise<{ outcome: CallOutcome; systemFailure: boolean }> {
+async function send(
+  spec: CallSpec,
+  policy: OutboundPolicy,
+): Promise<{ outcome: CallOutcome; systemFailure: boolean }> {
   const controller = new AbortController();
   let timer: ReturnType<typeof setTimeout> | undefined;
   const deadline = new Promise<never>((_, reject) => {
@@ -142,8 +152,11 @@ async function send(spec: CallSpec): Promise<{ outcome: CallOutcome; systemFailu
     }, spec.timeoutMs);
   });
   try {
-    return await Promise.race([deadline, exchange(spec, controller.signal)]);
+    return await Promise.race([deadline, exchange(spec, controller.signal, policy)]);
   } catch (error) {
+    // A non-public endpoint is a configuration error, not the system being down: no breaker count.
+    if (error instanceof OutboundRefused)
+      return { outcome: { ok: false, failure: "refused", detail: error.message }, systemFailure: false };
     if (error instanceof Timeout)
       return {
         outcome: { ok: false, failure: "timeout", detail: `no answer within ${spec.timeoutMs} ms` },
@@ -161,15 +174,14 @@ async function send(spec: CallSpec): Promise<{ outcome: CallOutcome; systemFailu
 async function exchange(
   spec: CallSpec,
   signal: AbortSignal,
+  policy: OutboundPolicy,
 ): Promise<{ outcome: CallOutcome; systemFailure: boolean }> {
-  const response = await fetch(spec.url, {
-    method: "POST",
-    headers: spec.headers,
-    body: spec.body,
-    signal,
-    redirect: "manual",
-  });
-  const body = await readLimited(response);
+  const response = await guardedFetch(
+    spec.url,
+    { method: "POST", headers: spec.headers, body: spec.body, signal },
+    { ...policy, maxRedirects: 0 },
+  );
+  const body = await readTextCapped(response, MAX_ANSWER_BYTES);
   if (body === null)
     return {
       outcome: { ok: false, failure: "too_large", detail: `answer over ${MAX_ANSWER_BYTES} bytes` },
@@ -187,13 +199,6 @@ async function exchange(
     },
     systemFailure: response.status >= 500 || response.status === 429,
   };
-}
-
-/** The body as text, or null when it exceeds {@link MAX_ANSWER_BYTES}. */
-async function readLimited(response: Response): Promise<string | null> {
-  if (!response.body) return "";
-  const bytes = await readCapped(response.body, MAX_ANSWER_BYTES);
-  return bytes === null ? null : new TextDecoder().decode(bytes);
 }
 
 /** Retry-After as ms: delta-seconds or an HTTP date (RFC 9110 §10.2.3); undefined when absent or unreadable. */

@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import type { CanonicalEvent } from "../events/event";
 import { fromBase64Strict, sha256Hex, toBase64, utf8 } from "../lib/encoding";
+import { parseJsonExact } from "../lib/json";
 import type { Extension } from "./config";
 
 /**
@@ -122,7 +123,7 @@ export function parseAnswer(status: number, text: string): Answer | { invalid: s
   if (status === 204 || text.trim() === "") return { action: "enrich", traits: {}, properties: {} };
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = parseJsonExact(text);
   } catch {
     return { invalid: "answer is not JSON" };
   }

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { ownProperty } from "../lib/json-path";
 import type { CanonicalEvent } from "./event";
 
 /**
@@ -75,7 +76,7 @@ export function eventField(
     root === "properties" ? event.properties : root === "traits" ? event.traits : undefined;
   for (const step of path) {
     if (current === null || typeof current !== "object" || Array.isArray(current)) return undefined;
-    current = (current as Record<string, unknown>)[step];
+    current = ownProperty(current, step);
   }
   return current;
 }

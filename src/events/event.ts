@@ -24,7 +24,7 @@ export interface CanonicalEvent {
   warnings: string[];
   /**
    * The source's default phone region (ISO 3166-1 alpha-2, e.g. "GB"): national phone numbers are
-   * read in it (C15). Unset: only international (+…) numbers become match keys.
+   * read in it. Unset: only international (+…) numbers become match keys.
    */
   defaultRegion?: string;
 }

@@ -1,7 +1,8 @@
+import { compileLinearRegex, type LinearRegex, UnsupportedPatternError } from "../lib/linear-regex";
 import type { IdentityRules } from "./rules";
 
 /**
- * Values clients send when they have no real id (C12: PostHog's deny-list of `undefined`, `null`,
+ * Values clients send when they have no real id (PostHog's deny-list of `undefined`, `null`,
  * `[object Object]`...). Compared trimmed and lower-cased, for every identifier type.
  * @see https://github.com/PostHog/posthog/issues/12008
  */
@@ -34,12 +35,12 @@ export interface DefaultPattern {
   type?: string;
   pattern: string;
   why: string;
-  /** Junk carries no information: it is not kept as a trait either (C12). */
+  /** Junk carries no information: it is not kept as a trait either. */
   junk?: boolean;
 }
 
 /**
- * Built-in patterns (C12, C13; Segment's "zeroes and dashes" list). Phone patterns run against the
+ * Built-in patterns (Segment's "zeroes and dashes" list). Phone patterns run against the
  * national significant number and the raw digits, so `000-000-0000`, `+1 555 555 5555` and
  * `+10000000000` are all caught whatever the country code.
  * @see https://support.twilio.com/hc/en-us/articles/43720564918427-How-to-Block-Identifier-Values-in-Unify
@@ -52,7 +53,11 @@ export const DEFAULT_BLOCKED_PATTERNS: readonly DefaultPattern[] = [
   },
   { pattern: "^0+$", why: "all zeroes", junk: true },
   { pattern: "^0{8}-0{4}-0{4}-0{4}-0{12}$", why: "the nil UUID", junk: true },
-  { type: "phone", pattern: "^(\\d)\\1*$", why: "every digit the same (000 000 0000, 555 555 5555)" },
+  {
+    type: "phone",
+    pattern: "^(?:0+|1+|2+|3+|4+|5+|6+|7+|8+|9+)$",
+    why: "every digit the same (000 000 0000, 555 555 5555)",
+  },
   { type: "phone", pattern: "^(?:0123456789|1234567890?|123456)$", why: "counting digits" },
   {
     type: "email",
@@ -81,7 +86,7 @@ export interface BlockReason {
 /** Compiled blocklist of one workspace: exact values and patterns, each for one type or every type. */
 export class Blocklist {
   private readonly exact: Map<string, Map<string, boolean>>;
-  private readonly patterns: { type?: string; regex: RegExp; label: string; junk: boolean }[];
+  private readonly patterns: { type?: string; regex: LinearRegex; label: string; junk: boolean }[];
 
   constructor(rules: Pick<IdentityRules, "defaultBlocklist" | "blockedValues" | "blockedPatterns">) {
     this.exact = new Map();
@@ -97,19 +102,29 @@ export class Blocklist {
       for (const p of DEFAULT_BLOCKED_PATTERNS)
         this.patterns.push({
           ...(p.type ? { type: p.type } : {}),
-          regex: new RegExp(p.pattern, "iu"),
+          regex: compileLinearRegex(p.pattern, { caseInsensitive: true }),
           label: p.why,
           junk: p.junk ?? false,
         });
     }
     for (const b of rules.blockedValues) add(b.type ?? "*", b.value, false);
-    for (const p of rules.blockedPatterns)
+    for (const p of rules.blockedPatterns) {
+      let regex: LinearRegex;
+      try {
+        regex = compileLinearRegex(p.pattern, { caseInsensitive: true });
+      } catch (err) {
+        // Rules stored before patterns were checked against RE2 may hold one it cannot compile
+        // (a backreference, a lookaround): it blocks nothing rather than failing every event.
+        if (err instanceof UnsupportedPatternError) continue;
+        throw err;
+      }
       this.patterns.push({
         ...(p.type ? { type: p.type } : {}),
-        regex: new RegExp(p.pattern, "iu"),
+        regex,
         label: `pattern ${p.pattern}`,
         junk: false,
       });
+    }
   }
 
   /**
@@ -131,9 +146,8 @@ export class Blocklist {
     for (const scope of [type, undefined])
       for (const p of this.patterns) {
         if (p.type !== scope) continue;
-        // Patterns see at most 512 characters: identifier values longer than that are refused anyway.
-        if (lowered.some((f) => p.regex.test(f.slice(0, 512))))
-          return { reason: `blocked: ${p.label}`, junk: p.junk };
+        // A LinearRegex sees at most 512 characters: identifier values longer than that are refused anyway.
+        if (lowered.some((f) => p.regex.test(f))) return { reason: `blocked: ${p.label}`, junk: p.junk };
       }
     return undefined;
   }

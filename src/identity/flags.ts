@@ -1,3 +1,4 @@
+import { isoTime, storedJson } from "../lib/stored";
 import type { FlagKind } from "./writes";
 
 /** An identity decision flagged for review, as operators see it. Times are ISO-8601. */
@@ -70,10 +71,10 @@ function flagView(r: FlagRow): IdentityFlag {
       r.identifier_type !== null && r.identifier_value !== null
         ? { type: r.identifier_type, value: r.identifier_value }
         : null,
-    profileIds: JSON.parse(r.profile_ids) as string[],
+    profileIds: storedJson<string[]>(r.profile_ids, []),
     eventId: r.event_id,
     rule: r.rule,
     detail: r.detail,
-    createdAt: new Date(r.created_at).toISOString(),
+    createdAt: isoTime(r.created_at),
   };
 }

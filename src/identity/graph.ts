@@ -285,7 +285,7 @@ async function eventStatements(
 /**
  * The event's traits as [name, JSON text], plus identifier values refused as match keys (invalid or
  * blocked, but not junk placeholders) kept under their type's name unless the event sets that trait
- * itself (C13, C15: kept as attributes, never as match keys).
+ * itself (kept as attributes, never as match keys).
  */
 function traitEntries(p: PreparedEvent): [string, string][] {
   const entries = new Map<string, string>();
@@ -300,9 +300,16 @@ function quote(value: string): string {
   return JSON.stringify(value.length > 64 ? `${value.slice(0, 64)}…` : value);
 }
 
-/** Ingestion warnings stored with the event: every identifier not used as a match key, and why. */
+/** Per-identifier warnings stored with one event; past it they are counted, not listed. */
+const MAX_LISTED_WARNINGS = 20;
+
+/**
+ * Ingestion warnings stored with the event: identifiers not used as match keys, and why. At most
+ * {@link MAX_LISTED_WARNINGS} are listed, then one line counts the rest, so an event's stored row
+ * stays small whatever it carries.
+ */
 function warningsFor(p: PreparedEvent, resolution: Resolution, context: ResolverContext): string[] {
-  const warnings = [...p.event.warnings];
+  const warnings: string[] = [];
   for (const n of p.normalized)
     if (!n.ok) warnings.push(`identifier ${n.type}=${quote(n.raw)} not used for matching: ${n.reason}`);
   for (const c of resolution.skipped)
@@ -315,7 +322,10 @@ function warningsFor(p: PreparedEvent, resolution: Resolution, context: Resolver
     warnings.push(
       `identifier ${d.identifier.type}=${quote(d.identifier.value)} dropped by merge protection (${d.rule}): ${d.detail}`,
     );
-  return warnings;
+  const listed = warnings.slice(0, MAX_LISTED_WARNINGS);
+  if (warnings.length > MAX_LISTED_WARNINGS)
+    listed.push(`${warnings.length - MAX_LISTED_WARNINGS} more identifiers not used for matching`);
+  return [...p.event.warnings, ...listed];
 }
 
 function flagsFor(resolution: Resolution, profileId: string, context: ResolverContext): Flag[] {

@@ -1,3 +1,5 @@
+import { parseJsonExact } from "../lib/json";
+
 /**
  * Whether a stored payload mentions one of `needles` (trimmed, lower-cased identifier values): any
  * scalar of a JSON body, or any value of a form body, equal to a needle; for other bodies, a needle
@@ -13,7 +15,7 @@ export function mentionsAny(
   const type = (contentType ?? "application/json").toLowerCase();
   if (type.includes("json")) {
     try {
-      return scalars(JSON.parse(body)).some((s) => needles.has(s));
+      return scalars(parseJsonExact(body)).some((s) => needles.has(s));
     } catch {
       // Not JSON after all: fall through to the text search.
     }

@@ -23,7 +23,7 @@ export type NormalizedIdentifier =
       raw: string;
       reason: string;
       kind: RejectionKind;
-      /** Keep the raw value as a trait on the profile (C13, C15); false for junk placeholders (C12). */
+      /** Keep the raw value as a trait on the profile; false for junk placeholders. */
       keepAsTrait: boolean;
     };
 
@@ -80,7 +80,7 @@ export class Normalizer {
 
     const { value, forms, invalid } = normalizeValue(trimmed, rule, options);
     const blocked = this.blocklist.reason(type, forms);
-    // Blocked wins over invalid: "000-000-0000" is a placeholder, not merely a wrong number (C13).
+    // Blocked wins over invalid: "000-000-0000" is a placeholder, not merely a wrong number.
     if (blocked)
       return { ok: false, type, raw, reason: blocked.reason, kind: "blocked", keepAsTrait: !blocked.junk };
     if (invalid || value === undefined)

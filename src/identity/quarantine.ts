@@ -1,3 +1,4 @@
+import { isoTime } from "../lib/stored";
 /** A quarantined identifier value as operators see it. Times are ISO-8601. */
 export interface QuarantineEntry {
   type: string;
@@ -27,7 +28,7 @@ export async function listQuarantine(
     value: r.value,
     linkedProfiles: r.linked_profiles,
     eventId: r.event_id,
-    createdAt: new Date(r.created_at).toISOString(),
+    createdAt: isoTime(r.created_at),
   }));
 }
 

@@ -1,10 +1,11 @@
 import { z } from "@hono/zod-openapi";
+import { isLinearRegex } from "../lib/linear-regex";
 
 /**
  * How an identifier type's raw values become match keys:
  * - `email`: trimmed, lower-cased, must look like an address; plus-tag stripping and Gmail dot-folding
- *   only when the type opts in (they can over-merge: C14).
- * - `phone`: E.164 via libphonenumber-js, national numbers read in the source's default region (C15).
+ *   only when the type opts in (they can over-merge).
+ * - `phone`: E.164 via libphonenumber-js, national numbers read in the source's default region.
  * - `text`: trimmed, case kept (ids are case-sensitive; numeric ids stay the exact digits).
  * - `lowercase`: trimmed and lower-cased (case-insensitive ids such as some logins).
  */
@@ -53,7 +54,11 @@ export const BlockedValueSchema = z
   .object({ type: IdentifierTypeNameSchema.optional(), value: z.string().max(512) })
   .openapi("BlockedValue");
 
-/** A blocked regular expression (JavaScript syntax, matched case-insensitively); without `type`: every type. */
+/**
+ * A blocked regular expression in RE2 syntax (matched case-insensitively, in time linear in the value;
+ * no backreferences or lookarounds); without `type`: every type.
+ * @see https://github.com/google/re2/wiki/Syntax
+ */
 export const BlockedPatternSchema = z
   .object({
     type: IdentifierTypeNameSchema.optional(),
@@ -61,7 +66,10 @@ export const BlockedPatternSchema = z
       .string()
       .min(1)
       .max(200)
-      .refine(isSafePattern, "not a valid regular expression, or uses nested quantifiers"),
+      .refine(
+        isLinearRegex,
+        "not a valid RE2 regular expression (backreferences and lookarounds are not supported)",
+      ),
   })
   .openapi("BlockedPattern");
 
@@ -143,18 +151,4 @@ function defaultNormalization(type: string): Normalization {
   if (type === "email") return "email";
   if (type === "phone") return "phone";
   return "text";
-}
-
-/**
- * Whether `pattern` compiles and has no quantified group that itself contains a quantifier (the usual
- * shape of catastrophic backtracking, e.g. `(a+)+`). Blocked patterns run on every identifier of every
- * event inside the workspace's single writer, so one slow pattern would stall the whole workspace.
- */
-export function isSafePattern(pattern: string): boolean {
-  try {
-    new RegExp(pattern, "iu");
-  } catch {
-    return false;
-  }
-  return !/\((?:[^()\\]|\\.)*[+*}](?:[^()\\]|\\.)*\)\s*[+*{]/.test(pattern);
 }

@@ -1,3 +1,4 @@
+import { storedJson } from "../lib/stored";
 import { definitionSet } from "./cache";
 import { DAY_MS, type IndicatorDefinition } from "./definitions";
 
@@ -82,7 +83,7 @@ export async function readIndicators(
   }
   ordered.forEach((d, i) => {
     const row = edges[i]!.results[0] as { value: string | null } | undefined;
-    if (row?.value != null) values[d.name] = view(d, JSON.parse(row.value));
+    if (row?.value != null) values[d.name] = view(d, storedJson(row.value, row.value));
   });
   return values;
 }

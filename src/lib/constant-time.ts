@@ -2,7 +2,7 @@ import { utf8 } from "./encoding";
 
 /**
  * Compares two secrets in constant time. Both sides are hashed with SHA-256 first so the compared
- * buffers always have equal length (no early exit, no throw on unequal lengths: C09, C22).
+ * buffers always have equal length (no early exit, no throw on unequal lengths).
  * Uses `crypto.subtle.timingSafeEqual`, a Workers extension.
  * @see https://developers.cloudflare.com/workers/runtime-apis/web-crypto/#timingsafeequal
  */
@@ -17,7 +17,7 @@ export async function secretsEqual(given: string, expected: string): Promise<boo
 /**
  * Compares two byte strings (digests, decoded signatures) without an early exit. Unequal lengths are
  * a plain `false`: `timingSafeEqual` throws on them, which must never turn a bad signature into a 500
- * (C09). Only the length, which is public (a digest size), can leak.
+ *. Only the length, which is public (a digest size), can leak.
  */
 export function bytesEqual(a: ArrayBuffer | Uint8Array, b: ArrayBuffer | Uint8Array): boolean {
   if (a.byteLength !== b.byteLength) return false;

@@ -36,7 +36,7 @@ const STRICT_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]
 
 /**
  * Strictly decodes standard base64 (RFC 4648 §4): correct alphabet and padding, nothing else.
- * Returns null for anything lenient decoders would accept by guessing (C07).
+ * Returns null for anything lenient decoders would accept by guessing.
  */
 export function fromBase64Strict(text: string): Uint8Array | null {
   if (!STRICT_BASE64.test(text)) return null;

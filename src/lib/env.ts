@@ -34,7 +34,10 @@ export interface Env {
   ADMIN_TOKEN?: string;
   /** Base64 of 32 random bytes: the AES-GCM key that encrypts source secrets at rest. */
   SECRETS_KEY?: string;
-  /** Origin that sources are told to post to, e.g. `https://hooks.example.com`. */
+  /**
+   * Origin that sources are told to post to, e.g. `https://hooks.example.com`. Unset (the default), the
+   * origin each admin request came to: right locally on any port, and behind a plain Workers route.
+   */
   PUBLIC_BASE_URL?: string;
   /**
    * Retries of an ingest queue message before it is dead-lettered (default 5, so 6 attempts). Keep it
@@ -58,6 +61,12 @@ export interface Env {
    * benchmark sets it (to measure the route without verification); never set it in production.
    */
   ALLOW_UNAUTHENTICATED_SOURCES?: string;
+  /**
+   * "true" lets sources, CSV URLs, OAuth token URLs and extensions target loopback and private
+   * addresses (src/lib/outbound/guard.ts). `npm start` and `npm run dev` set it for the local
+   * simulator; it is absent from wrangler.toml, so a deployment refuses such targets.
+   */
+  ALLOW_PRIVATE_OUTBOUND_TARGETS?: string;
 }
 
 /** Hono's generic parameter for this app: bindings plus per-request variables. */

@@ -10,10 +10,24 @@ import { log } from "./log";
 export const ERROR_CODES = {
   bad_request: { status: 400, title: "Bad request" },
   invalid_json: { status: 400, title: "Body is not valid JSON" },
+  json_too_deep: { status: 400, title: "Body nests arrays or objects more than 64 levels deep" },
   validation_failed: { status: 400, title: "Request failed validation" },
   invalid_secret: { status: 400, title: "Secret is not acceptable for this source type" },
   credentials_in_url: { status: 400, title: "Credentials must be sent in a header, never in the URL" },
+  outbound_target_refused: {
+    status: 400,
+    title: "The URL targets a non-public address (loopback, private, link-local) or is not http(s)",
+  },
+  idempotency_key_credential: {
+    status: 400,
+    title: "An idempotency key part is a credential header (the key is stored in the delivery log)",
+  },
+  signature_config_unsigned: {
+    status: 400,
+    title: "The signature settings would leave part of a delivery unsigned",
+  },
   body_not_decodable: { status: 400, title: "Body cannot be decoded with its Content-Encoding or charset" },
+  body_incomplete: { status: 400, title: "The body ended before it was complete (the client went away?)" },
   message_too_large: { status: 400, title: "Message exceeds 32 KB (Segment HTTP API limit)" },
   batch_too_large: { status: 400, title: "Batch exceeds 500 KB (Segment HTTP API limit)" },
   unauthorized: { status: 401, title: "Missing or invalid credentials" },

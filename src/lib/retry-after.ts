@@ -16,7 +16,7 @@ const HTTP_DATE =
 
 /**
  * Parses `Retry-After` relative to `now` (epoch ms). Never throws: `soon`, `1.5`, `-3` and other junk
- * are `invalid`, so a caller falls back to its own back-off instead of crashing or hammering (C20).
+ * are `invalid`, so a caller falls back to its own back-off instead of crashing or hammering.
  */
 export function parseRetryAfter(value: string | null | undefined, now: number): RetryAfter {
   if (value === null || value === undefined || value.trim() === "") return { kind: "missing" };

@@ -2,7 +2,9 @@ import type { WebhookEnvelope } from "../deliveries/envelope";
 import { sha256Hex } from "../lib/encoding";
 import type { Env } from "../lib/env";
 import { PermanentError } from "../lib/failure";
+import { parseJsonExact } from "../lib/json";
 import { readPath, scalarString } from "../lib/json-path";
+import { readTextCapped } from "../lib/outbound/guard";
 import { callSourceApi, isRetryableStatus, RateLimited, SourceApiError } from "../pull/source-client";
 import type { FetchStep } from "../sources/poll-config";
 import type { Source } from "../sources/store";
@@ -46,7 +48,7 @@ const inFlight = new Map<string, { startedAt: number; object: Promise<unknown> }
  *   gone, the template cannot be filled, the answer is not JSON), Error (retryable: 5xx, network)
  */
 export async function fetchOnNotify(
-  env: Pick<Env, "DB" | "SECRETS_KEY">,
+  env: Pick<Env, "DB" | "SECRETS_KEY" | "ALLOW_PRIVATE_OUTBOUND_TARGETS">,
   source: Pick<Source, "id" | "config">,
   envelope: Pick<WebhookEnvelope, "receivedAt">,
   payload: unknown,
@@ -68,7 +70,7 @@ export async function fetchOnNotify(
 }
 
 async function fetchOnce(
-  env: Pick<Env, "DB" | "SECRETS_KEY">,
+  env: Pick<Env, "DB" | "SECRETS_KEY" | "ALLOW_PRIVATE_OUTBOUND_TARGETS">,
   source: Pick<Source, "id" | "config">,
   url: string,
   urlHash: string,
@@ -77,7 +79,7 @@ async function fetchOnce(
 ): Promise<unknown> {
   const cache = new NotifyFetchCache(env.DB);
   const cached = await cache.reusable(source.id, urlHash, receivedAt);
-  if (cached !== null) return JSON.parse(cached);
+  if (cached !== null) return parseJsonExact(cached);
   const claim = await cache.claim(source.id, urlHash, now);
   if (!claim) throw new RetryLater(2, "another consumer is fetching this object");
   try {
@@ -91,12 +93,15 @@ async function fetchOnce(
         throw new Error(`fetch-on-notify: source API answered ${response.status}`);
       throw new PermanentError(`fetch-on-notify: source API answered ${response.status}`);
     }
-    const text = await response.text();
-    if (text.length > MAX_OBJECT_BYTES)
-      throw new PermanentError("fetch-on-notify: the fetched object is too large");
+    // Counted while reading, not taken from Content-Length (absent when the answer is chunked).
+    const text = await readTextCapped(response, MAX_OBJECT_BYTES);
+    if (text === null)
+      throw new PermanentError(
+        `fetch-on-notify: the fetched object is larger than ${MAX_OBJECT_BYTES} bytes`,
+      );
     let object: unknown;
     try {
-      object = JSON.parse(text);
+      object = parseJsonExact(text);
     } catch {
       throw new PermanentError(
         "fetch-on-notify: the source API answered with something that is not JSON",
@@ -119,15 +124,24 @@ async function fetchOnce(
 }
 
 /**
- * Fills the URL template's `{$.path}` placeholders from the notification, each value percent-encoded
- * (a value cannot add path segments, a query or another host: the origin stays the template's literal).
- * @throws PermanentError when a placeholder has no scalar value
+ * Fills the URL template's `{$.path}` placeholders from the notification, each value encoded as
+ * exactly one path segment: `encodeURIComponent` turns `/`, `?`, `#` and `%` into escapes, so a value
+ * cannot add segments, a query or another host (the origin stays the template's literal). `.` and
+ * `..` are refused: the URL parser would resolve them as dot-segments and climb out of the template's
+ * path (`/customers/{$.id}/profile` with `..` would fetch `/profile` with the source's credentials).
+ * @throws PermanentError when a placeholder has no scalar value or the value is a dot-segment
+ * @see https://url.spec.whatwg.org/#single-dot-path-segment
  */
 export function expandUrl(template: string, payload: unknown): string {
   return template.replace(/\{([^{}]+)\}/g, (_, path: string) => {
     const value = scalarString(readPath(payload, path));
     if (value === undefined || value === "")
       throw new PermanentError(`fetch-on-notify: the notification has no value at ${path}`);
+    if (value === "." || value === "..")
+      throw new PermanentError(
+        `fetch-on-notify: the value at ${path} is a dot-segment ("${value}"), which would change the URL's path`,
+        "payload_invalid",
+      );
     return encodeURIComponent(value);
   });
 }

@@ -3,7 +3,10 @@ import type { WebhookEnvelope } from "../deliveries/envelope";
 import type { PlannedJob } from "../enrichment/async-jobs";
 import type { CanonicalEvent } from "../events/event";
 import { MAPPERS } from "../events/mapping";
+import { capIdentifiers, overIdentifierCap } from "../events/mapping/identifier-cap";
 import { type Mapper, toCanonical } from "../events/mapping/types";
+import { Normalizer } from "../identity/normalize";
+import { loadRules } from "../identity/rules-store";
 import type { Env } from "../lib/env";
 import { PermanentError } from "../lib/failure";
 import { type Source, SourceStore } from "../sources/store";
@@ -67,14 +70,31 @@ export async function prepareMessage(
     if (error instanceof PermanentError) throw error;
     throw new PermanentError(`mapping failed: ${String(error).slice(0, 300)}`, "mapping_failed");
   }
-  const events = toCanonical(envelope, mapped);
-  // Identity reads national phone numbers in the source's region (C15).
+  const events = await capped(env.DB, toCanonical(envelope, mapped, source.config));
+  // Identity reads national phone numbers in the source's region.
   const region = source.config.defaultRegion;
   return {
     message,
     envelope,
     events: region ? events.map((e) => ({ ...e, defaultRegion: region })) : events,
   };
+}
+
+/**
+ * Events with their identifiers capped (see {@link capIdentifiers}); the workspace's identity rules,
+ * which say which types matter most, are read only when an event is over the cap.
+ */
+async function capped(db: D1Database, events: CanonicalEvent[]): Promise<CanonicalEvent[]> {
+  if (!events.some((e) => overIdentifierCap(e.identifiers))) return events;
+  const normalizer = new Normalizer((await loadRules(db, events[0]!.workspace)).rules);
+  return events.map((event) => {
+    if (!overIdentifierCap(event.identifiers)) return event;
+    const { identifiers, warning } = capIdentifiers(
+      event.identifiers,
+      (t) => normalizer.rule(t.trim().toLowerCase()).priority,
+    );
+    return { ...event, identifiers, warnings: warning ? [...event.warnings, warning] : event.warnings };
+  });
 }
 
 /** Whether a queue message body is a {@link WebhookEnvelope} of a version this consumer reads. */

@@ -1,11 +1,12 @@
 import type { Env } from "../lib/env";
 import { newId } from "../lib/ids";
+import { compileLinearRegex, type LinearRegex } from "../lib/linear-regex";
 import { log } from "../lib/log";
 import { CsvOptionsSchema, DEFAULT_MAX_FILE_BYTES } from "../sources/csv-config";
 import type { PollConfig } from "../sources/poll-config";
 import type { Source } from "../sources/store";
 import { startImport } from "./csv/start-import";
-import { storeFile } from "./csv/stream-utils";
+import { FileTooLargeError, storeFile } from "./csv/stream-utils";
 import { callSourceApi, isRetryableStatus, SourceApiError } from "./source-client";
 
 /**
@@ -35,26 +36,41 @@ export async function pollCsvUrl(
   const key = `imports/${source.id}/${id}.csv`;
   const declared = response.headers.get("content-length");
   const maxBytes = CsvOptionsSchema.parse(source.config.csv ?? {}).maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
-  const size = await storeFile(
-    env.PAYLOADS,
-    key,
-    response.body,
-    maxBytes,
-    declared ? Number(declared) : undefined,
-  );
+  let size: number;
+  try {
+    size = await storeFile(
+      env.PAYLOADS,
+      key,
+      response.body,
+      maxBytes,
+      declared ? Number(declared) : undefined,
+    );
+  } catch (error) {
+    // Counted on the bytes read; too large is the file's fault: the run fails with a clear error.
+    if (error instanceof FileTooLargeError)
+      throw new SourceApiError(`CSV URL: the file is larger than ${maxBytes} bytes`, false);
+    throw error;
+  }
   const filename = new URL(poll.url).pathname.split("/").pop() || null;
   await startImport(env, source, { id, origin: "url", filename, r2Key: key, byteSize: size }, now);
   log.info("poll_csv_fetched", { sourceId: source.id, runId, importId: id, bytes: size });
   return 1;
 }
 
-/** `*` and `?` wildcards of a filename pattern as an anchored regular expression. */
-export function globToRegExp(pattern: string): RegExp {
+/** R2's longest object key, in bytes (so at most this many UTF-16 code units). */
+const MAX_R2_KEY = 1024;
+
+/**
+ * `*` and `?` wildcards of a filename pattern as an anchored, linear-time regular expression: with a
+ * backtracking engine, a pattern of many `*` (it may be 128 characters long) against a long key takes
+ * polynomial time of high degree and stalls the poller.
+ */
+export function globToRegExp(pattern: string): LinearRegex {
   const body = pattern
     .replace(/[.+^${}()|[\]\\]/g, "\\$&")
     .replace(/\*/g, "[^/]*")
     .replace(/\?/g, "[^/]");
-  return new RegExp(`^${body}$`);
+  return compileLinearRegex(`^${body}$`, { maxInput: MAX_R2_KEY });
 }
 
 /**

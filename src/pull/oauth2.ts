@@ -1,4 +1,5 @@
 import { toBase64, utf8 } from "../lib/encoding";
+import { guardedFetch, type OutboundPolicy, OutboundRefused, readTextCapped } from "../lib/outbound/guard";
 import type { CachedToken, Credentials } from "../sources/api-credentials";
 
 type ClientCredentials = Extract<Credentials, { type: "oauth2-client-credentials" }>;
@@ -7,6 +8,9 @@ type ClientCredentials = Extract<Credentials, { type: "oauth2-client-credentials
 const EXPIRY_MARGIN_MS = 60_000;
 /** Assumed lifetime when the token response omits `expires_in` (RFC 6749 §5.1 makes it optional). */
 const DEFAULT_EXPIRES_IN_S = 3600;
+
+/** Largest token response read, bytes (counted while reading): a token answer is a few hundred bytes. */
+export const MAX_TOKEN_RESPONSE_BYTES = 64 * 1024;
 
 /** The token endpoint refused or answered something unusable; the message never contains a secret. */
 export class TokenError extends Error {
@@ -28,6 +32,7 @@ export async function requestToken(
   credentials: ClientCredentials,
   now: number,
   timeoutMs: number,
+  policy: OutboundPolicy,
 ): Promise<CachedToken> {
   const form = new URLSearchParams({ grant_type: "client_credentials" });
   if (credentials.scope) form.set("scope", credentials.scope);
@@ -44,22 +49,37 @@ export async function requestToken(
     form.set("client_secret", credentials.clientSecret);
   }
   let response: Response;
+  let text: string | null;
   try {
-    response = await fetch(credentials.tokenUrl, {
-      method: "POST",
-      headers,
-      body: form.toString(),
-      signal: AbortSignal.timeout(timeoutMs),
-    });
+    // No redirect is ever followed: a 307/308 would re-post the client secret to wherever it points.
+    response = await guardedFetch(
+      credentials.tokenUrl,
+      { method: "POST", headers, body: form.toString(), signal: AbortSignal.timeout(timeoutMs) },
+      { ...policy, maxRedirects: 0 },
+    );
+    if (response.status >= 300 && response.status <= 399) {
+      await response.body?.cancel().catch(() => undefined);
+      throw new TokenError(
+        `token endpoint answered a redirect (${response.status}); redirects are not followed`,
+        false,
+      );
+    }
+    if (!response.ok) {
+      await response.body?.cancel().catch(() => undefined);
+      throw new TokenError(
+        `token endpoint answered ${response.status}`,
+        response.status >= 500 || response.status === 429,
+      );
+    }
+    text = await readTextCapped(response, MAX_TOKEN_RESPONSE_BYTES);
   } catch (error) {
+    if (error instanceof TokenError) throw error;
+    if (error instanceof OutboundRefused) throw new TokenError(`token URL: ${error.message}`, false);
     throw new TokenError(`token endpoint unreachable: ${String(error).slice(0, 120)}`, true);
   }
-  if (!response.ok)
-    throw new TokenError(
-      `token endpoint answered ${response.status}`,
-      response.status >= 500 || response.status === 429,
-    );
-  const body = (await response.json().catch(() => null)) as {
+  if (text === null)
+    throw new TokenError(`token response larger than ${MAX_TOKEN_RESPONSE_BYTES} bytes`, false);
+  const body = parseObject(text) as {
     access_token?: unknown;
     expires_in?: unknown;
     token_type?: unknown;
@@ -76,4 +96,12 @@ export async function requestToken(
     accessToken: body.access_token,
     expiresAt: now + Math.max(lifetimeMs / 2, lifetimeMs - EXPIRY_MARGIN_MS),
   };
+}
+
+function parseObject(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
 }

@@ -1,8 +1,10 @@
 import { database } from "../db/client";
 import { enqueueDeliveries } from "../deliveries/enqueue";
 import type { Env } from "../lib/env";
+import { parseJsonExact } from "../lib/json";
 import { readPath } from "../lib/json-path";
 import { log } from "../lib/log";
+import { readTextCapped } from "../lib/outbound/guard";
 import { waitAfterRefusal } from "../lib/retry-after";
 import type { PollConfig } from "../sources/poll-config";
 import { type Source, SourceStore } from "../sources/store";
@@ -39,8 +41,8 @@ class RunStop extends Error {
  * Poll queue step: claims `sourceId`'s run `runId` and advances it. An `api` job fetches up to
  * {@link PAGES_PER_INVOCATION} pages; for each page the records are enqueued as envelopes first and
  * the checkpoint committed after, so a crash re-reads rather than skips. A repeated checkpoint (cursor
- * cycle A→B→A) or more than `maxPages` pages end the run as failed (C19); a 429 or an exhausted budget
- * parks it until the allowed time (C20). Never sleeps, and records every outcome on the job.
+ * cycle A→B→A) or more than `maxPages` pages end the run as failed; a 429 or an exhausted budget
+ * parks it until the allowed time. Never sleeps, and records every outcome on the job.
  * @throws only when D1 or the queue fail (the message is then retried)
  */
 export async function runPollJob(env: Env, sourceId: string, runId: string, now = Date.now()): Promise<void> {
@@ -219,14 +221,12 @@ async function fetchPage(env: Env, source: Source, poll: ApiPoll, url: URL, now:
       throw new SourceApiError(`source API answered ${response.status}`, true);
     throw new RunStop("fail", `source API answered ${response.status} for ${url.pathname}`);
   }
-  const declared = Number(response.headers.get("content-length") ?? "0");
-  if (declared > MAX_PAGE_BYTES) {
-    await response.body?.cancel();
-    throw new RunStop("fail", `page larger than ${MAX_PAGE_BYTES} bytes`);
-  }
+  // Counted while reading: a chunked answer has no Content-Length, and a declared one may lie.
+  const text = await readTextCapped(response, MAX_PAGE_BYTES);
+  if (text === null) throw new RunStop("fail", `page larger than ${MAX_PAGE_BYTES} bytes`);
   let body: unknown;
   try {
-    body = JSON.parse(await response.text());
+    body = parseJsonExact(text);
   } catch {
     throw new RunStop("fail", "source API answered with something that is not JSON");
   }

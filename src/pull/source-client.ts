@@ -1,6 +1,7 @@
 import { toBase64, utf8 } from "../lib/encoding";
 import type { Env } from "../lib/env";
 import { log } from "../lib/log";
+import { guardedFetch, OutboundRefused, outboundPolicy } from "../lib/outbound/guard";
 import { waitAfterRefusal } from "../lib/retry-after";
 import { CredentialStore, type Credentials } from "../sources/api-credentials";
 import { type SourceApi, SourceApiSchema } from "../sources/poll-config";
@@ -33,6 +34,7 @@ export function isRetryableStatus(status: number): boolean {
   return status === 408 || status === 425 || status >= 500;
 }
 
+/** Redirects a source's API may send the poller through. */
 const MAX_REDIRECTS = 3;
 
 /**
@@ -41,13 +43,15 @@ const MAX_REDIRECTS = 3;
  * 2. adds the source's credentials (OAuth2 tokens fetched and cached sealed; a 401 drops the cached
  *    token and retries once);
  * 3. on 429, or 503 with Retry-After, pushes the budget's next allowed time by Retry-After (seconds or
- *    HTTP date, C20) or by exponential back-off, and throws {@link RateLimited}. Nothing sleeps.
- * Redirects are followed by hand: credentials go along only to the same origin.
+ *    HTTP date) or by exponential back-off, and throws {@link RateLimited}. Nothing sleeps.
+ * Every hop goes through the outbound guard (src/lib/outbound/guard.ts): non-public targets are refused
+ * (a non-retryable {@link SourceApiError}), redirects are followed by hand, and credentials and the
+ * caller's headers go along only to the same origin.
  * Other statuses are returned for the caller to judge ({@link isRetryableStatus}).
  * @throws RateLimited, SourceApiError
  */
 export async function callSourceApi(
-  env: Pick<Env, "DB" | "SECRETS_KEY">,
+  env: Pick<Env, "DB" | "SECRETS_KEY" | "ALLOW_PRIVATE_OUTBOUND_TARGETS">,
   source: Pick<Source, "id" | "config">,
   url: string,
   init: { headers?: Record<string, string>; accept?: string } = {},
@@ -60,11 +64,25 @@ export async function callSourceApi(
 
   const store = new CredentialStore(env.DB, env.SECRETS_KEY);
   const stored = await store.get(source.id, now);
-  let response = await send(url, init, await authHeaders(store, source.id, stored, api, now, false), api);
+  // Caller-given headers (a poll's static headers) are the source's secrets too: same origin only.
+  const outbound = { ...init, credentialHeaders: Object.keys(init.headers ?? {}) };
+  let response = await send(
+    env,
+    url,
+    outbound,
+    await authHeaders(env, store, source.id, stored, api, now, false),
+    api,
+  );
   if (response.status === 401 && stored?.credentials.type === "oauth2-client-credentials") {
     // The cached token may have been revoked early: get a fresh one, once.
     await response.body?.cancel();
-    response = await send(url, init, await authHeaders(store, source.id, stored, api, now, true), api);
+    response = await send(
+      env,
+      url,
+      outbound,
+      await authHeaders(env, store, source.id, stored, api, now, true),
+      api,
+    );
   }
 
   const retryAfterHeader = response.headers.get("retry-after");
@@ -89,36 +107,33 @@ export async function callSourceApi(
 }
 
 async function send(
+  env: { ALLOW_PRIVATE_OUTBOUND_TARGETS?: string },
   url: string,
-  init: { headers?: Record<string, string>; accept?: string },
+  init: { headers?: Record<string, string>; accept?: string; credentialHeaders?: readonly string[] },
   auth: Record<string, string>,
   api: SourceApi,
 ): Promise<Response> {
-  const origin = new URL(url).origin;
-  let target = url;
-  for (let hop = 0; ; hop++) {
-    const sameOrigin = new URL(target).origin === origin;
-    let response: Response;
-    try {
-      response = await fetch(target, {
-        headers: { accept: init.accept ?? "application/json", ...init.headers, ...(sameOrigin ? auth : {}) },
-        redirect: "manual",
+  try {
+    return await guardedFetch(
+      url,
+      {
+        headers: { accept: init.accept ?? "application/json", ...init.headers, ...auth },
         signal: AbortSignal.timeout(api.timeoutSeconds * 1000),
-      });
-    } catch (error) {
-      throw new SourceApiError(`request failed: ${String(error).slice(0, 160)}`, true);
-    }
-    const location = response.headers.get("location");
-    if (response.status < 300 || response.status > 399 || !location) return response;
-    await response.body?.cancel();
-    if (hop >= MAX_REDIRECTS) throw new SourceApiError(`more than ${MAX_REDIRECTS} redirects`, false);
-    target = new URL(location, target).toString();
-    if (!/^https?:$/.test(new URL(target).protocol))
-      throw new SourceApiError("redirect to a non-http URL", false);
+      },
+      {
+        ...outboundPolicy(env),
+        maxRedirects: MAX_REDIRECTS,
+        credentialHeaders: [...(init.credentialHeaders ?? []), ...Object.keys(auth)],
+      },
+    );
+  } catch (error) {
+    if (error instanceof OutboundRefused) throw new SourceApiError(error.message, false);
+    throw new SourceApiError(`request failed: ${String(error).slice(0, 160)}`, true);
   }
 }
 
 async function authHeaders(
+  env: { ALLOW_PRIVATE_OUTBOUND_TARGETS?: string },
   store: CredentialStore,
   sourceId: string,
   stored: { credentials: Credentials; token: { accessToken: string; expiresAt: number } | null } | null,
@@ -139,7 +154,7 @@ async function authHeaders(
     case "oauth2-client-credentials": {
       if (stored.token && !refresh) return { authorization: `Bearer ${stored.token.accessToken}` };
       try {
-        const token = await requestToken(c, now, api.timeoutSeconds * 1000);
+        const token = await requestToken(c, now, api.timeoutSeconds * 1000, outboundPolicy(env));
         await store.cacheToken(sourceId, token);
         stored.token = token;
         return { authorization: `Bearer ${token.accessToken}` };

@@ -56,19 +56,23 @@ export class CredentialStore {
     private readonly secretsKey: string | undefined,
   ) {}
 
-  /** Seals and stores `credentials` for `sourceId`, replacing any (and dropping a cached token). */
-  async put(sourceId: string, credentials: Credentials, now = Date.now()): Promise<CredentialsInfo> {
+  /**
+   * Seals and stores `credentials` for `sourceId`, replacing any (and dropping a cached token).
+   * Written only while the source exists, in the same statement, so a deletion running at the same
+   * time cannot leave sealed credentials behind. Null when the source does not exist.
+   */
+  async put(sourceId: string, credentials: Credentials, now = Date.now()): Promise<CredentialsInfo | null> {
     const box = await SecretsBox.fromEnv(this.secretsKey);
-    await this.db
+    const result = await this.db
       .prepare(
         `INSERT INTO source_credentials (source_id, kind, sealed, sealed_token, token_expires_at, updated_at)
-         VALUES (?1, ?2, ?3, NULL, NULL, ?4)
+         SELECT ?1, ?2, ?3, NULL, NULL, ?4 FROM sources WHERE id = ?1
          ON CONFLICT (source_id) DO UPDATE SET kind = ?2, sealed = ?3, sealed_token = NULL,
            token_expires_at = NULL, updated_at = ?4`,
       )
       .bind(sourceId, credentials.type, await box.seal(JSON.stringify(credentials)), now)
       .run();
-    return { type: credentials.type, updatedAt: now };
+    return (result.meta.changes ?? 0) > 0 ? { type: credentials.type, updatedAt: now } : null;
   }
 
   /** The credentials of `sourceId` and any cached token, decrypted; null when none are stored. */

@@ -86,6 +86,9 @@ export const GenericHmacSchema = z
   })
   .openapi("GenericHmac");
 
+/** Settings of the generic HMAC scheme, defaults applied. */
+export type GenericHmac = z.infer<typeof GenericHmacSchema>;
+
 /**
  * Edge settings of a source beyond its scheme's secret: what the sender signs, body limits, an
  * optional IP allowlist and per-scheme options. Shared by the stored config and the admin API.
@@ -130,7 +133,7 @@ export type EdgeSettings = z.infer<typeof EdgeSettingsSchema>;
 
 /**
  * The region (ISO 3166-1 alpha-2, upper case, e.g. "GB") whose numbering plan reads national phone
- * numbers from this source: `0161 496 0000` from a GB source is +441614960000 (C15). Identity only.
+ * numbers from this source: `0161 496 0000` from a GB source is +441614960000. Identity only.
  * @see https://www.iso.org/iso-3166-country-codes.html
  */
 export const DefaultRegionSchema = z
@@ -152,6 +155,16 @@ export const SourceConfigSchema = z.object({
     .optional(),
   genericHmac: GenericHmacSchema.optional(),
   defaultRegion: DefaultRegionSchema.optional(),
+  /**
+   * How far past its receipt an event's own time may be, seconds (default 86400): a later time, or one
+   * before 1970, is replaced by the receipt time and the event is flagged `event_time_replaced`.
+   */
+  maxEventTimeAheadSeconds: z
+    .number()
+    .int()
+    .min(0)
+    .max(366 * 86_400)
+    .optional(),
   /** Where the idempotency key comes from; unset: the source type's preset, else a hash of the body. */
   idempotencyKey: IdempotencyKeySchema.optional(),
   ...EdgeSettingsSchema.shape,

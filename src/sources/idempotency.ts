@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { isCredentialHeader } from "../lib/credential-headers";
 import { sha256Hex } from "../lib/encoding";
 import { readPath } from "../lib/json-path";
 
@@ -30,15 +31,17 @@ export type IdempotencyKeyConfig = z.infer<typeof IdempotencyKeySchema>;
 /**
  * Where each sender puts the id that stays the same across its retries of one event: a list of
  * alternatives tried in order, each a (composite) list of parts. Keyed by source type name.
- * - Standard Webhooks `webhook-id` (https://www.standardwebhooks.com/, "Idempotency")
+ * - Standard Webhooks `webhook-id`, else Svix's `svix-id` (https://www.standardwebhooks.com/, "Idempotency")
  * - GitHub `X-GitHub-Delivery` (kept on redelivery: https://docs.github.com/en/webhooks/webhook-events-and-payloads#delivery-headers)
  * - Shopify `X-Shopify-Event-Id`, else `X-Shopify-Webhook-Id` (https://shopify.dev/docs/apps/build/webhooks/ignore-duplicates)
  * - Stripe event `id` (https://docs.stripe.com/webhooks#handle-duplicate-events)
- * - Slack Events API `event_id` (https://api.slack.com/apis/events-api#retries), C11
+ * - Slack Events API `event_id` (https://api.slack.com/apis/events-api#retries)
  * - Twilio `I-Twilio-Idempotency-Token` (https://www.twilio.com/docs/usage/webhooks/webhooks-connection-overrides)
  */
 export const IDEMPOTENCY_PRESETS: Readonly<Record<string, readonly (readonly IdempotencyKeyPart[])[]>> = {
-  "standard-webhooks": [[{ header: "webhook-id" }]],
+  // The verifier picks the same family by the same rule (auth/standard-webhooks.ts headerFamily), so
+  // whichever id is read here is the signed one.
+  "standard-webhooks": [[{ header: "webhook-id" }], [{ header: "svix-id" }]],
   github: [[{ header: "x-github-delivery" }]],
   shopify: [[{ header: "x-shopify-event-id" }], [{ header: "x-shopify-webhook-id" }]],
   stripe: [[{ path: "$.id" }]],
@@ -72,7 +75,10 @@ export async function idempotencyKeyFor(
     const values = parts.map((part) => partValue(part, headers, payload));
     if (values.some((v) => v === undefined)) continue;
     const key = values.length === 1 ? values[0]! : JSON.stringify(values);
-    return key.length > MAX_KEY_LENGTH ? `key-sha256:${await sha256Hex(key)}` : key;
+    // Sources stored before credential headers were refused as key parts: the key still dedupes, but
+    // only its digest reaches the delivery log.
+    const secret = parts.some((part) => "header" in part && isCredentialHeader(part.header));
+    return secret || key.length > MAX_KEY_LENGTH ? `key-sha256:${await sha256Hex(key)}` : key;
   }
   return `sha256:${await sha256Hex(body)}`;
 }

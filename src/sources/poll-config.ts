@@ -19,10 +19,10 @@ const ApiUrl = z
  * - `page`: `param` = 1, 2, 3... with `sizeParam` = `size`; stops on a short page.
  * - `offset`: `offsetParam`/`limitParam`; each page re-reads `overlap` records of the previous one and
  *   skips the ids it already saw, so a row shifted by an insert or delete is neither skipped nor doubled
- *   (C21); stops on a short page.
+ *  ; stops on a short page.
  * - `watermark`: keyset paging ascending on (updated_at, id): sends the last record's pair as
  *   `updatedAfterParam` / `afterIdParam` (the API must compare the tuple with `>`); the watermark is kept
- *   between runs, so each run only reads what changed (C21).
+ *   between runs, so each run only reads what changed.
  * @see https://www.rfc-editor.org/rfc/rfc8288
  */
 export const PaginationSchema = z
@@ -69,7 +69,7 @@ const Schedule = {
     .min(60)
     .max(7 * 24 * 3600)
     .default(300),
-  /** Pages one run may fetch before it stops with a reported failure (C19). */
+  /** Pages one run may fetch before it stops with a reported failure. */
   maxPages: z.number().int().min(1).max(10_000).default(100),
 };
 
@@ -88,7 +88,12 @@ export const PollConfigSchema = z
       kind: z.literal("api"),
       ...Schedule,
       url: ApiUrl,
-      headers: z.record(z.string().min(1).max(128), z.string().max(1024)).optional(),
+      headers: z
+        .record(z.string().min(1).max(128), z.string().max(1024))
+        .optional()
+        .describe(
+          "Static request headers (often API keys). Write-only: stored sealed, shown as names with a redacted value, sent to the poll URL's origin only.",
+        ),
       recordsPath: Path.default("$.data"),
       recordId: Path.default("$.id"),
       updatedAt: Path.optional(),
@@ -164,3 +169,17 @@ export const PullSettingsSchema = z.object({
   fetch: FetchStepSchema.optional(),
   csv: CsvOptionsSchema.optional(),
 });
+
+/** What the admin API shows in place of a static poll header's value. */
+export const REDACTED_HEADER_VALUE = "[sealed]";
+
+/**
+ * The settings with each static poll header's value replaced by {@link REDACTED_HEADER_VALUE}: the
+ * names stay visible, the values (often API keys) never leave the gateway.
+ */
+export function redactPollHeaders<T extends { poll?: PollConfig }>(settings: T): T {
+  const poll = settings.poll;
+  if (poll?.kind !== "api" || !poll.headers) return settings;
+  const headers = Object.fromEntries(Object.keys(poll.headers).map((name) => [name, REDACTED_HEADER_VALUE]));
+  return { ...settings, poll: { ...poll, headers } };
+}

@@ -1,12 +1,13 @@
 import { and, desc, eq } from "drizzle-orm";
 import type { Database } from "../db/client";
-import { sources } from "../db/schema";
+import { notifyFetches, pollJobs, rateBudgets, sourceCredentials, sources, writeKeys } from "../db/schema";
 import { newId } from "../lib/ids";
 import { log } from "../lib/log";
 import { SecretsBox } from "../lib/secrets-box";
 import { authSchemeFor } from "./auth";
 import { SecretRejected } from "./auth/types";
 import { type SourceConfig, SourceConfigSchema, type SourceType } from "./config";
+import { redactPollHeaders } from "./poll-config";
 
 /**
  * One active secret, as the scheme stores it (credential schemes keep a SHA-256 digest). During a
@@ -36,7 +37,7 @@ export interface Source {
   updatedAt: number;
 }
 
-/** A source without its secrets: what the admin API may show. */
+/** A source without its secrets (static poll header values redacted): what the admin API may show. */
 export type PublicSource = Omit<Source, "secrets">;
 
 /** Input of {@link SourceStore.create}. */
@@ -65,7 +66,7 @@ export const MAX_ROTATION_WINDOW_MS = 30 * 24 * 3600 * 1000;
 
 /**
  * Source storage: the `sources` table, with secrets sealed by AES-GCM under `SECRETS_KEY`.
- * Secrets are validated by the source type's scheme before they are stored (C07), and a source holds
+ * Secrets are validated by the source type's scheme before they are stored, and a source holds
  * at most two active secrets: the current one and, during a rotation, the previous one with an expiry.
  */
 export class SourceStore {
@@ -81,18 +82,22 @@ export class SourceStore {
     logWarnings(id, warnings);
     const box = await SecretsBox.fromEnv(this.secretsKey);
     const secrets: SourceSecret[] = [{ value, createdAt: now }];
+    const poll = input.config.poll;
+    const pollHeaders = poll?.kind === "api" && poll.headers ? poll.headers : undefined;
     const row = {
       id,
       workspace: input.workspace,
       name: input.name,
       type: input.type,
-      config: input.config as Record<string, unknown>,
+      // A poll's static headers are credentials: `config` keeps their names, the values are sealed.
+      config: redactPollHeaders(input.config) as Record<string, unknown>,
       sealedSecrets: await box.seal(JSON.stringify(secrets)),
+      sealedPollHeaders: pollHeaders ? await box.seal(JSON.stringify(pollHeaders)) : null,
       createdAt: now,
       updatedAt: now,
     };
     await this.db.insert(sources).values(row);
-    return { ...row, type: input.type, config: input.config, secrets };
+    return { ...toPublic(row), config: input.config, secrets };
   }
 
   /** The source with decrypted secrets, or null. Expired rotation secrets are dropped. */
@@ -101,7 +106,11 @@ export class SourceStore {
     if (!row) return null;
     const box = await SecretsBox.fromEnv(this.secretsKey);
     const secrets = activeSecrets(JSON.parse(await box.open(row.sealedSecrets)) as SourceSecret[], now);
-    return { ...toPublic(row), secrets };
+    // Rows stored before headers were sealed still carry their values in `config`: read both.
+    const config = SourceConfigSchema.parse(row.config);
+    if (row.sealedPollHeaders && config.poll?.kind === "api")
+      config.poll.headers = JSON.parse(await box.open(row.sealedPollHeaders)) as Record<string, string>;
+    return { ...toPublic(row), config, secrets };
   }
 
   /** The source without its secrets (no decryption), or null: for routes that only need its settings. */
@@ -116,9 +125,22 @@ export class SourceStore {
     return rows.map(toPublic);
   }
 
-  /** Deletes a source; true when it existed. */
+  /**
+   * Deletes a source and, in the same D1 batch (all or nothing), everything that would let anyone act
+   * as it or call its API: its sealed API credentials and cached OAuth2 token, its write keys (revoked
+   * ones too), its poll job, its fetch-on-notify cache (fetched bodies) and its rate budget. History
+   * stays: stored events, the delivery log and dead letters belong to the workspace's profiles and
+   * age out on their own. True when the source existed.
+   */
   async delete(id: string): Promise<boolean> {
-    const deleted = await this.db.delete(sources).where(eq(sources.id, id)).returning({ id: sources.id });
+    const [deleted] = await this.db.batch([
+      this.db.delete(sources).where(eq(sources.id, id)).returning({ id: sources.id }),
+      this.db.delete(sourceCredentials).where(eq(sourceCredentials.sourceId, id)),
+      this.db.delete(writeKeys).where(eq(writeKeys.sourceId, id)),
+      this.db.delete(pollJobs).where(eq(pollJobs.sourceId, id)),
+      this.db.delete(notifyFetches).where(eq(notifyFetches.sourceId, id)),
+      this.db.delete(rateBudgets).where(eq(rateBudgets.sourceId, id)),
+    ]);
     return deleted.length > 0;
   }
 
@@ -191,7 +213,7 @@ export class SourceStore {
 }
 
 /**
- * Normalizes and validates a secret for `type`. Trailing CR/LF (a secret read from a file, C07d) is
+ * Normalizes and validates a secret for `type`. Trailing CR/LF (a secret read from a file) is
  * stripped with a warning; everything else is the scheme's rule.
  * @throws InvalidSecretError
  */
@@ -233,7 +255,7 @@ function toPublic(row: typeof sources.$inferSelect): PublicSource {
     workspace: row.workspace,
     name: row.name,
     type: row.type as SourceType,
-    config: SourceConfigSchema.parse(row.config),
+    config: redactPollHeaders(SourceConfigSchema.parse(row.config)),
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };

@@ -1,6 +1,7 @@
 import { findLiveProfile, type LiveProfile } from "../identity/live-profile";
 import { Normalizer } from "../identity/normalize";
 import { loadRules } from "../identity/rules-store";
+import { isoTime, storedJson } from "../lib/stored";
 import { type ProfileEnrichment, profileEnrichment } from "./profile-view";
 
 /** One identifier of a profile with where it came from. Times are ISO-8601. */
@@ -8,7 +9,7 @@ export interface IdentifierDetail {
   type: string;
   /** The match key (normalized). */
   value: string;
-  /** The first spelling seen, kept for display (C14). */
+  /** The first spelling seen, kept for display. */
   rawValue: string;
   sourceId: string | null;
   firstSeenAt: string;
@@ -193,7 +194,7 @@ export class ProfileReader {
       identifier: { type: r.identifier_type, value: r.identifier_value },
       eventId: r.event_id,
       rule: r.rule,
-      createdAt: new Date(r.created_at).toISOString(),
+      createdAt: isoTime(r.created_at),
     }));
   }
 
@@ -252,24 +253,24 @@ export class ProfileReader {
         value: i.value,
         rawValue: i.raw_value,
         sourceId: i.source_id,
-        firstSeenAt: new Date(i.first_seen_at).toISOString(),
-        lastSeenAt: i.last_seen_at > 0 ? new Date(i.last_seen_at).toISOString() : null,
+        firstSeenAt: isoTime(i.first_seen_at),
+        lastSeenAt: i.last_seen_at > 0 ? isoTime(i.last_seen_at) : null,
         quarantined: i.quarantined === 1,
       })),
       traits: Object.fromEntries(
-        traitRows.map((t) => [t.name, t.value === null ? null : JSON.parse(t.value)]),
+        traitRows.map((t) => [t.name, t.value === null ? null : storedJson(t.value, t.value)]),
       ),
       traitOrigins: Object.fromEntries(
         traitRows.map((t) => [
           t.name,
-          { sourceId: t.source_id, eventId: t.event_id, occurredAt: new Date(t.occurred_at).toISOString() },
+          { sourceId: t.source_id, eventId: t.event_id, occurredAt: isoTime(t.occurred_at) },
         ]),
       ),
       mergedProfileIds: (merged!.results as { id: string }[]).map((m) => m.id),
       recentEvents: (recent!.results as unknown as EventRow[]).map(eventView),
       ...enrichment,
-      createdAt: new Date(row.createdAt).toISOString(),
-      updatedAt: new Date(row.updatedAt).toISOString(),
+      createdAt: isoTime(row.createdAt),
+      updatedAt: isoTime(row.updatedAt),
     };
   }
 }
@@ -280,11 +281,11 @@ function eventView(r: EventRow): EventView {
     sourceId: r.source_id,
     deliveryId: r.delivery_id,
     type: r.type,
-    occurredAt: new Date(r.occurred_at).toISOString(),
-    receivedAt: new Date(r.received_at).toISOString(),
-    identifiers: JSON.parse(r.identifiers),
-    traits: JSON.parse(r.traits),
-    properties: JSON.parse(r.properties),
-    warnings: JSON.parse(r.warnings),
+    occurredAt: isoTime(r.occurred_at),
+    receivedAt: isoTime(r.received_at),
+    identifiers: storedJson(r.identifiers, []),
+    traits: storedJson(r.traits, {}),
+    properties: storedJson(r.properties, {}),
+    warnings: storedJson(r.warnings, ["stored event is not readable JSON"]),
   };
 }

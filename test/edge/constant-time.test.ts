@@ -5,7 +5,7 @@ import { standardWebhooks } from "../../src/sources/auth/standard-webhooks";
 import { earlyExitComparisons } from "./support/timing-scan";
 
 /**
- * C09: no early-exit comparison of secrets, signatures or keys. The auth sources (and the shared
+ * no early-exit comparison of secrets, signatures or keys. The auth sources (and the shared
  * constant-time helpers and admin guard) are read as text and every `===`/`!==`/`==`/`!=` whose operands
  * name a secret-like value is reported, unless the other side is a literal (a version label, null) or
  * the comparison is of a length, which is public.
@@ -16,8 +16,8 @@ const sources = {
   ...import.meta.glob("../../src/routes/admin/auth.ts", { query: "?raw", import: "default", eager: true }),
 } as Record<string, string>;
 
-describe("C09: constant-time comparison", () => {
-  it("C09: the scan reads every authentication scheme", () => {
+describe("constant-time comparison", () => {
+  it("the scan reads every authentication scheme", () => {
     const names = Object.keys(sources).map((f) => f.split("/").pop());
     for (const scheme of [
       "standard-webhooks.ts",
@@ -37,7 +37,7 @@ describe("C09: constant-time comparison", () => {
     }
   });
 
-  it("C09: the scan finds early-exit comparisons when they are there", () => {
+  it("the scan finds early-exit comparisons when they are there", () => {
     const planted = {
       "planted.ts": [
         "if (signature === expected) return ok;",
@@ -56,17 +56,17 @@ describe("C09: constant-time comparison", () => {
     ]);
   });
 
-  it("C09: no early-exit ===/!== is applied to secrets, signatures or API keys", () => {
+  it("no early-exit ===/!== is applied to secrets, signatures or API keys", () => {
     expect(earlyExitComparisons(sources)).toEqual([]);
   });
 
-  it("C09: unequal lengths are a mismatch, not an exception", async () => {
+  it("unequal lengths are a mismatch, not an exception", async () => {
     expect(bytesEqual(new Uint8Array(32), new Uint8Array(1))).toBe(false);
     expect(bytesEqual(new Uint8Array([1, 2]), new Uint8Array([1, 2]))).toBe(true);
     expect(await secretsEqual("short", "a much longer secret value")).toBe(false);
   });
 
-  it("C09: truncated and garbage signatures are a plain mismatch at the scheme", async () => {
+  it("truncated and garbage signatures are a plain mismatch at the scheme", async () => {
     const secret = `whsec_${btoa("c09-scheme-level-key-0123456789")}`;
     const now = Date.now();
     for (const signature of ["v1,AA==", "v1,zz!", "v1,", "v1"]) {

@@ -12,7 +12,7 @@ const rotate = (sourceId: string, json: Record<string, unknown>) =>
   admin(`/v1/admin/sources/${sourceId}/secret-rotations`, { json });
 const body = JSON.stringify({ id: "evt_rotation", object: "event", type: "contact.updated" });
 
-describe("C07: secrets are validated when saved", () => {
+describe("secrets are validated when saved", () => {
   afterEach(() => {
     vi.restoreAllMocks();
   });
@@ -99,7 +99,7 @@ describe("secret rotation", () => {
   const signedWith = (key: string) =>
     standardWebhooksHeaders(key, body, nowSeconds(), `msg_${crypto.randomUUID()}`);
 
-  it("C06: during a rotation window both secrets are accepted, after it only the new one", async () => {
+  it("during a rotation window both secrets are accepted, after it only the new one", async () => {
     const source = await createSource({ type: "standard-webhooks", secret: keyA });
     const response = await rotate(source.id, { secret: keyB, previousSecretTtlSeconds: 600 });
     expect(response.status).toBe(200);

@@ -46,7 +46,7 @@ const schemes = [
   },
 ];
 
-describe("C08: timestamp window in both directions, digits only", () => {
+describe("timestamp window in both directions, digits only", () => {
   afterEach(() => {
     vi.useRealTimers();
   });
@@ -81,7 +81,7 @@ describe("C08: timestamp window in both directions, digits only", () => {
     });
   }
 
-  it("C08: the T−299 request sent twice is answered 2xx twice but stored once (delivery dedupe)", async () => {
+  it("the T−299 request sent twice is answered 2xx twice but stored once (delivery dedupe)", async () => {
     vi.useFakeTimers({ toFake: ["Date"] });
     vi.setSystemTime(T * 1000);
     const secret = "whsec_c08_replay_secret";

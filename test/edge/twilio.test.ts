@@ -1,10 +1,12 @@
 import { env } from "cloudflare:test";
 import { createHmac } from "node:crypto";
+import twilioWebhooks from "twilio/lib/webhooks/webhooks";
 import { describe, expect, it } from "vitest";
 import { call, createSource, eventually } from "../support/gateway";
 import { describeSchemeContract } from "./support/contract";
 import { twilioBodyHash, twilioHeaders, twilioValidates } from "./support/signers";
 
+const { getExpectedTwilioSignature, validateRequest } = twilioWebhooks;
 const FORM = "application/x-www-form-urlencoded";
 const PUBLIC_URL = "https://hooks.example.com/twilio/conversations";
 
@@ -24,7 +26,7 @@ const post = (sourceId: string, body: string, headers: Record<string, string>, q
   call(`/v1/sources/${sourceId}/webhooks${query}`, { method: "POST", headers, body });
 
 describe("Twilio: sorted multi-map parameters, bodySHA256, URLs", () => {
-  it("C05: a repeated parameter is sorted by name then value, as Twilio signs it", async () => {
+  it("a repeated parameter is sorted by name then value, as Twilio signs it", async () => {
     const token = "tw_test_b06";
     const body =
       "EventType=onConversationAdd&MessagingBinding.Address=%2B15555550177&MessagingBinding.Address=%2B15555550122&MessagingBinding.AuthorAddress=%2B15555550133&Source=SMS";
@@ -98,5 +100,51 @@ describe("Twilio: sorted multi-map parameters, bodySHA256, URLs", () => {
       "x-twilio-webhooks-signature-settings": "algorithm=HMAC_MD5",
     };
     expect((await post(source.id, body, headers)).status).toBe(401);
+  });
+});
+
+describe("Twilio: URLs the runtime's URL parser re-encodes", () => {
+  it("a query with ' (percent-encoded by the parser) verifies as Twilio's validator does", async () => {
+    const token = "twilio-auth-token-quote-01";
+    const source = await createSource({ type: "twilio", secret: token });
+    const query = '?customer=O\'Brien&note="hi"';
+    const raw = `https://gateway.test/v1/sources/${source.id}/webhooks${query}`;
+    const body = "AccountSid=AC1&Body=hello&MessageSid=SM_quote_1";
+    const params = Object.fromEntries(new URLSearchParams(body));
+    // What Twilio sends: the signature over the raw URL, as its own library computes it.
+    const signature = getExpectedTwilioSignature(token, raw, params);
+    expect(validateRequest(token, signature, raw, params)).toBe(true);
+    expect(new URL(raw).href).not.toBe(raw); // the parser does re-encode it
+    const response = await post(
+      source.id,
+      body,
+      { "content-type": FORM, "x-twilio-signature": signature },
+      query,
+    );
+    expect(response.status).toBe(202);
+    // Still bound to the URL: another query value is refused.
+    const other = await post(
+      source.id,
+      body,
+      { "content-type": FORM, "x-twilio-signature": signature },
+      '?customer=O\'Neil&note="hi"',
+    );
+    expect(other.status).toBe(401);
+  });
+
+  it("a back end that signed the escaped (legacy querystring) form verifies too", async () => {
+    const token = "twilio-auth-token-quote-02";
+    const source = await createSource({ type: "twilio", secret: token });
+    const body = "AccountSid=AC1&MessageSid=SM_quote_2";
+    const params = Object.fromEntries(new URLSearchParams(body));
+    const escaped = `https://gateway.test/v1/sources/${source.id}/webhooks?q=a%20b%2Fc`;
+    const signature = getExpectedTwilioSignature(token, escaped, params);
+    const response = await post(
+      source.id,
+      body,
+      { "content-type": FORM, "x-twilio-signature": signature },
+      "?q=a+b/c",
+    );
+    expect(response.status).toBe(202);
   });
 });

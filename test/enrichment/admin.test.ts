@@ -128,8 +128,18 @@ describe("extension admin API", () => {
       expect(body.code).toBe(code);
       expect(JSON.stringify(body)).not.toContain("whsec_not!base64");
     }
-    // Plain HTTP is allowed to a loopback address only (local simulators).
-    await createExtension({ workspace, name: "local", endpoint: "http://127.0.0.1:8789/enrich" });
+    // A loopback endpoint (local simulators) is refused unless ALLOW_PRIVATE_OUTBOUND_TARGETS is set,
+    // which only `npm start` does (test/security/outbound.test.ts covers the allowed case).
+    const local = await admin("/v1/admin/extensions", {
+      json: {
+        ...base,
+        name: "local",
+        secret: "a-long-enough-token",
+        endpoint: "http://127.0.0.1:8789/enrich",
+      },
+    });
+    expect(local.status).toBe(400);
+    expect((await problem(local)).code).toBe("outbound_target_refused");
   });
 
   it("answers 409 for a second extension of the same name in a workspace, 404 for unknown ids", async () => {

@@ -50,7 +50,7 @@ async function workload(
     };
     const envelope = envelopeFor(source, body, { idempotencyKey: `evt-${n}` });
     if (body.padding) {
-      // As the edge does for bodies over the message limit (C16): the body lives in R2.
+      // As the edge does for bodies over the message limit: the body lives in R2.
       const bodyRef = `payloads/${source.id}/${envelope.deliveryId}`;
       await env.PAYLOADS.put(bodyRef, envelope.body!);
       envelopes.push({ ...envelope, body: undefined, bodyRef });

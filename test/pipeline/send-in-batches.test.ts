@@ -25,7 +25,7 @@ class StrictQueue<Body> extends RecordingQueue<Body> {
 
 const filler = (bytes: number, n: number) => ({ n, data: "x".repeat(bytes) });
 
-describe("sendInBatches (C16)", () => {
+describe("sendInBatches", () => {
   it("C16 (a) 250 events of about 1 KB go as 3 batches of at most 100 messages, in order", async () => {
     const queue = new StrictQueue<{ n: number }>();
     const messages = Array.from({ length: 250 }, (_, n) => filler(1000, n));

@@ -1,11 +1,14 @@
 import { env } from "cloudflare:test";
+import twilioWebhooks from "twilio/lib/webhooks/webhooks";
 import { describe, expect, it } from "vitest";
-import { createSource, deliver, eventually } from "../support/gateway";
+import type { DeliveryList } from "../../src/routes/admin/list-deliveries";
+import { admin, createSource, deliver, eventually } from "../support/gateway";
+import { githubHeaders, shopifyHeaders } from "../support/senders";
 import { expectRefused, hex, hmac, now } from "./helpers";
 
 /**
- * Replays inside the timestamp window. C08: "A replay inside the window is stopped by the delivery-id
- * dedupe (C10): 2xx with no second event." The attacker has a captured, validly signed request and
+ * Replays inside the timestamp window. "A replay inside the window is stopped by the delivery-id
+ * dedupe: 2xx with no second event." The attacker has a captured, validly signed request and
  * may change any header the signature does not cover.
  */
 
@@ -122,5 +125,109 @@ describe("replays inside the window", () => {
       [secret],
       "new id",
     );
+  });
+});
+
+describe("Standard Webhooks under Svix header names", () => {
+  it("an unsigned webhook-id added to a captured svix-* delivery does not make it a new delivery", async () => {
+    const key = Uint8Array.from({ length: 24 }, (_, i) => 100 + i);
+    const secret = `whsec_${btoa(String.fromCharCode(...key))}`;
+    const source = await createSource({ type: "standard-webhooks", secret });
+    const body = '{"type":"svix.replay"}';
+    const ts = String(now());
+    const signed = {
+      "svix-id": "msg_svix_a",
+      "svix-timestamp": ts,
+      "svix-signature": `v1,${btoa(String.fromCharCode(...(await hmac(key, `msg_svix_a.${ts}.${body}`))))}`,
+    };
+    expect((await deliver(source.id, body, signed)).status).toBe(202);
+    // The idempotency preset reads webhook-id first: it must only ever read a signed one.
+    await expectRefused(
+      await deliver(source.id, body, { ...signed, "webhook-id": "msg_attacker" }),
+      [401],
+      [secret],
+      "added webhook-id",
+    );
+    expect(await eventsOfSource(source.id, 1)).toBe(1);
+  });
+});
+
+/**
+ * Schemes with no signed timestamp or id (GitHub, Shopify, Twilio): the delivery id is an unsigned
+ * header. A captured delivery re-sent under a new id, or with its Twilio parameters re-ordered, must
+ * be a duplicate: the key is the digest of what the signature covers.
+ */
+describe("replays under a new, unsigned delivery id", () => {
+  /** The delivery log of a source once `count` rows are there and processed. */
+  async function deliveryStatuses(sourceId: string, count: number): Promise<string[]> {
+    return eventually(async () => {
+      const response = await admin(`/v1/admin/deliveries?sourceId=${sourceId}`);
+      const list = (await response.json()) as DeliveryList;
+      const done = list.data.filter((d) => d.status !== "stored" || d.processedAt !== null);
+      return list.data.length === count && done.length === count
+        ? list.data.map((d) => d.status).sort()
+        : undefined;
+    });
+  }
+
+  it("GitHub: the same signed body with a new X-GitHub-Delivery is a duplicate (one event)", async () => {
+    const secret = "github-replay-secret-0123456789";
+    const source = await createSource({ type: "github", secret });
+    const body = JSON.stringify({ action: "opened", sender: { login: "octocat", id: 1 } });
+    const headers = await githubHeaders(secret, body, "issues");
+    expect((await deliver(source.id, body, headers)).status).toBe(202);
+    expect(await eventsOfSource(source.id, 1)).toBe(1);
+    const replay = { ...headers, "x-github-delivery": crypto.randomUUID(), "x-github-event": "push" };
+    expect((await deliver(source.id, body, replay)).status).toBe(202);
+    expect(await deliveryStatuses(source.id, 2)).toEqual(["duplicate", "stored"]);
+    expect(await eventsOfSource(source.id, 2, 1000)).toBe(1);
+  });
+
+  it("Shopify: the same signed body with new webhook and event ids is a duplicate", async () => {
+    const secret = "shopify-replay-secret-0123456789";
+    const source = await createSource({ type: "shopify", secret });
+    const body = JSON.stringify({ id: 820982911946154500, email: "replay-shopify@example.com" });
+    const headers = await shopifyHeaders(secret, body, "customers/create");
+    expect((await deliver(source.id, body, headers)).status).toBe(202);
+    const replay = { ...headers, "x-shopify-webhook-id": crypto.randomUUID(), "x-shopify-event-id": "e-new" };
+    expect((await deliver(source.id, body, replay)).status).toBe(202);
+    expect(await deliveryStatuses(source.id, 2)).toEqual(["duplicate", "stored"]);
+    expect(await eventsOfSource(source.id, 2, 1000)).toBe(1);
+  });
+
+  it("Twilio: re-ordered form parameters under a new idempotency token are a duplicate", async () => {
+    const token = "twilio-replay-token-0123456789";
+    const source = await createSource({ type: "twilio", secret: token });
+    const url = `https://gateway.test/v1/sources/${source.id}/webhooks`;
+    const body = "AccountSid=AC1&Body=hello&From=%2B14155550100&MessageSid=SM_replay_1";
+    const signature = twilioWebhooks.getExpectedTwilioSignature(
+      token,
+      url,
+      Object.fromEntries(new URLSearchParams(body)),
+    );
+    const form = { "content-type": "application/x-www-form-urlencoded", "x-twilio-signature": signature };
+    expect((await deliver(source.id, body, { ...form, "i-twilio-idempotency-token": "tok-1" })).status).toBe(
+      202,
+    );
+    const reordered = "MessageSid=SM_replay_1&From=%2B14155550100&Body=hello&AccountSid=AC1&Body=hello";
+    expect(
+      (await deliver(source.id, reordered, { ...form, "i-twilio-idempotency-token": "tok-2" })).status,
+    ).toBe(202);
+    expect(await deliveryStatuses(source.id, 2)).toEqual(["duplicate", "stored"]);
+    expect(await eventsOfSource(source.id, 2, 1000)).toBe(1);
+  });
+
+  it("an idempotency key read from an unsigned header is refused for these senders", async () => {
+    for (const type of ["github", "shopify", "twilio"] as const) {
+      const response = await admin("/v1/admin/sources", {
+        json: {
+          name: "unsigned key",
+          type,
+          secret: "unsigned-key-secret-0123456789",
+          idempotencyKey: { parts: [{ header: "x-github-delivery" }] },
+        },
+      });
+      expect((await expectRefused(response, [400], [], type)).code).toBe("signature_config_unsigned");
+    }
   });
 });

@@ -154,6 +154,31 @@ describe("bodies on the event API", () => {
     }
   });
 
+  it("bytes that are not UTF-8 are 400 body_not_decodable, as on the webhook edge, never stored as U+FFFD", async () => {
+    const { writeKey } = await appWithKey();
+    const auth = { authorization: basic(writeKey) };
+    const enc = new TextEncoder();
+    // "Zoë" as Windows-1252 (0xEB), a lone continuation byte, and a truncated 3-byte sequence.
+    for (const bad of [[0xeb], [0x80], [0xe2, 0x82]]) {
+      const message = new Uint8Array([
+        ...enc.encode('{"type":"identify","userId":"sec-utf8-1","traits":{"name":"Zo'),
+        ...bad,
+        ...enc.encode('"}}'),
+      ]);
+      const batch = new Uint8Array([...enc.encode('{"batch":['), ...message, ...enc.encode("]}")]);
+      for (const [path, body, headers] of [
+        ["/v1/identify", message, auth],
+        ["/v1/batch", batch, auth],
+        ["/v1/batch", await compress(batch), { ...auth, "content-encoding": "gzip" }],
+        ["/v1/identify", message, { ...auth, "content-type": "text/plain" }],
+      ] as const) {
+        const response = await post(path, body, headers);
+        expect(response.status, `${path} ${bad}`).toBe(400);
+        expect(((await response.json()) as { code: string }).code).toBe("body_not_decodable");
+      }
+    }
+  });
+
   it("__proto__ / constructor keys in a message do not pollute prototypes", async () => {
     const { writeKey } = await appWithKey();
     const body = `{"type":"identify","userId":"sec-proto-1","traits":{"__proto__":{"polluted":"yes"},"constructor":{"prototype":{"polluted":"yes"}}},"context":{"__proto__":{"polluted":"yes"}}}`;

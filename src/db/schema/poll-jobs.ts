@@ -21,7 +21,7 @@ export const pollJobs = sqliteTable(
     runId: text("run_id"),
     /** Where the next page starts (strategy-specific JSON: cursor, next URL, page, offset, watermark). */
     checkpoint: text("checkpoint", { mode: "json" }).notNull().$type<Record<string, unknown>>().default({}),
-    /** Short hashes of the checkpoints already fetched in this run: the loop guard (C19). */
+    /** Short hashes of the checkpoints already fetched in this run: the loop guard. */
     runSeen: text("run_seen", { mode: "json" }).notNull().$type<string[]>().default([]),
     runPages: integer("run_pages").notNull().default(0),
     runRecords: integer("run_records").notNull().default(0),

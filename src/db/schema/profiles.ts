@@ -26,7 +26,7 @@ export const profiles = sqliteTable(
 /**
  * An identifier (type + normalized value) that belongs to exactly one live profile of a workspace: the
  * unique index is the invariant "no identifier value belongs to two live profiles". `raw_value` keeps
- * the first spelling seen (C14: the original spelling is a display attribute, not the match key).
+ * the first spelling seen (the original spelling is a display attribute, not the match key).
  */
 export const identifiers = sqliteTable(
   "identifiers",

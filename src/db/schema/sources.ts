@@ -12,6 +12,12 @@ export const sources = sqliteTable("sources", {
   type: text("type").notNull(),
   config: text("config", { mode: "json" }).notNull().$type<Record<string, unknown>>(),
   sealedSecrets: text("sealed_secrets").notNull(),
+  /**
+   * A poll's static headers (`poll.headers` values, often API keys), AES-GCM sealed JSON; `config`
+   * then keeps only their names. Null for sources without them, and for rows stored before headers
+   * were sealed (their values are still read from `config`).
+   */
+  sealedPollHeaders: text("sealed_poll_headers"),
   createdAt: integer("created_at").notNull(),
   updatedAt: integer("updated_at").notNull(),
 });

@@ -20,11 +20,11 @@ export const mapGeneric: Mapper = ({ payload, config }) => {
   }
   for (const [name, path] of Object.entries(mapping?.traits ?? {})) {
     const value = readPath(payload, path);
-    if (value !== undefined) traits[name] = value;
+    if (value !== undefined) setOwn(traits, name, value);
   }
   for (const [name, path] of Object.entries(mapping?.properties ?? {})) {
     const value = readPath(payload, path);
-    if (value !== undefined) properties[name] = value;
+    if (value !== undefined) setOwn(properties, name, value);
   }
   const type = scalarString(readPath(payload, mapping?.eventType ?? "$.type")) ?? "webhook";
   return [
@@ -37,3 +37,8 @@ export const mapGeneric: Mapper = ({ payload, config }) => {
     },
   ];
 };
+
+/** `object[name] = value` as an own data property, even for a name like `__proto__`. */
+function setOwn(object: Record<string, unknown>, name: string, value: unknown): void {
+  Object.defineProperty(object, name, { value, enumerable: true, writable: true, configurable: true });
+}

@@ -1,3 +1,4 @@
+import { parseJsonExact } from "../../lib/json";
 import { toEpochMs } from "../../lib/json-path";
 import type { Identifier } from "../event";
 import { type MappedEvent, type Mapper, pick, pushIdentifier } from "./types";
@@ -8,7 +9,7 @@ type Json = Record<string, unknown>;
  * Slack: Events API callbacks (JSON, `type: "event_callback"`), interactivity (form body with a JSON
  * `payload` field) and slash commands (plain form fields). The acting user is identified by
  * `slack_user_id`; events that carry a full user object (team_join, user_change) add its email and
- * profile names as traits. The form body is parsed here, after the edge verified it as raw bytes (C04).
+ * profile names as traits. The form body is parsed here, after the edge verified it as raw bytes.
  * @see https://api.slack.com/apis/events-api#callback-field
  * @see https://api.slack.com/interactivity/handling#payloads
  * @see https://api.slack.com/interactivity/slash-commands#app_command_handling
@@ -45,7 +46,7 @@ function mapForm(form: URLSearchParams): MappedEvent[] {
   if (interaction !== null) {
     let parsed: Json;
     try {
-      parsed = JSON.parse(interaction) as Json;
+      parsed = parseJsonExact(interaction) as Json;
     } catch {
       return [];
     }

@@ -5,7 +5,7 @@ import { type Mapper, pushIdentifier } from "./types";
  * Twilio webhooks: Messaging (inbound messages and status callbacks), Voice (call status) and
  * Conversations events. Form bodies are parsed as a multi-map (`URLSearchParams.getAll`), never an
  * object that keeps only the last value: every repeated field (e.g. `MessagingBinding.Address`) reaches
- * the event's properties as a list (C05). The customer is the phone number on the far side: `From` of
+ * the event's properties as a list. The customer is the phone number on the far side: `From` of
  * inbound traffic, `To` of outbound status callbacks, the author of a Conversations message; a
  * `whatsapp:` channel prefix is removed. Group participants' addresses stay properties, not identifiers,
  * since they are different people.

@@ -1,6 +1,7 @@
 import type { WebhookEnvelope } from "../../deliveries/envelope";
 import type { SourceConfig } from "../../sources/config";
 import type { CanonicalEvent, Identifier } from "../event";
+import { plausibleEventTime } from "./event-time";
 
 /** What a mapper gets: the parsed payload, its envelope, and the source's settings. */
 export interface MappingInput {
@@ -23,18 +24,27 @@ export interface MappedEvent {
 /** Maps one delivery's payload to zero or more events (e.g. one per commit author). */
 export type Mapper = (input: MappingInput) => MappedEvent[];
 
-/** Completes mapped events with envelope fields into canonical events. */
-export function toCanonical(envelope: WebhookEnvelope, mapped: MappedEvent[]): CanonicalEvent[] {
+/**
+ * Completes mapped events with envelope fields into canonical events. An implausible event time is
+ * replaced by the receipt time and flagged (see {@link plausibleEventTime}).
+ */
+export function toCanonical(
+  envelope: WebhookEnvelope,
+  mapped: MappedEvent[],
+  config: Pick<SourceConfig, "maxEventTimeAheadSeconds"> = {},
+): CanonicalEvent[] {
   return mapped.map((m) => {
     const warnings: string[] = [];
-    if (m.occurredAt === undefined) warnings.push("no usable event timestamp: applied by arrival time");
+    const time = plausibleEventTime(m.occurredAt, envelope.receivedAt, config.maxEventTimeAheadSeconds);
+    if (time.warning) warnings.push(time.warning);
+    if (time.occurredAt === undefined) warnings.push("no usable event timestamp: applied by arrival time");
     return {
       eventKey: m.keySuffix ? `${envelope.idempotencyKey}#${m.keySuffix}` : envelope.idempotencyKey,
       workspace: envelope.workspace,
       sourceId: envelope.sourceId,
       deliveryId: envelope.deliveryId,
       type: m.type,
-      occurredAt: m.occurredAt ?? envelope.receivedAt,
+      occurredAt: time.occurredAt ?? envelope.receivedAt,
       receivedAt: envelope.receivedAt,
       identifiers: m.identifiers,
       traits: m.traits,

@@ -21,7 +21,7 @@ const ENQUEUE_BATCH = 100;
  * Poll queue step of a CSV import: reads the next {@link ROWS_PER_CHUNK} rows of the file in R2 from the
  * committed offset (streamed: memory holds one parser window and 100 envelopes, whatever the file
  * size), enqueues each accepted row as an envelope, then commits counters, offset and rejections. The
- * first chunk fixes encoding, delimiter and columns from the header (C17, C18). An R2 drop is moved to
+ * first chunk fixes encoding, delimiter and columns from the header. An R2 drop is moved to
  * its processed prefix when done; uploaded and fetched copies are deleted.
  * @throws when R2, D1 or the queue fail (the message is retried; the lease is released first)
  */
@@ -74,7 +74,7 @@ async function importChunk(env: Env, store: FileImportStore, job: FileImport, no
   if (!resuming) {
     const peeked = await peekHead(stream);
     if (peeked.head.byteLength === 0) throw new CsvFileError("the file is empty");
-    const head = sniffHead(peeked.head);
+    const head = sniffHead(peeked.head, csv.encoding);
     progress.encoding = head.encoding;
     progress.delimiter = csv.delimiter === "auto" ? detectDelimiter(head.headerLine) : csv.delimiter;
     stream = peeked.stream;
@@ -183,7 +183,7 @@ function mappedColumns(paths: Record<string, string> | undefined): string[] {
 
 /**
  * Checks the header against the source's mapping. With none of the identifier columns present every
- * row would be rejected (the classic cause: a BOM glued to the first name, C17), so the file fails
+ * row would be rejected (the classic cause: a BOM glued to the first name), so the file fails
  * at once, naming what it found. Other mapped columns that are missing become warnings.
  * @throws CsvFileError
  */

@@ -1,5 +1,12 @@
 import { type CsvError, type Options, parse } from "csv-parse/stream";
-import { type CsvEncoding, CsvFileError, type Delimiter, normalizeHeader } from "./detect";
+import {
+  type CsvEncoding,
+  CsvFileError,
+  type Delimiter,
+  latin1AsWindows1252,
+  normalizeHeader,
+} from "./detect";
+import { utf8Validator } from "./stream-utils";
 
 /** One data row in file order: a record (column → value) or a rejection with its reason. */
 export type CsvItem =
@@ -25,7 +32,7 @@ export const MAX_ROW_BYTES = 1024 * 1024;
 
 /**
  * Streams a CSV file's rows with csv-parse (RFC 4180: quoted fields with delimiters, doubled quotes and
- * CR/LF/CRLF line breaks inside, C18), in file order, holding only the parser's window in memory.
+ * CR/LF/CRLF line breaks inside), in file order, holding only the parser's window in memory.
  * Blank lines are skipped; empty cells are left out of the record (a missing value, not ""). A row
  * csv-parse rejects (wrong field count, a stray quote) becomes a `rejected` item with its 1-based data
  * row number and line, and reading goes on. `end` is the byte offset just after a row, for resuming.
@@ -44,23 +51,32 @@ export async function* readCsv(
   let extraLines = 0;
   // Rejections are reported by a callback, rows through the stream; lines put them back in order.
   const rejections: { line: number; reason: string }[] = [];
+  let lastRejectedLine = -1;
+  // windows-1252 is parsed as Latin-1 (one byte, one code unit, so byte offsets hold) and its 0x80-0x9F
+  // characters are put right in each header name and value.
+  const legacy = options.encoding === "windows-1252";
+  const text = legacy ? latin1AsWindows1252 : (s: string) => s;
   const parser = parse({
-    bom: options.offset === 0,
-    encoding: options.encoding,
+    bom: options.offset === 0 && !legacy,
+    encoding: legacy ? "latin1" : options.encoding === "utf16le" ? "utf16le" : "utf8",
     delimiter: options.delimiter,
-    columns:
-      options.columns ??
-      ((header: string[]) => {
-        const columns = normalizeHeader(header);
-        options.onHeader?.(columns);
-        return columns;
-      }),
+    columns: options.columns
+      ? options.columns.map(parserName)
+      : (header: string[]) => {
+          const columns = normalizeHeader(header.map(text));
+          options.onHeader?.(columns);
+          return columns.map(parserName);
+        },
     skip_empty_lines: true,
     skip_records_with_error: true,
     on_skip: (error: CsvError | undefined) => {
       progressAt = fed;
       if (!error) return;
       const line = options.linesBefore + (typeof error.lines === "number" ? error.lines : 0) - extraLines;
+      // csv-parse goes on reading a record after its first error and may report more (each stray quote
+      // of `He said "hi" there`); the record is still one rejection, so later row numbers stay right.
+      if (line === lastRejectedLine) return;
+      lastRejectedLine = line;
       rejections.push({ line, reason: error.message.replace(/ on line \d+| at line \d+/, "") });
     },
     // With `columns` the record is an object, and what on_record returns is what the stream yields;
@@ -69,6 +85,7 @@ export async function* readCsv(
       progressAt = fed;
       for (const value of Object.values(record))
         if (value.includes("\r\n")) extraLines += value.split("\r\n").length - 1;
+      if (legacy) for (const name of Object.keys(record)) record[name] = text(record[name]!);
       return {
         record,
         end: options.offset + info.bytes,
@@ -88,7 +105,9 @@ export async function* readCsv(
       else controller.enqueue(chunk);
     },
   });
-  const reader = stream.pipeThrough(guard).pipeThrough(parser).getReader();
+  // UTF-8 is decoded strictly: the parser itself would turn bad bytes into U+FFFD without a word.
+  const checked = options.encoding === "utf8" ? stream.pipeThrough(utf8Validator(options.offset)) : stream;
+  const reader = checked.pipeThrough(guard).pipeThrough(parser).getReader();
   try {
     for (;;) {
       const next = await reader.read();
@@ -108,9 +127,21 @@ export async function* readCsv(
   }
 }
 
+/**
+ * csv-parse builds each record by assignment into `{}`, which silently drops a column named
+ * `__proto__` (assigning a string to it is a no-op): that column goes through the parser under
+ * another name and gets its own name back in {@link compact}.
+ */
+const PROTO_STANDIN = "\u0000__proto__";
+
+function parserName(name: string | null): string | null {
+  return name === "__proto__" ? PROTO_STANDIN : name;
+}
+
+/** The record without empty cells, as a null-prototype object so any column name is an own key. */
 function compact(record: Record<string, string>): Record<string, string> {
-  const out: Record<string, string> = {};
+  const out: Record<string, string> = Object.create(null);
   for (const [name, value] of Object.entries(record))
-    if (value !== "" && name !== "undefined") out[name] = value;
+    if (value !== "" && name !== "undefined") out[name === PROTO_STANDIN ? "__proto__" : name] = value;
   return out;
 }

@@ -1,4 +1,5 @@
 import { concatChunks } from "../../lib/bytes";
+import { firstInvalidUtf8, notUtf8 } from "./detect";
 
 /**
  * Reads `stream` until its first line break (or `maxBytes`) and returns those bytes plus a stream
@@ -37,6 +38,52 @@ export async function peekHead(
     },
   });
   return { head, stream: rest };
+}
+
+/**
+ * Passes bytes through unchanged and errors with a 415 {@link CsvFileError} at the first byte that is
+ * not UTF-8 (offsets counted from `base`). The platform's fatal TextDecoder checks each chunk (native
+ * speed); only a failing chunk is scanned again to say where.
+ */
+export function utf8Validator(base = 0): TransformStream<Uint8Array, Uint8Array> {
+  const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+  let seen = base;
+  // Up to 3 bytes of a sequence cut by the previous chunk's end.
+  let carry = new Uint8Array(0);
+  const check = (chunk: Uint8Array, final: boolean) => {
+    try {
+      decoder.decode(chunk, { stream: !final });
+    } catch {
+      const bytes =
+        carry.byteLength > 0 ? concatChunks([carry, chunk], carry.byteLength + chunk.byteLength) : chunk;
+      throw notUtf8(bytes, firstInvalidUtf8(bytes, final) ?? 0, seen - carry.byteLength);
+    }
+    const cut = firstIncompleteTail(chunk);
+    carry = cut > 0 ? chunk.slice(chunk.byteLength - cut) : new Uint8Array(0);
+    seen += chunk.byteLength;
+  };
+  return new TransformStream({
+    transform(chunk, controller) {
+      check(chunk, false);
+      controller.enqueue(chunk);
+    },
+    flush() {
+      check(new Uint8Array(0), true);
+    },
+  });
+}
+
+/** How many bytes at the end of `chunk` start a UTF-8 sequence that the chunk does not finish (0-3). */
+function firstIncompleteTail(chunk: Uint8Array): number {
+  for (let back = 1; back <= Math.min(3, chunk.byteLength); back++) {
+    const b = chunk[chunk.byteLength - back]!;
+    if (b < 0x80) return 0;
+    if (b >= 0xc0) {
+      const need = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : 2;
+      return need > back ? back : 0;
+    }
+  }
+  return 0;
 }
 
 /** The file is over its size limit; `limit` in bytes. */

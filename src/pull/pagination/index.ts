@@ -26,7 +26,7 @@ export function strategyFor(pagination: Pagination): Strategy {
 
 /**
  * A short, stable key of a checkpoint's position (ignoring overlap bookkeeping) for the run's loop
- * guard: two equal keys mean the source sent the poller back to a page it already read (C19).
+ * guard: two equal keys mean the source sent the poller back to a page it already read.
  */
 export async function checkpointKey(checkpoint: {
   cursor?: string;

@@ -1,27 +1,38 @@
+import { LinkHeaderSyntaxError, type LinkValue, parseLinkHeader } from "./link-header";
 import { PaginationError, type Strategy } from "./types";
 
 /**
- * The target of the first `rel="next"` link in a `Link` header (RFC 8288 §3), resolved against
- * `base`; null when there is none. Handles several links per header, quoted and unquoted rel values,
- * and rel lists (`rel="next last"`); commas inside `<...>` do not split links.
+ * The target of the first link whose `rel` (a space-separated list, any case) contains `next`,
+ * resolved against `base`; null when the header is absent or has no next link.
+ * @throws PaginationError when the header is malformed (see {@link parseLinkHeader}) or the next
+ *   target is not an http(s) URL: the run then stops with that reason instead of guessing a URL
  * @see https://www.rfc-editor.org/rfc/rfc8288#section-3
  */
 export function nextLink(header: string | null, base: URL): URL | null {
-  if (!header) return null;
-  const link = /<([^>]*)>((?:\s*;\s*[^;,=\s]+\s*(?:=\s*(?:"[^"]*"|[^;,]*))?)*)/g;
-  for (const match of header.matchAll(link)) {
-    const params = match[2] ?? "";
-    const rel = /;\s*rel\s*=\s*(?:"([^"]*)"|([^;,\s]+))/i.exec(params);
-    const rels = (rel?.[1] ?? rel?.[2] ?? "").toLowerCase().split(/\s+/);
-    if (rels.includes("next")) {
-      try {
-        return new URL(match[1]!, base);
-      } catch {
-        throw new PaginationError("Link rel=next is not a URL");
-      }
-    }
+  if (header === null || header.trim() === "") return null;
+  let links: LinkValue[];
+  try {
+    links = parseLinkHeader(header);
+  } catch (error) {
+    if (error instanceof LinkHeaderSyntaxError) throw new PaginationError(error.message);
+    throw error;
   }
-  return null;
+  const next = links.find((link) =>
+    (link.params.get("rel") ?? "")
+      .toLowerCase()
+      .split(/[ \t]+/)
+      .includes("next"),
+  );
+  if (!next) return null;
+  let url: URL;
+  try {
+    url = new URL(next.target, base);
+  } catch {
+    throw new PaginationError(`Link rel=next is not a URL: ${JSON.stringify(next.target.slice(0, 120))}`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:")
+    throw new PaginationError(`Link rel=next is not an http(s) URL (${url.protocol})`);
+  return url;
 }
 
 /**

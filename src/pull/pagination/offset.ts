@@ -4,7 +4,7 @@ import type { Strategy } from "./types";
 type Settings = Extract<Pagination, { type: "offset" }>;
 
 /**
- * Offset pagination with overlap (C21). A list that changes during the run shifts rows across page
+ * Offset pagination with overlap. A list that changes during the run shifts rows across page
  * boundaries: an insert before the cursor repeats a row, a delete skips one. So each page starts
  * `overlap` rows before the end of the previous one, and records whose id the previous page already
  * had are skipped; downstream, the record idempotency key dedupes whatever still repeats. A short page

@@ -24,7 +24,7 @@ export function compareWatermarks(
 }
 
 /**
- * Incremental keyset pagination on `(updated_at, id)` (C21): asks for records strictly after the
+ * Incremental keyset pagination on `(updated_at, id)`: asks for records strictly after the
  * watermark as a tuple, so records sharing the boundary timestamp are neither lost (as with `>` on the
  * time alone) nor repeated (as with `>=`). The watermark is the largest pair seen and is kept between
  * runs: each run reads only what changed. A short page ends the run.

@@ -3,6 +3,8 @@ import { database } from "../../db/client";
 import type { AppEnv } from "../../lib/env";
 import { ApiError } from "../../lib/errors";
 import { log } from "../../lib/log";
+import { assertConfiguredTarget } from "../../lib/outbound/configured";
+import { sourceConfigProblems } from "../../sources/config-checks";
 import { InvalidSecretError, SourceStore } from "../../sources/store";
 import { problemResponses } from "../openapi";
 import { CreateSourceSchema, SourceSchema, sourceView } from "./source-schemas";
@@ -27,6 +29,14 @@ export function registerCreateSource(app: OpenAPIHono<AppEnv>): void {
     // The bench-only type must not be creatable by mistake in a real deployment (auth/unauthenticated.ts).
     if (type === "unauthenticated" && c.env.ALLOW_UNAUTHENTICATED_SOURCES !== "true")
       throw new ApiError("validation_failed", "unauthenticated sources are disabled in this deployment");
+    assertConfiguredTarget(
+      c.env,
+      "poll.url",
+      config.poll && "url" in config.poll ? config.poll.url : undefined,
+    );
+    assertConfiguredTarget(c.env, "fetch.url", config.fetch?.url);
+    const problems = sourceConfigProblems(type, config);
+    if (problems.length > 0) throw new ApiError(problems[0]!.code, problems.map((p) => p.detail).join("; "));
     const store = new SourceStore(database(c.env.DB), c.env.SECRETS_KEY);
     try {
       const source = await store.create({ name, workspace, type, secret, config });

@@ -3,6 +3,7 @@ import { database } from "../../db/client";
 import type { AppEnv } from "../../lib/env";
 import { ApiError } from "../../lib/errors";
 import { log } from "../../lib/log";
+import { assertConfiguredTarget } from "../../lib/outbound/configured";
 import { CredentialStore, CredentialsSchema } from "../../sources/api-credentials";
 import { SourceStore } from "../../sources/store";
 import { problemResponses } from "../openapi";
@@ -37,7 +38,10 @@ export function registerPutSourceApiCredentials(app: OpenAPIHono<AppEnv>): void 
     const source = await new SourceStore(database(c.env.DB), c.env.SECRETS_KEY).getPublic(sourceId);
     if (!source) throw new ApiError("source_not_found");
     const credentials = c.req.valid("json");
+    if (credentials.type === "oauth2-client-credentials")
+      assertConfiguredTarget(c.env, "tokenUrl", credentials.tokenUrl);
     const info = await new CredentialStore(c.env.DB, c.env.SECRETS_KEY).put(sourceId, credentials);
+    if (!info) throw new ApiError("source_not_found");
     log.info("source_api_credentials_set", { sourceId, kind: credentials.type });
     return c.json({ type: info.type, updatedAt: new Date(info.updatedAt).toISOString() }, 200);
   });

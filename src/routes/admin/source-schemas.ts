@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { forbiddenPathIn } from "../../lib/json-path";
 import {
   EdgeSettingsSchema,
   GenericHmacSchema,
@@ -7,7 +8,7 @@ import {
   SourceConfigSchema,
 } from "../../sources/config";
 import { IdempotencyKeySchema } from "../../sources/idempotency";
-import { PullSettingsSchema } from "../../sources/poll-config";
+import { PullSettingsSchema, redactPollHeaders } from "../../sources/poll-config";
 import type { PublicSource } from "../../sources/store";
 
 /** POST /v1/admin/sources body. The secret is write-only: no response ever contains it. */
@@ -27,6 +28,14 @@ export const CreateSourceSchema = z
   .superRefine((value, ctx) => {
     if (value.type !== "app" && value.secret === "")
       ctx.addIssue({ code: "custom", path: ["secret"], message: "Required for this source type" });
+    const { secret: _secret, ...settings } = value;
+    const forbidden = forbiddenPathIn(settings);
+    if (forbidden)
+      ctx.addIssue({
+        code: "custom",
+        path: [],
+        message: `JSON paths read the payload's own data: __proto__, constructor and prototype are refused (${forbidden})`,
+      });
   })
   .openapi("CreateSource");
 
@@ -49,6 +58,7 @@ export const SourceSchema = z
     genericHmac: GenericHmacSchema.optional(),
     idempotencyKey: IdempotencyKeySchema.optional(),
     defaultRegion: z.string().optional(),
+    maxEventTimeAheadSeconds: z.number().optional(),
     ...EdgeSettingsSchema.shape,
     ...PullSettingsSchema.shape,
     createdAt: z.string(),
@@ -67,7 +77,8 @@ export function sourceView(source: PublicSource, baseUrl: string): SourceView {
     workspace: source.workspace,
     type: source.type,
     ingestUrl: ingestUrlFor(source, baseUrl.replace(/\/$/, "")),
-    ...source.config,
+    // Redacted here too: create() hands back the source as given, header values included.
+    ...redactPollHeaders(source.config),
     createdAt: new Date(source.createdAt).toISOString(),
     updatedAt: new Date(source.updatedAt).toISOString(),
   };

@@ -10,6 +10,7 @@ import { newId } from "../../lib/ids";
 import { JSON_ONLY_SOURCE_TYPES } from "../../sources/config";
 import { slackChallenge } from "../../sources/handshakes";
 import { idempotencyKeyFor } from "../../sources/idempotency";
+import { signedContentKey } from "../../sources/signed-content-key";
 import { problemResponses } from "../openapi";
 
 /** 202 body of an accepted delivery. */
@@ -66,7 +67,9 @@ export function registerIngestWebhook(app: OpenAPIHono<AppEnv>): void {
         sourceType: source.type,
         workspace: source.workspace,
         receivedAt,
-        idempotencyKey: await idempotencyKeyFor(source.type, c.req.raw.headers, json, body, source.config),
+        idempotencyKey:
+          (await signedContentKey(source, c.req.raw.url, body)) ??
+          (await idempotencyKeyFor(source.type, c.req.raw.headers, json, body, source.config)),
         headers: forwardedHeaders(c.req.raw.headers),
         body: text,
       };

@@ -4,9 +4,10 @@ import type { AppEnv } from "../../lib/env";
 import { ApiError } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { log } from "../../lib/log";
-import { CsvFileError, sniffHead } from "../../pull/csv/detect";
+import { requestBody } from "../../lib/request-body";
+import { type CsvEncoding, CsvFileError, sniffHead } from "../../pull/csv/detect";
 import { startImport } from "../../pull/csv/start-import";
-import { FileTooLargeError, peekHead, storeFile } from "../../pull/csv/stream-utils";
+import { FileTooLargeError, peekHead, storeFile, utf8Validator } from "../../pull/csv/stream-utils";
 import { authSchemeFor } from "../../sources/auth";
 import { DEFAULT_MAX_FILE_BYTES } from "../../sources/csv-config";
 import { problemResponses } from "../openapi";
@@ -88,25 +89,39 @@ export function registerUploadFile(app: OpenAPIHono<AppEnv>): void {
     const declared = c.req.header("content-length");
     const length = declared !== undefined && /^\d+$/.test(declared) ? Number(declared) : undefined;
     if (length !== undefined && length > maxBytes) throw tooLarge(maxBytes);
-    if (!c.req.raw.body || length === 0) throw new ApiError("unprocessable", "The file is empty");
+    const body = requestBody(c.req.raw);
+    if (!body || length === 0) throw new ApiError("unprocessable", "The file is empty");
 
-    const { head, stream } = await peekHead(c.req.raw.body);
+    const { head, stream } = await peekHead(body);
     if (head.byteLength === 0) throw new ApiError("unprocessable", "The file is empty");
+    let fileEncoding: CsvEncoding;
     try {
-      sniffHead(head);
+      fileEncoding = sniffHead(head, source.config.csv?.encoding).encoding;
     } catch (error) {
-      if (error instanceof CsvFileError)
-        throw new ApiError(error.status === 415 ? "unsupported_media_type" : "unprocessable", error.message);
+      if (error instanceof CsvFileError) throw csvProblem(error);
       throw error;
     }
 
     const importId = newId("imp");
     const r2Key = `imports/${sourceId}/${importId}.csv`;
+    // A UTF-8 file is checked whole before the 202: bytes in another encoding are refused now, not
+    // imported with replacement characters or found halfway through the import.
+    let streamError: CsvFileError | ApiError | undefined;
+    const checked = fileEncoding === "utf8" ? stream.pipeThrough(utf8Validator()) : stream;
     let size: number;
     try {
-      size = await storeFile(c.env.PAYLOADS, r2Key, stream, maxBytes, length);
+      size = await storeFile(
+        c.env.PAYLOADS,
+        r2Key,
+        recordFailure(checked, (e) => (streamError = e)),
+        maxBytes,
+        length,
+      );
     } catch (error) {
       if (error instanceof FileTooLargeError) throw tooLarge(maxBytes);
+      // Bytes that are not UTF-8, or a client gone mid-body: nothing was stored, the answer says why.
+      if (streamError instanceof CsvFileError) throw csvProblem(streamError);
+      if (streamError) throw streamError;
       throw error;
     }
     const filename = c.req.valid("query").filename ?? null;
@@ -121,6 +136,34 @@ export function registerUploadFile(app: OpenAPIHono<AppEnv>): void {
       { importId, status: "queued" as const, statusUrl: `/v1/admin/file-imports/${importId}` },
       202,
     );
+  });
+}
+
+function csvProblem(error: CsvFileError): ApiError {
+  return new ApiError(error.status === 415 ? "unsupported_media_type" : "unprocessable", error.message);
+}
+
+/**
+ * `stream` as it is, telling `onError` the CsvFileError or ApiError it fails with (R2 reports a failed
+ * put its own way).
+ */
+function recordFailure(
+  stream: ReadableStream<Uint8Array>,
+  onError: (error: CsvFileError | ApiError) => void,
+): ReadableStream<Uint8Array> {
+  const reader = stream.getReader();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const { done, value } = await reader.read();
+        if (done) controller.close();
+        else controller.enqueue(value);
+      } catch (error) {
+        if (error instanceof CsvFileError || error instanceof ApiError) onError(error);
+        controller.error(error);
+      }
+    },
+    cancel: (reason) => reader.cancel(reason),
   });
 }
 

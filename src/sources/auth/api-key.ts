@@ -4,13 +4,13 @@ import type { AuthScheme } from "./types";
 /** Default header of the API-key scheme. */
 export const DEFAULT_API_KEY_HEADER = "x-api-key";
 
-/** Query parameters that look like a key; any of them is refused (C22g). */
+/** Query parameters that look like a key; any of them is refused. */
 const KEY_QUERY_NAMES = ["api_key", "apikey", "api-key", "key", "token", "access_token"];
 
 /**
  * An API key in a header (`apiKeyHeader`, default `X-API-Key`). The header name is matched
  * case-insensitively (`Headers.get`), the key exactly: its SHA-256 is compared in constant time with
- * the stored digests (C22). A key in the query string is refused even when the header is right.
+ * the stored digests. A key in the query string is refused even when the header is right.
  */
 export const apiKey: AuthScheme = {
   prepareSecret: prepareKey,

@@ -28,8 +28,7 @@ export async function storedDigest(credential: string | Uint8Array): Promise<str
 
 /**
  * True when SHA-256 of `given` equals any stored digest. Every digest is compared, in constant time and
- * on equal-length buffers, so neither a near-miss nor which stored key matched shows in the timing
- * (C09, C22).
+ * on equal-length buffers, so neither a near-miss nor which stored key matched shows in the timing.
  */
 export async function matchesStoredDigest(
   given: string | Uint8Array,
@@ -61,7 +60,7 @@ export function credentialsInUrl(url: string, names: readonly string[]): VerifyO
 
 /**
  * A credential with surrounding whitespace that survived HTTP's own trimming (e.g. a no-break space
- * pasted with the key) is refused rather than trimmed silently, and the reason is logged (C22f).
+ * pasted with the key) is refused rather than trimmed silently, and the reason is logged.
  */
 export function surroundingWhitespace(value: string, what: string): VerifyOutcome | null {
   if (!/^\s|\s$/u.test(value)) return null;

@@ -17,7 +17,7 @@ const HASHES: Record<"sha1" | "sha256" | "sha512", HmacAlgorithm> = {
  * header name, optional prefix, optional separator for several signatures in one header, and the
  * signed content as a template over `{timestamp}`, `{id}` and `{body}`. The body placeholder is filled
  * with the raw bytes, never a decoded string. With a timestamp header, the timestamp is checked against
- * the source's tolerance in both directions (C08).
+ * the source's tolerance in both directions.
  */
 export const genericHmac: AuthScheme = {
   prepareSecret: literalSecret,

@@ -5,7 +5,7 @@ import type { AuthScheme, VerifyOutcome } from "./types";
 
 /**
  * GitHub: `X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the raw body>`, keyed by the secret as UTF-8.
- * The body is hashed as received, never re-encoded, so multibyte text verifies (C02). The legacy
+ * The body is hashed as received, never re-encoded, so multibyte text verifies. The legacy
  * `X-Hub-Signature: sha1=<hex>` is accepted only when the source opts in (`githubLegacySha1`) and only
  * when no SHA-256 header is present: a failing SHA-256 signature never falls back to SHA-1.
  * @see https://docs.github.com/en/webhooks/using-webhooks/validating-webhook-deliveries

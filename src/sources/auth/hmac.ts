@@ -17,7 +17,7 @@ export async function hmacSign(key: CryptoKey, message: Uint8Array): Promise<Uin
 /**
  * True when `signature` is the HMAC of `message` under `key`. crypto.subtle.verify compares in
  * constant time and returns false (never throws) for a signature of the wrong length, so a truncated
- * or garbage signature is a plain mismatch (C09).
+ * or garbage signature is a plain mismatch.
  */
 export function hmacVerify(key: CryptoKey, signature: Uint8Array, message: Uint8Array): Promise<boolean> {
   return crypto.subtle.verify("HMAC", key, signature, message);
@@ -25,8 +25,8 @@ export function hmacVerify(key: CryptoKey, signature: Uint8Array, message: Uint8
 
 /**
  * True when any of `signatures` is the HMAC of `message` under any of `keys` (several keys during a
- * secret rotation, several signatures when the sender rotates: C06). Empty keys are skipped: an HMAC
- * under an empty key is forgeable by anyone (C07e), and importing one would throw.
+ * secret rotation, several signatures when the sender rotates). Empty keys are skipped: an HMAC
+ * under an empty key is forgeable by anyone, and importing one would throw.
  */
 export async function anyHmacMatches(
   keys: readonly (Uint8Array | string)[],

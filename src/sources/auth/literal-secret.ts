@@ -4,7 +4,7 @@ const MIN_SECRET_CHARS = 8;
 
 /**
  * Validates a secret used as literal UTF-8 key bytes (Stripe, GitHub, Shopify, Slack, Twilio, generic
- * HMAC). Refused (C07): fewer than 8 characters, leading or trailing whitespace and control characters
+ * HMAC). Refused: fewer than 8 characters, leading or trailing whitespace and control characters
  * (paste and file accidents; inner spaces are fine, GitHub's own docs use one), and signature prefixes
  * such as `v1,` and `sha256=` pasted with the secret. A trailing CR/LF is stripped before this runs
  * (src/sources/store.ts, with a warning).

@@ -5,7 +5,7 @@ import type { AuthScheme } from "./types";
 
 /**
  * Shopify: `X-Shopify-Hmac-Sha256: <base64 HMAC-SHA256 of the raw body>`. Base64 only: a hex digest of
- * the same HMAC is refused, since each source has one declared encoding (C03).
+ * the same HMAC is refused, since each source has one declared encoding.
  * @see https://shopify.dev/docs/apps/build/webhooks/subscribe/https#step-2-validate-the-origin-of-your-webhook-to-ensure-its-coming-from-shopify
  */
 export const shopify: AuthScheme = {

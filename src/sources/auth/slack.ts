@@ -10,7 +10,7 @@ import { type AuthScheme, DEFAULT_TOLERANCE_SECONDS } from "./types";
  * signing secret as UTF-8, with `X-Slack-Request-Timestamp` checked against the tolerance in both
  * directions. The body is the raw bytes as received, for JSON (Events API) and form-encoded
  * (interactivity, slash commands) alike: form bodies are only parsed after verification, so Slack's
- * `%2A` stays `%2A` (C04).
+ * `%2A` stays `%2A`.
  * @see https://api.slack.com/authentication/verifying-requests-from-slack
  */
 export const slack: AuthScheme = {

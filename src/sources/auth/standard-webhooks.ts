@@ -10,7 +10,8 @@ const MIN_KEY_BYTES = 16;
 /**
  * Standard Webhooks (also Svix): HMAC-SHA256 over `${webhook-id}.${webhook-timestamp}.${body}` with the
  * base64-decoded bytes after `whsec_`; `webhook-signature` holds space-separated `v1,<base64>` entries,
- * any of which may match; other versions are ignored, never used as a fallback (C06).
+ * any of which may match; other versions are ignored, never used as a fallback. The same three
+ * headers named `svix-id`, `svix-timestamp`, `svix-signature` are accepted too (see {@link headerFamily}).
  * @see https://github.com/standard-webhooks/standard-webhooks/blob/main/spec/standard-webhooks.md
  */
 export const standardWebhooks: AuthScheme = {
@@ -27,11 +28,16 @@ export const standardWebhooks: AuthScheme = {
   },
 
   async verify(request, secrets, config) {
-    const id = request.headers.get("webhook-id");
-    const timestamp = request.headers.get("webhook-timestamp");
-    const header = request.headers.get("webhook-signature");
+    const family = headerFamily(request.headers);
+    const id = request.headers.get(`${family}-id`);
+    const timestamp = request.headers.get(`${family}-timestamp`);
+    const header = request.headers.get(`${family}-signature`);
     if (!id || !header)
-      return { ok: false, code: "signature_missing", reason: "webhook-id or webhook-signature missing" };
+      return {
+        ok: false,
+        code: "signature_missing",
+        reason: `${family}-id or ${family}-signature missing`,
+      };
     const stale = checkTimestamp(
       timestamp,
       request.now,
@@ -46,7 +52,7 @@ export const standardWebhooks: AuthScheme = {
       if (bytes) signatures.push(bytes);
     }
     if (signatures.length === 0) return { ok: false, code: "signature_invalid", reason: "no v1 signature" };
-    // A stored secret that no longer decodes to a long enough key is skipped, never used (C07).
+    // A stored secret that no longer decodes to a long enough key is skipped, never used.
     const keys = secrets
       .map(decodeSecret)
       .filter((k): k is Uint8Array => k !== null && k.length >= MIN_KEY_BYTES);
@@ -55,6 +61,18 @@ export const standardWebhooks: AuthScheme = {
     return { ok: false, code: "signature_invalid", reason: "no signature matched" };
   },
 };
+
+/**
+ * Which header family a delivery uses: `webhook-*` (the spec's names) when `webhook-id` is present,
+ * else `svix-*` (Svix's defaults, sent by many platforms; the official `svix` library accepts both).
+ * The family is chosen by its id header alone, never mixed, so the id the idempotency preset reads
+ * (`webhook-id`, else `svix-id`) is always the one the signature covered: an unsigned `webhook-id`
+ * added to a captured svix-* delivery makes it fail, not a new delivery.
+ * @see https://github.com/svix/svix-webhooks/blob/main/javascript/src/webhook.ts
+ */
+export function headerFamily(headers: Headers): "webhook" | "svix" {
+  return headers.has("webhook-id") || !headers.has("svix-id") ? "webhook" : "svix";
+}
 
 function decodeSecret(secret: string): Uint8Array | null {
   if (!secret.startsWith("whsec_")) return null;

@@ -7,7 +7,7 @@ import { type AuthScheme, DEFAULT_TOLERANCE_SECONDS } from "./types";
 
 /**
  * Stripe: `Stripe-Signature: t=<unix>,v1=<hex>[,v1=<hex>...]`, HMAC-SHA256 over `${t}.${body}` keyed by
- * the whole secret string (`whsec_...` included) as UTF-8. Every v1 is tried (secret rotation, C06);
+ * the whole secret string (`whsec_...` included) as UTF-8. Every v1 is tried (secret rotation);
  * v0 and unknown schemes are ignored, never used as a fallback. A repeated `t=` is refused rather than
  * guessing which one was signed.
  * @see https://docs.stripe.com/webhooks#verify-manually

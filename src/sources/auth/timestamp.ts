@@ -2,7 +2,7 @@ import type { VerifyOutcome } from "./types";
 
 /**
  * Checks a signed Unix timestamp (seconds): digits only, and |now − t| ≤ tolerance in both directions,
- * so neither stale captures nor future-dated ones pass (C08). Returns null when fresh.
+ * so neither stale captures nor future-dated ones pass. Returns null when fresh.
  */
 export function checkTimestamp(
   value: string | null | undefined,

@@ -7,12 +7,12 @@ import type { AuthScheme, VerifyOutcome } from "./types";
 /**
  * Twilio: `X-Twilio-Signature: <base64 HMAC-SHA1>` keyed by the auth token, over the URL Twilio was
  * configured with (`publicUrl` + the query string as received, else the request URL) followed by
- * every form parameter as name+value, sorted by name and then by value (C05; repeated names are a
+ * every form parameter as name+value, sorted by name and then by value (repeated names are a
  * multi-map, and equal values count once, as in Twilio's own validator). JSON bodies are the
  * `bodySHA256` variant: the signature covers the URL only and the URL's `bodySHA256` must be the
  * SHA-256 hex of the raw body. A non-form body without `bodySHA256` is refused, since nothing would
  * cover it. `X-Twilio-Webhooks-Signature-Settings: algorithm=HMAC_SHA256` selects SHA-256.
- * Like Twilio's validator, the URL is tried with and without its default port.
+ * Like Twilio's validator, several spellings of the URL are tried (see {@link urlVariants}).
  * @see https://www.twilio.com/docs/usage/webhooks/webhooks-security
  * @see https://github.com/twilio/twilio-node/blob/main/src/webhooks/webhooks.ts
  */
@@ -40,7 +40,7 @@ export const twilio: AuthScheme = {
       if (refused) return refused;
       params = sortedParams(new URLSearchParams(new TextDecoder().decode(request.body)));
     }
-    const messages = portVariants(url).map((candidate) => utf8(candidate + params));
+    const messages = urlVariants(url).map((candidate) => utf8(candidate + params));
     for (const message of messages)
       if (await anyHmacMatches(secrets, hash, [signature], message)) return { ok: true };
     return { ok: false, code: "signature_invalid", reason: "no signature matched" };
@@ -72,6 +72,47 @@ function signedUrl(publicUrl: string | undefined, requestUrl: string): string {
   const queryAt = requestUrl.indexOf("?");
   const base = publicUrl.replace(/[?#].*$/, "");
   return queryAt < 0 ? base : base + requestUrl.slice(queryAt);
+}
+
+/**
+ * The spellings of `url` Twilio's own validator accepts, each with and without the default port: the
+ * URL as received; the URL as Twilio sent it before the runtime's URL parser percent-encoded the
+ * characters of the WHATWG query percent-encode set (`'` `"` `<` `>`: Twilio signs the raw URL, the
+ * Worker only sees `%27`); and the query re-encoded the way Node's legacy `querystring` does, for
+ * back ends that signed an escaped form. All are spellings of the same request URL, so none widens
+ * what a signature covers. At most 6 distinct candidates.
+ * @see https://url.spec.whatwg.org/#query-state
+ * @see https://github.com/twilio/twilio-node/blob/main/src/webhooks/webhooks.ts (validateRequest)
+ */
+export function urlVariants(url: string): string[] {
+  const spellings = new Set([url, unescapeQueryParserEscapes(url), withLegacyQuerystring(url)]);
+  return [...new Set([...spellings].flatMap(portVariants))];
+}
+
+/** The query with `%27 %22 %3C %3E` (what the URL parser adds in a query) turned back into characters. */
+function unescapeQueryParserEscapes(url: string): string {
+  const at = url.indexOf("?");
+  if (at < 0) return url;
+  const query = url
+    .slice(at)
+    .replace(/%(27|22|3C|3E)/gi, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
+  return url.slice(0, at) + query;
+}
+
+/** The query parsed and re-encoded as Node's `querystring.stringify` would (encodeURIComponent, `&`, `=`). */
+function withLegacyQuerystring(url: string): string {
+  const at = url.indexOf("?");
+  if (at < 0 || at === url.length - 1) return url;
+  const fragmentAt = url.indexOf("#", at);
+  const query = url.slice(at + 1, fragmentAt < 0 ? undefined : fragmentAt);
+  // querystring groups a repeated name's values at its first appearance.
+  const grouped = new Map<string, string[]>();
+  for (const [name, value] of new URLSearchParams(query))
+    grouped.set(name, [...(grouped.get(name) ?? []), value]);
+  const pairs = [...grouped].flatMap(([name, values]) =>
+    values.map((value) => `${encodeURIComponent(name)}=${encodeURIComponent(value)}`),
+  );
+  return `${url.slice(0, at)}?${pairs.join("&")}`;
 }
 
 /** `url` as given plus the same URL with its default port added (or removed). */

@@ -4,7 +4,7 @@ import type { SourceConfig } from "../config";
 /** What a scheme sees of a webhook request: headers, the raw body bytes as received, the URL. */
 export interface VerifyRequest {
   headers: Headers;
-  /** The body exactly as received on the wire; never re-serialized (C01). */
+  /** The body exactly as received on the wire; never re-serialized. */
   body: Uint8Array;
   url: string;
   /** Current time, epoch milliseconds (injected so tests can pin "now"). */
@@ -32,7 +32,7 @@ export type VerifyOutcome =
       challenge?: string;
     };
 
-/** Thrown by {@link AuthScheme.prepareSecret} when a secret must not be stored (C07). */
+/** Thrown by {@link AuthScheme.prepareSecret} when a secret must not be stored. */
 export class SecretRejected extends Error {}
 
 /**

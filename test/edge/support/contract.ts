@@ -28,7 +28,7 @@ export interface Sender {
   requiredHeaders: string[];
   /** Whether the scheme signs a timestamp (then stale and future ones must be refused). */
   timestamped: boolean;
-  /** Where the signature sits in its header (group 1) and how it is encoded, for C09's forgeries. */
+  /** Where the signature sits in its header (group 1) and how it is encoded, for the forgery checks. */
   signature?: { header: string; pattern: RegExp; encoding: "hex" | "base64" };
 }
 
@@ -83,7 +83,7 @@ export function forge(
 /**
  * The checks every scheme must pass at the route: its sender's signature is accepted; a tampered body,
  * a wrong secret, another source's secret, each missing header, stale and future timestamps, and the
- * C09 forgeries (first or last byte flipped, truncated, not hex/base64) are 401, never 5xx; and every
+ * Forgeries (first or last byte flipped, truncated, not hex/base64) are 401, never 5xx; and every
  * rejection is in the delivery log with its reason.
  */
 export function describeSchemeContract(name: string, sender: Sender): void {
@@ -143,7 +143,7 @@ export function describeSchemeContract(name: string, sender: Sender): void {
 
     const signature = sender.signature;
     if (signature)
-      it("C09: flipped, truncated and non-encoded signatures are 401, never 500", async () => {
+      it("flipped, truncated and non-encoded signatures are 401, never 500", async () => {
         const { source } = await setup();
         const headers = await sender.sign(sender.secrets[0], sender.body, nowSeconds());
         for (const kind of ["first-byte", "last-byte", "truncated", "not-encoded"] as const) {

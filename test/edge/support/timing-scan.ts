@@ -1,5 +1,5 @@
 /**
- * A source scan for C09: every `===`/`!==`/`==`/`!=` whose operands name a secret-like value (secret,
+ * A source scan for every `===`/`!==`/`==`/`!=` whose operands name a secret-like value (secret,
  * signature, key, token, password, digest, hmac, hash, credential, expected) is reported, unless one
  * side is a literal (a version label, null) or the comparison is of a length, which is public; so are
  * early-exit comparison calls (`Buffer.compare`, `localeCompare`, `.equals`) on such values.

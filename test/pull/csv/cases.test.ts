@@ -17,7 +17,7 @@ describe("C17 UTF-8 BOM and UTF-16 files", () => {
     expect(result).toMatchObject({ rowsRead: 1, accepted: 1, rejected: 0 });
     const profile = await profileFor("email", "jane@example.com");
     expect(profile.traits.first_name).toBe("Jane");
-    // The phone column mapped too (whether 555 numbers become identifiers is identity's rule, C15).
+    // The phone column mapped too (whether 555 numbers become identifiers is identity's rule).
     const events = (await (await admin(`/v1/admin/profiles/${profile.id}/events`)).json()) as {
       data: { identifiers: unknown[] }[];
     };

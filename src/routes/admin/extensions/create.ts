@@ -3,6 +3,7 @@ import { ExtensionNameTaken, ExtensionStore, InvalidExtensionSecret } from "../.
 import type { AppEnv } from "../../../lib/env";
 import { ApiError } from "../../../lib/errors";
 import { log } from "../../../lib/log";
+import { assertConfiguredTarget } from "../../../lib/outbound/configured";
 import { problemResponses } from "../../openapi";
 import { CreateExtensionSchema, ExtensionSchema, extensionView } from "./schemas";
 
@@ -23,6 +24,7 @@ const route = createRoute({
 export function registerCreateExtension(app: OpenAPIHono<AppEnv>): void {
   app.openapi(route, async (c) => {
     const { workspace, name, mode, system, position, enabled, secret, ...config } = c.req.valid("json");
+    assertConfiguredTarget(c.env, "endpoint", config.endpoint);
     try {
       const extension = await new ExtensionStore(c.env.DB, c.env.SECRETS_KEY).create({
         workspace,

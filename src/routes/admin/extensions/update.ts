@@ -4,6 +4,7 @@ import { ExtensionStore } from "../../../enrichment/store";
 import type { AppEnv } from "../../../lib/env";
 import { ApiError } from "../../../lib/errors";
 import { log } from "../../../lib/log";
+import { assertConfiguredTarget } from "../../../lib/outbound/configured";
 import { problemResponses } from "../../openapi";
 import { translate } from "./create";
 import { ExtensionIdParamSchema, ExtensionSchema, extensionView, UpdateExtensionSchema } from "./schemas";
@@ -42,6 +43,7 @@ export function registerUpdateExtension(app: OpenAPIHono<AppEnv>): void {
     });
     if (!parsed.success) throw new ApiError("validation_failed", parsed.error.issues[0]?.message);
     const config = parsed.data;
+    if (rest.endpoint !== undefined) assertConfiguredTarget(c.env, "endpoint", config.endpoint);
     try {
       const updated = await store.update(extensionId, {
         name,

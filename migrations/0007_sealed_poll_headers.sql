@@ -1,0 +1,1 @@
+ALTER TABLE `sources` ADD `sealed_poll_headers` text;

@@ -1,0 +1,38 @@
+import { SELF } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { baseUrl } from "../../src/routes/admin/create-source";
+import type { SourceView } from "../../src/routes/admin/source-schemas";
+import { ADMIN_TOKEN } from "../support/gateway";
+
+/** Ingest URLs name the origin the gateway was reached on, unless the operator set PUBLIC_BASE_URL. */
+describe("ingest URLs in admin answers", () => {
+  const adminAt = (origin: string, path: string, init: { method?: string; json?: unknown } = {}) =>
+    SELF.fetch(`${origin}${path}`, {
+      method: init.method ?? (init.json === undefined ? "GET" : "POST"),
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
+      ...(init.json === undefined ? {} : { body: JSON.stringify(init.json) }),
+    });
+
+  it("a gateway on another port shows that port in create, get and list", async () => {
+    const origin = "http://127.0.0.1:8799";
+    const created = await adminAt(origin, "/v1/admin/sources", {
+      json: { name: "port test", type: "github", secret: "ingest-url-secret-01" },
+    });
+    expect(created.status).toBe(201);
+    const source = (await created.json()) as SourceView;
+    expect(source.ingestUrl).toBe(`${origin}/v1/sources/${source.id}/webhooks`);
+    const got = (await (await adminAt(origin, `/v1/admin/sources/${source.id}`)).json()) as SourceView;
+    expect(got.ingestUrl).toBe(source.ingestUrl);
+    const elsewhere = (await (
+      await adminAt("http://localhost:9123", `/v1/admin/sources/${source.id}`)
+    ).json()) as SourceView;
+    expect(elsewhere.ingestUrl).toBe(`http://localhost:9123/v1/sources/${source.id}/webhooks`);
+  });
+
+  it("an operator's PUBLIC_BASE_URL wins over the request's origin", () => {
+    expect(baseUrl("https://hooks.example.com", "http://127.0.0.1:8799/v1/admin/sources")).toBe(
+      "https://hooks.example.com",
+    );
+    expect(baseUrl(undefined, "http://127.0.0.1:8799/v1/admin/sources")).toBe("http://127.0.0.1:8799");
+  });
+});
