@@ -1,6 +1,6 @@
 import { readCapped } from "../lib/bytes";
 import { ApiError } from "../lib/errors";
-import { requestBody } from "../lib/request-body";
+import { requestBody } from "./request-body";
 
 /**
  * Reads the request body once, as bytes, refusing more than `maxBytes` (413) without buffering past

@@ -1,11 +1,12 @@
-import { ApiError } from "./errors";
-import { log } from "./log";
+import { ApiError } from "../lib/errors";
+import { log } from "../lib/log";
+import { metrics } from "../observability/metrics/recorder";
 
 let disconnects = 0;
 
 /**
- * Client disconnects seen mid-body by this isolate since it started (per isolate, not global): a figure
- * for metrics, and for tests. A disconnect is the client's doing, so it is a warning, not an error.
+ * Client disconnects seen mid-body by this isolate since it started (per isolate; the deployment-wide
+ * figure is `tributary_client_disconnects_total` on GET /metrics). A disconnect is the client's doing, so it is a warning, not an error.
  */
 export function clientDisconnectCount(): number {
   return disconnects;
@@ -29,6 +30,7 @@ export function requestBody(request: Request): ReadableStream<Uint8Array> | null
         next = await reader.read();
       } catch (error) {
         disconnects++;
+        metrics.count("tributary_client_disconnects_total", {});
         log.warn("client_disconnected", {
           path: new URL(request.url).pathname,
           bytesRead: read,
