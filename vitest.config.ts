@@ -14,6 +14,8 @@ export default defineConfig(async () => {
             ADMIN_TOKEN: "test-admin-token",
             SECRETS_KEY: "dGVzdC1vbmx5LXNlY3JldHMta2V5LTMyLWJ5dGVzISE=",
             PUBLIC_BASE_URL: "https://gateway.test",
+            // Workspaces whose names start with "ws-big" in tests live in the second database.
+            WORKSPACE_DATABASES: JSON.stringify({ "ws-big": "DB_WS_BIG", "ws-big-erase": "DB_WS_BIG" }),
           },
         },
       }),

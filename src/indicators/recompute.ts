@@ -1,4 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
+import { workspaceDb } from "../db/workspace-db";
 import type { Env } from "../lib/env";
 import { log } from "../lib/log";
 import { type DefinitionRow, toDefinition } from "./cache";
@@ -31,7 +32,7 @@ export class IndicatorRecompute extends DurableObject<Env> {
     const workspace = await this.ctx.storage.get<string>("workspace");
     if (!workspace) return;
     try {
-      if (await recomputeSome(this.env.DB, workspace, PAGES_PER_RUN))
+      if (await recomputeSome(workspaceDb(this.env, workspace), workspace, PAGES_PER_RUN))
         await this.ctx.storage.setAlarm(Date.now());
     } catch (error) {
       log.warn("indicator_recompute_retry", { workspace, error: String(error) });

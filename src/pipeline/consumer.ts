@@ -1,3 +1,4 @@
+import { workspaceDb } from "../db/workspace-db";
 import { type DeliveryLogEntry, recordDeliveries } from "../deliveries/delivery-log";
 import { applyExtensions, startAsyncJobs } from "../enrichment/apply";
 import { maxRetriesFrom } from "../lib/backoff";
@@ -52,7 +53,7 @@ export async function handleIngestBatch(
       applied.map(({ item }) => item),
     );
     const statuses = await deliveryStatuses(
-      env.DB,
+      (workspace) => workspaceDb(env, workspace),
       applied.map(({ item, results }) => ({ envelope: item.envelope, results })),
     );
     const entries: DeliveryLogEntry[] = applied.map(({ item: { envelope } }) => ({

@@ -4,6 +4,7 @@ import { rulesView } from "../../identity/rules-view";
 import type { AppEnv } from "../../lib/env";
 import { problemResponses } from "../openapi";
 import { IdentityRulesViewSchema, WorkspaceParamSchema } from "./identity-schemas";
+import { workspaceDb } from "../../db/workspace-db";
 
 const route = createRoute({
   method: "get",
@@ -22,6 +23,6 @@ const route = createRoute({
 export function registerGetIdentityRules(app: OpenAPIHono<AppEnv>): void {
   app.openapi(route, async (c) => {
     const { workspace } = c.req.valid("param");
-    return c.json(rulesView(await loadRules(c.env.DB, workspace)), 200);
+    return c.json(rulesView(await loadRules(workspaceDb(c.env, workspace), workspace)), 200);
   });
 }

@@ -4,6 +4,7 @@ import { ApiError } from "../../lib/errors";
 import { ProfileReader } from "../../views/profiles";
 import { problemResponses } from "../openapi";
 import { EventSchema, ProfileIdParamSchema } from "./profile-schemas";
+import { databaseHolding } from "../../db/workspace-db";
 
 /** GET /v1/admin/profiles/{profileId}/events response. */
 export const EventListSchema = z
@@ -29,8 +30,11 @@ const route = createRoute({
 /** Registers GET /v1/admin/profiles/{profileId}/events. */
 export function registerListProfileEvents(app: OpenAPIHono<AppEnv>): void {
   app.openapi(route, async (c) => {
-    const reader = new ProfileReader(c.env.DB);
-    const profile = await reader.byId(c.req.valid("param").profileId);
+    const { profileId } = c.req.valid("param");
+    const db = await databaseHolding(c.env, "profiles", profileId);
+    if (!db) throw new ApiError("profile_not_found");
+    const reader = new ProfileReader(db);
+    const profile = await reader.byId(profileId);
     if (!profile) throw new ApiError("profile_not_found");
     return c.json(
       { profileId: profile.id, data: await reader.events(profile.id, c.req.valid("query").limit) },

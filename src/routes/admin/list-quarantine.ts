@@ -3,6 +3,7 @@ import { listQuarantine } from "../../identity/quarantine";
 import type { AppEnv } from "../../lib/env";
 import { problemResponses } from "../openapi";
 import { QuarantineListSchema, WorkspaceParamSchema } from "./identity-schemas";
+import { workspaceDb } from "../../db/workspace-db";
 
 const route = createRoute({
   method: "get",
@@ -28,7 +29,7 @@ export function registerListQuarantine(app: OpenAPIHono<AppEnv>): void {
   app.openapi(route, async (c) => {
     const { workspace } = c.req.valid("param");
     return c.json(
-      { workspace, data: await listQuarantine(c.env.DB, workspace, c.req.valid("query").limit) },
+      { workspace, data: await listQuarantine(workspaceDb(c.env, workspace), workspace, c.req.valid("query").limit) },
       200,
     );
   });

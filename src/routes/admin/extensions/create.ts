@@ -5,6 +5,7 @@ import { ApiError } from "../../../lib/errors";
 import { log } from "../../../lib/log";
 import { problemResponses } from "../../openapi";
 import { CreateExtensionSchema, ExtensionSchema, extensionView } from "./schemas";
+import { workspaceDb } from "../../../db/workspace-db";
 
 const route = createRoute({
   method: "post",
@@ -24,7 +25,7 @@ export function registerCreateExtension(app: OpenAPIHono<AppEnv>): void {
   app.openapi(route, async (c) => {
     const { workspace, name, mode, system, position, enabled, secret, ...config } = c.req.valid("json");
     try {
-      const extension = await new ExtensionStore(c.env.DB, c.env.SECRETS_KEY).create({
+      const extension = await new ExtensionStore(workspaceDb(c.env, workspace), c.env.SECRETS_KEY).create({
         workspace,
         name,
         mode,

@@ -5,6 +5,7 @@ import { ApiError } from "../../../lib/errors";
 import { log } from "../../../lib/log";
 import { problemResponses } from "../../openapi";
 import { ExtensionIdParamSchema } from "./schemas";
+import { databaseHolding } from "../../../db/workspace-db";
 
 const route = createRoute({
   method: "delete",
@@ -20,7 +21,8 @@ const route = createRoute({
 export function registerDeleteExtension(app: OpenAPIHono<AppEnv>): void {
   app.openapi(route, async (c) => {
     const { extensionId } = c.req.valid("param");
-    if (!(await new ExtensionStore(c.env.DB, c.env.SECRETS_KEY).delete(extensionId)))
+    const db = await databaseHolding(c.env, "extensions", extensionId);
+    if (!db || !(await new ExtensionStore(db, c.env.SECRETS_KEY).delete(extensionId)))
       throw new ApiError("extension_not_found");
     log.info("extension_deleted", { extensionId });
     return c.body(null, 204);

@@ -5,6 +5,7 @@ import type { AppEnv } from "../../../lib/env";
 import { ApiError } from "../../../lib/errors";
 import { problemResponses } from "../../openapi";
 import { ExtensionIdParamSchema, ExtensionSchema, extensionView } from "./schemas";
+import { databaseHolding } from "../../../db/workspace-db";
 
 const route = createRoute({
   method: "get",
@@ -22,8 +23,10 @@ const route = createRoute({
 /** Registers GET /v1/admin/extensions/{extensionId}. */
 export function registerGetExtension(app: OpenAPIHono<AppEnv>): void {
   app.openapi(route, async (c) => {
-    const extension = await new ExtensionStore(c.env.DB, c.env.SECRETS_KEY).get(
-      c.req.valid("param").extensionId,
+    const { extensionId } = c.req.valid("param");
+    const db = await databaseHolding(c.env, "extensions", extensionId);
+    const extension = await new ExtensionStore(db ?? c.env.DB, c.env.SECRETS_KEY).get(
+      extensionId,
     );
     if (!extension) throw new ApiError("extension_not_found");
     const circuit = await externalSystem(c.env, extension.workspace, extension.system).circuit();

@@ -7,6 +7,7 @@ import { log } from "../../../lib/log";
 import { problemResponses } from "../../openapi";
 import { translate } from "./create";
 import { ExtensionIdParamSchema, ExtensionSchema, extensionView, UpdateExtensionSchema } from "./schemas";
+import { databaseHolding } from "../../../db/workspace-db";
 
 const route = createRoute({
   method: "patch",
@@ -32,7 +33,10 @@ export function registerUpdateExtension(app: OpenAPIHono<AppEnv>): void {
   app.openapi(route, async (c) => {
     const { extensionId } = c.req.valid("param");
     const { name, mode, system, position, enabled, secret, limits, ...rest } = c.req.valid("json");
-    const store = new ExtensionStore(c.env.DB, c.env.SECRETS_KEY);
+    const store = new ExtensionStore(
+      (await databaseHolding(c.env, "extensions", extensionId)) ?? c.env.DB,
+      c.env.SECRETS_KEY,
+    );
     const current = await store.get(extensionId);
     if (!current) throw new ApiError("extension_not_found");
     const parsed = ExtensionConfigSchema.safeParse({

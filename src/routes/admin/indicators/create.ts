@@ -7,6 +7,7 @@ import { ApiError } from "../../../lib/errors";
 import { log } from "../../../lib/log";
 import { problemResponses } from "../../openapi";
 import { IndicatorSchema, indicatorView } from "./schemas";
+import { workspaceDb } from "../../../db/workspace-db";
 
 const route = createRoute({
   method: "post",
@@ -29,7 +30,7 @@ export function registerCreateIndicator(app: OpenAPIHono<AppEnv>): void {
   app.openapi(route, async (c) => {
     const input = c.req.valid("json");
     try {
-      const record = await new IndicatorStore(c.env.DB).create(input);
+      const record = await new IndicatorStore(workspaceDb(c.env, input.workspace)).create(input);
       await recomputerFor(c.env, record.workspace).start(record.workspace);
       log.info("indicator_created", { indicatorId: record.id, workspace: record.workspace });
       return c.json(indicatorView(record), 201);

@@ -7,6 +7,7 @@ import { ApiError } from "../../../lib/errors";
 import { log } from "../../../lib/log";
 import { problemResponses } from "../../openapi";
 import { IndicatorIdParamSchema, IndicatorSchema, indicatorView } from "./schemas";
+import { databaseHolding } from "../../../db/workspace-db";
 
 const route = createRoute({
   method: "patch",
@@ -32,7 +33,8 @@ export function registerUpdateIndicator(app: OpenAPIHono<AppEnv>): void {
   app.openapi(route, async (c) => {
     const { indicatorId } = c.req.valid("param");
     try {
-      const updated = await new IndicatorStore(c.env.DB).update(indicatorId, c.req.valid("json"));
+      const db = await databaseHolding(c.env, "indicator_definitions", indicatorId);
+      const updated = db && (await new IndicatorStore(db).update(indicatorId, c.req.valid("json")));
       if (!updated) throw new ApiError("indicator_not_found");
       if (updated.recompute)
         await recomputerFor(c.env, updated.record.workspace).start(updated.record.workspace);
