@@ -40,7 +40,9 @@ for (const binding of ["DB", "DB_WS_BIG"]) {
   // wrangler reprints its progress table after each migration: count distinct names marked done.
   const applied = new Set([...migrate.stdout.matchAll(/(\S+\.sql)\s*│\s*✅/g)].map((m) => m[1])).size;
   console.log(
-    applied > 0 ? `local D1 ${binding}: applied ${applied} migration(s)` : `local D1 ${binding}: migrations up to date`,
+    applied > 0
+      ? `local D1 ${binding}: applied ${applied} migration(s)`
+      : `local D1 ${binding}: migrations up to date`,
   );
 }
 

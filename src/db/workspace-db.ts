@@ -73,7 +73,9 @@ export function workspaceDb(env: WorkspaceDbEnv, workspace: string): D1Database 
  * Every database that holds customer data: `DB` first, then each configured binding once, with the
  * workspaces configured to it (`DB`'s list is empty: it holds every other workspace).
  */
-export function customerDatabases(env: WorkspaceDbEnv): { binding: string; db: D1Database; workspaces: string[] }[] {
+export function customerDatabases(
+  env: WorkspaceDbEnv,
+): { binding: string; db: D1Database; workspaces: string[] }[] {
   const byBinding = new Map<string, string[]>([["DB", []]]);
   for (const [workspace, name] of workspaceDatabases(env))
     byBinding.set(name, [...(byBinding.get(name) ?? []), ...(name === "DB" ? [] : [workspace])]);

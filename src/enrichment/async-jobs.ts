@@ -79,10 +79,11 @@ export async function runDueJobs(
   now = Date.now(),
 ): Promise<number | null> {
   const db = workspaceDb(env, workspace);
-  const { results: due } = await db.prepare(
-    `SELECT id, workspace, extension_id, source_id, event_key, attempts, request, answer, created_at FROM extension_jobs
+  const { results: due } = await db
+    .prepare(
+      `SELECT id, workspace, extension_id, source_id, event_key, attempts, request, answer, created_at FROM extension_jobs
      WHERE workspace = ? AND system = ? AND status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?`,
-  )
+    )
     .bind(workspace, system, now, JOBS_PER_RUN)
     .all<JobRow>();
   const store = new ExtensionStore(db, env.SECRETS_KEY);
@@ -98,9 +99,10 @@ export async function runDueJobs(
     }),
   );
   if (due.length === JOBS_PER_RUN) return Date.now();
-  const next = await db.prepare(
-    "SELECT min(next_attempt_at) AS at FROM extension_jobs WHERE workspace = ? AND system = ? AND status = 'pending'",
-  )
+  const next = await db
+    .prepare(
+      "SELECT min(next_attempt_at) AS at FROM extension_jobs WHERE workspace = ? AND system = ? AND status = 'pending'",
+    )
     .bind(workspace, system)
     .first<{ at: number | null }>();
   return next?.at ?? null;
@@ -179,7 +181,10 @@ async function applyAnswer(
   const statements = [
     definitionsGuard(db, job.workspace, fingerprint),
     db
-      .prepare("UPDATE events SET traits = ?, properties = ? WHERE id = ? AND traits = ? AND properties = ?")
+      // archived_at = NULL: the archive's copy predates this answer; the cron archives the new version.
+      .prepare(
+        "UPDATE events SET traits = ?, properties = ?, archived_at = NULL WHERE id = ? AND traits = ? AND properties = ?",
+      )
       .bind(traits, properties, event.id, event.traits, event.properties),
     ...(traitEntries.length > 0
       ? [

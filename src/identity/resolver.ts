@@ -47,7 +47,13 @@ export class IdentityResolver extends DurableObject<Env> {
     return this.serialize(async () => {
       const started = Date.now();
       try {
-        return await applyEvents(workspaceDb(this.env, workspace), events, await this.context(workspace), Date.now(), this.meter);
+        return await applyEvents(
+          workspaceDb(this.env, workspace),
+          events,
+          await this.context(workspace),
+          Date.now(),
+          this.meter,
+        );
       } finally {
         this.meter.calls++;
         this.meter.events += events.length;

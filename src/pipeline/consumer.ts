@@ -6,6 +6,7 @@ import type { Env } from "../lib/env";
 import { describeError } from "../lib/failure";
 import { log } from "../lib/log";
 import { type ApplyOutcome, applyByWorkspace } from "./apply";
+import { archiveStoredEvents } from "./archive";
 import { deliveryStatuses } from "./outcome";
 import { type PreparedMessage, prepareMessage, SourceCache } from "./prepare";
 import { settleFailure } from "./settle";
@@ -14,6 +15,7 @@ import { settleFailure } from "./settle";
  * Ingest queue consumer. Each message is decoded into canonical events (prepare), each workspace's
  * events are applied by its IdentityResolver (apply), the outcome of each delivery (accepted or
  * duplicate) goes to the delivery log in one statement set, and only then is the message acked.
+ * The events stored are appended to the archive (R2) on the way (pipeline/archive.ts).
  * Anything that fails is retried with backoff or dead-lettered (settle).
  *
  * Exactly-once effect on an at-least-once queue: every event's effects (event row, identifiers,
@@ -44,6 +46,9 @@ export async function handleIngestBatch(
     if (outcome.ok) applied.push({ item, results: outcome.results });
     else await settleFailure(env, item.message, outcome.error, maxRetries, now);
   }
+
+  // Never throws: an event not archived now stays in D1's outbox for the cron (pipeline/archive.ts).
+  await archiveStoredEvents(env, applied, now);
 
   try {
     // Async enrichment starts only for stored events; a failure here retries the message, which

@@ -1,11 +1,11 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import { databaseHolding } from "../../db/workspace-db";
 import { resolverFor } from "../../identity/resolver";
 import type { AppEnv } from "../../lib/env";
 import { ApiError } from "../../lib/errors";
 import { ProfileReader } from "../../views/profiles";
 import { problemResponses } from "../openapi";
 import { ErasureReceiptSchema, ProfileIdParamSchema } from "./profile-schemas";
-import { databaseHolding } from "../../db/workspace-db";
 
 const route = createRoute({
   method: "delete",

@@ -1,10 +1,10 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import { workspaceDb } from "../../db/workspace-db";
 import { loadRules } from "../../identity/rules-store";
 import { rulesView } from "../../identity/rules-view";
 import type { AppEnv } from "../../lib/env";
 import { problemResponses } from "../openapi";
 import { IdentityRulesViewSchema, WorkspaceParamSchema } from "./identity-schemas";
-import { workspaceDb } from "../../db/workspace-db";
 
 const route = createRoute({
   method: "get",

@@ -1,10 +1,10 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import { databaseHolding } from "../../db/workspace-db";
 import type { AppEnv } from "../../lib/env";
 import { ApiError } from "../../lib/errors";
 import { ProfileReader } from "../../views/profiles";
 import { problemResponses } from "../openapi";
 import { ProfileIdParamSchema, ProfileSchema } from "./profile-schemas";
-import { databaseHolding } from "../../db/workspace-db";
 
 const route = createRoute({
   method: "get",

@@ -1,10 +1,10 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { databaseHolding } from "../../db/workspace-db";
 import type { AppEnv } from "../../lib/env";
 import { ApiError } from "../../lib/errors";
 import { ProfileReader } from "../../views/profiles";
 import { problemResponses } from "../openapi";
 import { EventSchema, ProfileIdParamSchema } from "./profile-schemas";
-import { databaseHolding } from "../../db/workspace-db";
 
 /** GET /v1/admin/profiles/{profileId}/events response. */
 export const EventListSchema = z

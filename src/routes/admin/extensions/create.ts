@@ -1,11 +1,11 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import { workspaceDb } from "../../../db/workspace-db";
 import { ExtensionNameTaken, ExtensionStore, InvalidExtensionSecret } from "../../../enrichment/store";
 import type { AppEnv } from "../../../lib/env";
 import { ApiError } from "../../../lib/errors";
 import { log } from "../../../lib/log";
 import { problemResponses } from "../../openapi";
 import { CreateExtensionSchema, ExtensionSchema, extensionView } from "./schemas";
-import { workspaceDb } from "../../../db/workspace-db";
 
 const route = createRoute({
   method: "post",

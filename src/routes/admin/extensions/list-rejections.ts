@@ -1,11 +1,11 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { databaseHolding } from "../../../db/workspace-db";
 import { listRejections } from "../../../enrichment/rejections";
 import { ExtensionStore } from "../../../enrichment/store";
 import type { AppEnv } from "../../../lib/env";
 import { ApiError } from "../../../lib/errors";
 import { problemResponses } from "../../openapi";
 import { ExtensionIdParamSchema, RejectionSchema } from "./schemas";
-import { databaseHolding } from "../../../db/workspace-db";
 
 /** GET /v1/admin/extensions/{extensionId}/rejections response. */
 export const RejectionListSchema = z

@@ -1,4 +1,5 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import { databaseHolding } from "../../../db/workspace-db";
 import { ExtensionConfigSchema } from "../../../enrichment/config";
 import { ExtensionStore } from "../../../enrichment/store";
 import type { AppEnv } from "../../../lib/env";
@@ -7,7 +8,6 @@ import { log } from "../../../lib/log";
 import { problemResponses } from "../../openapi";
 import { translate } from "./create";
 import { ExtensionIdParamSchema, ExtensionSchema, extensionView, UpdateExtensionSchema } from "./schemas";
-import { databaseHolding } from "../../../db/workspace-db";
 
 const route = createRoute({
   method: "patch",

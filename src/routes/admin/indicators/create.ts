@@ -1,4 +1,5 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import { workspaceDb } from "../../../db/workspace-db";
 import { CreateIndicatorSchema } from "../../../indicators/definitions";
 import { recomputerFor } from "../../../indicators/recompute";
 import { IndicatorNameTaken, IndicatorStore } from "../../../indicators/store";
@@ -7,7 +8,6 @@ import { ApiError } from "../../../lib/errors";
 import { log } from "../../../lib/log";
 import { problemResponses } from "../../openapi";
 import { IndicatorSchema, indicatorView } from "./schemas";
-import { workspaceDb } from "../../../db/workspace-db";
 
 const route = createRoute({
   method: "post",

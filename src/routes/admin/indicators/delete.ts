@@ -1,11 +1,11 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import { databaseHolding } from "../../../db/workspace-db";
 import { IndicatorStore } from "../../../indicators/store";
 import type { AppEnv } from "../../../lib/env";
 import { ApiError } from "../../../lib/errors";
 import { log } from "../../../lib/log";
 import { problemResponses } from "../../openapi";
 import { IndicatorIdParamSchema } from "./schemas";
-import { databaseHolding } from "../../../db/workspace-db";
 
 const route = createRoute({
   method: "delete",

@@ -1,10 +1,10 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import { databaseHolding } from "../../../db/workspace-db";
 import { IndicatorStore } from "../../../indicators/store";
 import type { AppEnv } from "../../../lib/env";
 import { ApiError } from "../../../lib/errors";
 import { problemResponses } from "../../openapi";
 import { IndicatorIdParamSchema, IndicatorSchema, indicatorView } from "./schemas";
-import { databaseHolding } from "../../../db/workspace-db";
 
 const route = createRoute({
   method: "get",

@@ -1,9 +1,9 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { workspaceDb } from "../../../db/workspace-db";
 import { IndicatorStore } from "../../../indicators/store";
 import type { AppEnv } from "../../../lib/env";
 import { problemResponses } from "../../openapi";
 import { IndicatorSchema, indicatorView, WorkspaceQuerySchema } from "./schemas";
-import { workspaceDb } from "../../../db/workspace-db";
 
 /** GET /v1/admin/indicators response. */
 export const IndicatorListSchema = z.object({ data: z.array(IndicatorSchema) }).openapi("IndicatorList");

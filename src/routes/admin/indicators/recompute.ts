@@ -1,4 +1,5 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import { databaseHolding } from "../../../db/workspace-db";
 import { recomputerFor } from "../../../indicators/recompute";
 import { IndicatorStore } from "../../../indicators/store";
 import type { AppEnv } from "../../../lib/env";
@@ -6,7 +7,6 @@ import { ApiError } from "../../../lib/errors";
 import { log } from "../../../lib/log";
 import { problemResponses } from "../../openapi";
 import { IndicatorIdParamSchema, IndicatorSchema, indicatorView } from "./schemas";
-import { databaseHolding } from "../../../db/workspace-db";
 
 const route = createRoute({
   method: "post",
