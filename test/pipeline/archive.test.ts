@@ -1,7 +1,8 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { ARCHIVE_GRACE_MS, ageOutEvents, archivePending } from "../../src/cron/event-retention";
-import { decodeObject, workspacePrefix } from "../../src/events/archive/format";
+import { type ArchivedEvent, decodeObject, workspacePrefix } from "../../src/events/archive/format";
+import { writeToArchive } from "../../src/events/archive/store";
 import type { Env } from "../../src/lib/env";
 import { handleIngestBatch } from "../../src/pipeline/consumer";
 import type { ErasureReceiptView } from "../../src/routes/admin/profile-schemas";
@@ -49,7 +50,7 @@ async function eventRows(workspace: string) {
 }
 
 /** Five events of two people, one batch, delivered (and redelivered) by the queue model. */
-async function storeBatch(workspace: string, workerEnv: Env, copies = 1) {
+async function storeBatch(workspace: string, workerEnv: Env, copies = 1, seed = 7) {
   const source = await mappedSource(workspace);
   const envelopes = Array.from({ length: 5 }, (_, i) =>
     envelopeFor(source, {
@@ -60,7 +61,7 @@ async function storeBatch(workspace: string, workerEnv: Env, copies = 1) {
       timestamp: `2026-11-29T12:00:0${i}Z`,
     }),
   );
-  const queue = new QueueSim({ batchSize: 100, maxAttempts: 4, random: seeded(7) });
+  const queue = new QueueSim({ batchSize: 100, maxAttempts: 4, random: seeded(seed) });
   for (let c = 0; c < copies; c++) queue.push(...envelopes);
   await queue.drain((batch) => handleIngestBatch(batch, workerEnv));
   return { source, envelopes };
@@ -172,5 +173,53 @@ describe("events archive", () => {
     expect(JSON.stringify(remaining)).not.toContain("ada@example.com");
     const bobExport = (await (await admin(`/v1/admin/profiles/${bob.id}/export`)).json()) as ProfileExport;
     expect(bobExport.eventsFromArchive).toBe(2);
+  });
+
+  it("an aged-out event is still a duplicate: a redelivery months later stores and archives nothing", async () => {
+    const workspace = workspaceName("archive-late-retry");
+    const workerEnv = retentionEnv(workspace);
+    const { envelopes } = await storeBatch(workspace, workerEnv);
+    await ageOutEvents(workerEnv, Date.now() + 2 * DAY_MS);
+    const queue = new QueueSim({ batchSize: 100, maxAttempts: 4, random: seeded(9) });
+    queue.push(...envelopes);
+    await queue.drain((batch) => handleIngestBatch(batch, workerEnv));
+    const rows = await eventRows(workspace);
+    expect(rows).toHaveLength(5);
+    expect(rows.every((r) => r.aged_out_at !== null)).toBe(true);
+    expect(await archiveObjects(workspace)).toHaveLength(1);
+  });
+
+  it("events erased while they were being archived are taken out of the object written after the erasure", async () => {
+    const workspace = workspaceName("archive-erase-race");
+    const line = (n: number): ArchivedEvent => ({
+      id: `evt_race_${workspace}_${n}`,
+      workspace,
+      sourceId: "src_race",
+      eventKey: `k${n}`,
+      deliveryId: `dlv_${n}`,
+      profileId: `prf_race_${n}`,
+      type: "t",
+      occurredAt: Date.now(),
+      receivedAt: Date.now(),
+      identifiers: [{ type: "email", value: `race${n}@example.com` }],
+      traits: {},
+      properties: {},
+      warnings: [],
+      archivedAt: Date.now(),
+    });
+    // The erasure of profile 1 committed before this consumer batch wrote the archive.
+    await env.DB.prepare(
+      "INSERT INTO erased_events (workspace, source_id, event_key, erased_at) VALUES (?, ?, ?, ?)",
+    )
+      .bind(workspace, "src_race", "k1", Date.now())
+      .run();
+    const written = await writeToArchive(env.ARCHIVE!, env.DB, workspace, [line(1), line(2)]);
+    expect(written).toMatchObject({ events: 1, erased: 1 });
+    const objects = await archiveObjects(workspace);
+    expect(objects.flatMap((o) => o.lines.map((l) => l.eventKey))).toEqual(["k2"]);
+    const index = await env.DB.prepare("SELECT profile_id FROM archive_profiles WHERE workspace = ?")
+      .bind(workspace)
+      .all<{ profile_id: string }>();
+    expect(index.results.map((r) => r.profile_id)).toEqual(["prf_race_2"]);
   });
 });
