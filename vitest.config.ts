@@ -15,6 +15,8 @@ export default defineConfig(async () => {
             SECRETS_KEY: "dGVzdC1vbmx5LXNlY3JldHMta2V5LTMyLWJ5dGVzISE=",
             // Metric counts are handed to the aggregator at once, so a test reads them back exactly.
             METRICS_FLUSH_MS: "0",
+            // Workspaces whose names start with "ws-big" in tests live in the second database.
+            WORKSPACE_DATABASES: JSON.stringify({ "ws-big": "DB_WS_BIG", "ws-big-erase": "DB_WS_BIG" }),
           },
         },
       }),

@@ -25,19 +25,26 @@ if (!existsSync(path.join(ROOT, ".dev.vars"))) {
   console.log("created .dev.vars from .dev.vars.example (local-only secrets)");
 }
 
-const migrate = spawnSync(wrangler, ["d1", "migrations", "apply", "DB", "--local"], {
-  cwd: ROOT,
-  encoding: "utf8",
-  env: { ...env, CI: "true" },
-});
-if (migrate.status !== 0) {
-  process.stdout.write(migrate.stdout ?? "");
-  process.stderr.write(migrate.stderr ?? "");
-  process.exit(migrate.status ?? 1);
+// Every D1 binding of wrangler.toml holds customer data of some workspaces: each gets the migrations.
+for (const binding of ["DB", "DB_WS_BIG"]) {
+  const migrate = spawnSync(wrangler, ["d1", "migrations", "apply", binding, "--local"], {
+    cwd: ROOT,
+    encoding: "utf8",
+    env: { ...env, CI: "true" },
+  });
+  if (migrate.status !== 0) {
+    process.stdout.write(migrate.stdout ?? "");
+    process.stderr.write(migrate.stderr ?? "");
+    process.exit(migrate.status ?? 1);
+  }
+  // wrangler reprints its progress table after each migration: count distinct names marked done.
+  const applied = new Set([...migrate.stdout.matchAll(/(\S+\.sql)\s*│\s*✅/g)].map((m) => m[1])).size;
+  console.log(
+    applied > 0
+      ? `local D1 ${binding}: applied ${applied} migration(s)`
+      : `local D1 ${binding}: migrations up to date`,
+  );
 }
-// wrangler reprints its progress table after each migration: count distinct names marked done.
-const applied = new Set([...migrate.stdout.matchAll(/(\S+\.sql)\s*│\s*✅/g)].map((m) => m[1])).size;
-console.log(applied > 0 ? `local D1: applied ${applied} migration(s)` : "local D1: migrations up to date");
 
 const dev = spawn(
   wrangler,

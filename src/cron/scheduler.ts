@@ -5,6 +5,7 @@ import { forgetOldFetches } from "../pipeline/notify-cache";
 import { FileImportStore } from "../pull/csv/imports";
 import { PollJobStore } from "../pull/jobs";
 import type { PollMessage } from "../pull/messages";
+import { ageOutEvents, archivePending } from "./event-retention";
 import { cleanUpDeliveryLog } from "./retention";
 
 /** An import untouched this long lost its queue message: the cron queues it again. */
@@ -14,7 +15,8 @@ const STALLED_IMPORT_MS = 10 * 60_000;
  * Cron Trigger handler (every minute): picks due work and enqueues it; it never fetches and never
  * sleeps. Poll jobs are synced with the sources that have a `poll` config, due ones (including runs
  * parked by a rate limit whose time has come) are marked running and sent to the poll queue;
- * stalled file imports are re-queued; housekeeping runs last. Each task is isolated: one failing does
+ * stalled file imports are re-queued; housekeeping runs last (delivery log; events: archive outbox,
+ * then retention, see event-retention.ts). Each task is isolated: one failing does
  * not stop the others, and no exception escapes. `scheduledTime` is "now", so a late tick is exact.
  * @see https://developers.cloudflare.com/workers/configuration/cron-triggers/
  */
@@ -25,6 +27,8 @@ export async function handleScheduled(controller: ScheduledController, env: Env)
   await task("requeue_stalled_imports", () => requeueStalledImports(env, now));
   await task("forget_old_fetches", () => forgetOldFetches(env.DB, now));
   await task("clean_up_delivery_log", () => cleanUpDeliveryLog(env, now));
+  await task("archive_pending_events", () => archivePending(env, now));
+  await task("age_out_events", () => ageOutEvents(env, now));
 }
 
 /** Syncs poll jobs with sources and enqueues the due ones; returns how many were enqueued. */

@@ -1,3 +1,4 @@
+import { workspaceDb } from "../db/workspace-db";
 import { conditionsHold, eventField, typeMatches } from "../events/conditions";
 import type { CanonicalEvent } from "../events/event";
 import { Normalizer } from "../identity/normalize";
@@ -35,11 +36,12 @@ export class ExtensionFailed extends Error {
  */
 export async function applyExtensions(env: Env, item: PreparedMessage): Promise<PreparedMessage> {
   if (item.events.length === 0) return item;
-  const all = await activeExtensions(env.DB, env.SECRETS_KEY, item.envelope.workspace);
+  const db = workspaceDb(env, item.envelope.workspace);
+  const all = await activeExtensions(db, env.SECRETS_KEY, item.envelope.workspace);
   // Source and type are cheap to check: a message no extension could apply to costs no D1 read.
   const extensions = all.filter((x) => item.events.some((e) => scopeMatches(x, e)));
   if (extensions.length === 0) return item;
-  const known = await knownEvents(env.DB, item.events);
+  const known = await knownEvents(db, item.events);
   const outcomes = await Promise.allSettled(
     item.events.map((event) => runChain(env, extensions, event, known)),
   );
@@ -63,7 +65,10 @@ export async function applyExtensions(env: Env, item: PreparedMessage): Promise<
 export async function startAsyncJobs(env: Env, items: readonly PreparedMessage[]): Promise<void> {
   const jobs = items.flatMap((i) => i.asyncJobs ?? []);
   if (jobs.length === 0) return;
-  await planJobs(env.DB, jobs);
+  const byWorkspace = new Map<string, PlannedJob[]>();
+  for (const job of jobs)
+    byWorkspace.set(job.event.workspace, [...(byWorkspace.get(job.event.workspace) ?? []), job]);
+  for (const [workspace, planned] of byWorkspace) await planJobs(workspaceDb(env, workspace), planned);
   const systems = new Map(jobs.map((j) => [`${j.event.workspace}\u0000${j.extension.system}`, j]));
   await Promise.all(
     [...systems.values()].map(({ event: { workspace }, extension: { system } }) =>
@@ -88,7 +93,7 @@ async function runChain(
   let event: CanonicalEvent = { ...original, warnings: [...original.warnings] };
   let indicators: Promise<IndicatorValues> | undefined;
   const indicatorsOf = () => {
-    indicators ??= profileIndicators(env.DB, original);
+    indicators ??= profileIndicators(workspaceDb(env, original.workspace), original);
     return indicators;
   };
 
@@ -104,7 +109,7 @@ async function runChain(
       continue;
     }
     if (answer.action === "reject") {
-      await recordRejection(env.DB, extension, event, answer.reason);
+      await recordRejection(workspaceDb(env, event.workspace), extension, event, answer.reason);
       return { event: null, jobs: [] };
     }
     event = {

@@ -1,3 +1,4 @@
+import { workspaceDb } from "../db/workspace-db";
 import type { CanonicalEvent } from "../events/event";
 import { definitionsGuard, readDefinitionSet } from "../indicators/cache";
 import { rewriteContribution } from "../indicators/statements";
@@ -78,28 +79,31 @@ export async function runDueJobs(
   call: (spec: CallSpec) => Promise<CallOutcome>,
   now = Date.now(),
 ): Promise<number | null> {
-  const { results: due } = await env.DB.prepare(
-    `SELECT id, workspace, extension_id, source_id, event_key, attempts, request, answer, created_at FROM extension_jobs
+  const db = workspaceDb(env, workspace);
+  const { results: due } = await db
+    .prepare(
+      `SELECT id, workspace, extension_id, source_id, event_key, attempts, request, answer, created_at FROM extension_jobs
      WHERE workspace = ? AND system = ? AND status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?`,
-  )
+    )
     .bind(workspace, system, now, JOBS_PER_RUN)
     .all<JobRow>();
-  const store = new ExtensionStore(env.DB, env.SECRETS_KEY);
+  const store = new ExtensionStore(db, env.SECRETS_KEY);
   const extensions = new Map<string, Promise<Extension | null>>();
   await Promise.all(
     due.map(async (job) => {
       if (!extensions.has(job.extension_id)) extensions.set(job.extension_id, store.get(job.extension_id));
       try {
-        await runJob(env.DB, job, await extensions.get(job.extension_id)!, call);
+        await runJob(db, job, await extensions.get(job.extension_id)!, call);
       } catch (error) {
-        await reschedule(env.DB, job, `apply failed: ${String(error).slice(0, 200)}`, 1_000);
+        await reschedule(db, job, `apply failed: ${String(error).slice(0, 200)}`, 1_000);
       }
     }),
   );
   if (due.length === JOBS_PER_RUN) return Date.now();
-  const next = await env.DB.prepare(
-    "SELECT min(next_attempt_at) AS at FROM extension_jobs WHERE workspace = ? AND system = ? AND status = 'pending'",
-  )
+  const next = await db
+    .prepare(
+      "SELECT min(next_attempt_at) AS at FROM extension_jobs WHERE workspace = ? AND system = ? AND status = 'pending'",
+    )
     .bind(workspace, system)
     .first<{ at: number | null }>();
   return next?.at ?? null;
@@ -179,7 +183,10 @@ async function applyAnswer(
   const statements = [
     definitionsGuard(db, job.workspace, fingerprint),
     db
-      .prepare("UPDATE events SET traits = ?, properties = ? WHERE id = ? AND traits = ? AND properties = ?")
+      // archived_at = NULL: the archive's copy predates this answer; the cron archives the new version.
+      .prepare(
+        "UPDATE events SET traits = ?, properties = ?, archived_at = NULL WHERE id = ? AND traits = ? AND properties = ?",
+      )
       .bind(traits, properties, event.id, event.traits, event.properties),
     ...(traitEntries.length > 0
       ? [

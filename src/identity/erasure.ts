@@ -1,3 +1,6 @@
+import { workspaceDatabases, workspaceDb } from "../db/workspace-db";
+import type { ArchivedEvent } from "../events/archive/format";
+import { archiveBucket, objectsOfProfiles, readArchive, rewriteObject } from "../events/archive/store";
 import type { Env } from "../lib/env";
 import { newId } from "../lib/ids";
 import { log } from "../lib/log";
@@ -15,6 +18,8 @@ export interface ErasureCounts {
   quarantinedValues: number;
   deadLetters: number;
   payloads: number;
+  /** Lines removed from the events archive (R2), in the objects listed in `archive.objects`. */
+  archivedEvents: number;
   /** Rows of other per-event state (activity indicator contributions, enrichment jobs). */
   derivedRows: number;
 }
@@ -31,6 +36,10 @@ export interface ErasureReceipt {
   /** It and every profile merged into it. */
   profileIds: string[];
   deleted: ErasureCounts;
+  /** Where the data was: the D1 binding of the workspace's customer data (src/db/workspace-db.ts). */
+  database: string;
+  /** Archive objects (R2 keys) rewritten without the profile's events, or deleted when nothing was left. */
+  archive: { objects: string[] };
   erasedAt: string;
 }
 
@@ -47,17 +56,22 @@ const MAX_DEAD_LETTER_BODIES = 200;
  * keys are kept (not personal data), so a redelivery of one of them is ignored instead of recreating
  * the profile. Events about the person still in the queue, or sent later, create a new profile.
  *
+ * Archived events (R2, src/events/archive): every archive object indexed for the profile or one merged
+ * into it is rewritten without their lines (deleted when none is left), and the index rows go. The
+ * events' identifier values found there also count as the person's, for the dead-letter search.
+ *
  * Must run inside the workspace's IdentityResolver (no merge can race it). R2 objects go first: if
  * the D1 batch then fails, running the erasure again finishes the job.
  * @returns the receipt, or null when no such profile exists in `workspace`
  */
 export async function eraseProfile(
-  env: Pick<Env, "DB" | "PAYLOADS">,
+  env: Pick<Env, "DB" | "PAYLOADS" | "ARCHIVE" | "WORKSPACE_DATABASES">,
   workspace: string,
   profileId: string,
   now = Date.now(),
 ): Promise<ErasureReceipt | null> {
-  const db = env.DB;
+  // Customer data lives in the workspace's database; dead letters (control data) in env.DB.
+  const db = workspaceDb(env, workspace);
   const live = await findLiveProfile(db, profileId);
   if (!live || live.workspace !== workspace) return null;
 
@@ -87,6 +101,16 @@ export async function eraseProfile(
   for (const e of eventRows)
     for (const i of JSON.parse(e.identifiers) as { value?: unknown }[])
       if (typeof i.value === "string" && i.value.trim() !== "") needles.add(i.value.trim().toLowerCase());
+  // Aged-out events have an empty body in D1: their identifier values come from the archive.
+  const archiveKeys = await objectsOfProfiles(db, workspace, profileIds);
+  const archived = await readArchive(archiveBucket(env), archiveKeys);
+  const familyIds = new Set(profileIds);
+  const eventIdSet = new Set(eventRows.map((e) => e.id));
+  const isTheirs = (line: ArchivedEvent) => familyIds.has(line.profileId) || eventIdSet.has(line.id);
+  for (const line of archived.values())
+    if (isTheirs(line))
+      for (const i of line.identifiers)
+        if (typeof i.value === "string" && i.value.trim() !== "") needles.add(i.value.trim().toLowerCase());
   const deliveries = new Set(eventRows.map((e) => e.delivery_id));
   const deadLetters = await deadLettersOf(env, workspace, deliveries, needles);
 
@@ -95,6 +119,16 @@ export async function eraseProfile(
     ...deadLetters.bodyRefs,
   ]);
   const payloads = await deletePayloads(env.PAYLOADS, [...payloadKeys]);
+  let archivedEvents = 0;
+  for (const key of archiveKeys)
+    archivedEvents += await rewriteObject(
+      archiveBucket(env),
+      db,
+      key,
+      (line) => !isTheirs(line),
+      profileIds,
+      now,
+    );
 
   const ids = JSON.stringify(profileIds);
   const pairs = JSON.stringify(identifierRows.map((i) => [i.type, i.value]));
@@ -140,7 +174,6 @@ export async function eraseProfile(
     db
       .prepare(`DELETE FROM identifier_quarantine WHERE workspace = ?1 AND (type, value) IN ${PAIRS(2)}`)
       .bind(workspace, pairs),
-    db.prepare(`DELETE FROM dead_letters WHERE id IN ${IN_IDS}`).bind(JSON.stringify(deadLetters.ids)),
     db.prepare(`DELETE FROM profiles WHERE id IN ${IN_IDS}`).bind(ids),
     ...derived,
     // The receipt commits with the erasure; its counts are filled in from this batch's results below.
@@ -151,6 +184,11 @@ export async function eraseProfile(
       .bind(receiptId, workspace, live.id, ids, now),
   ]);
   const changes = results.map((r) => r.meta.changes ?? 0);
+  // Dead letters are control data in the default database (one more statement, after the erasure
+  // committed: a failure here leaves only dead letters, which running the erasure again removes).
+  const deadLettersDeleted = await env.DB.prepare(`DELETE FROM dead_letters WHERE id IN ${IN_IDS}`)
+    .bind(JSON.stringify(deadLetters.ids))
+    .run();
   const deleted: ErasureCounts = {
     events: changes[1]!,
     traits: changes[2]!,
@@ -158,10 +196,11 @@ export async function eraseProfile(
     merges: changes[4]!,
     flags: changes[5]!,
     quarantinedValues: changes[6]!,
-    deadLetters: changes[7]!,
-    profiles: changes[8]!,
+    deadLetters: deadLettersDeleted.meta.changes ?? 0,
+    profiles: changes[7]!,
     payloads,
-    derivedRows: changes.slice(9, 9 + derived.length).reduce((a, b) => a + b, 0),
+    archivedEvents,
+    derivedRows: changes.slice(8, 8 + derived.length).reduce((a, b) => a + b, 0),
   };
   await db
     .prepare("UPDATE erasure_receipts SET counts = ? WHERE id = ?")
@@ -174,6 +213,8 @@ export async function eraseProfile(
     profileId: live.id,
     profileIds,
     deleted,
+    database: workspaceDatabases(env).get(workspace) ?? "DB",
+    archive: { objects: archiveKeys },
     erasedAt: new Date(now).toISOString(),
   };
 }
@@ -183,7 +224,7 @@ export async function eraseProfile(
  * person's identifier values (a failed delivery never became an event, so this is the only link).
  */
 async function deadLettersOf(
-  env: Pick<Env, "DB" | "PAYLOADS">,
+  env: Pick<Env, "DB" | "PAYLOADS" | "ARCHIVE" | "WORKSPACE_DATABASES">,
   workspace: string,
   deliveries: ReadonlySet<string>,
   needles: ReadonlySet<string>,

@@ -1,4 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
+import { workspaceDb } from "../db/workspace-db";
 import type { CanonicalEvent } from "../events/event";
 import type { Env } from "../lib/env";
 import { type ErasureReceipt, eraseProfile } from "./erasure";
@@ -46,7 +47,13 @@ export class IdentityResolver extends DurableObject<Env> {
     return this.serialize(async () => {
       const started = Date.now();
       try {
-        return await applyEvents(this.env.DB, events, await this.context(workspace), Date.now(), this.meter);
+        return await applyEvents(
+          workspaceDb(this.env, workspace),
+          events,
+          await this.context(workspace),
+          Date.now(),
+          this.meter,
+        );
       } finally {
         this.meter.calls++;
         this.meter.events += events.length;
@@ -68,7 +75,7 @@ export class IdentityResolver extends DurableObject<Env> {
   /** Replaces the workspace's identity rules; events processed after this call use them. */
   async setRules(workspace: string, rules: IdentityRulesInput): Promise<StoredRules> {
     return this.serialize(async () => {
-      const stored = await saveRules(this.env.DB, workspace, rules);
+      const stored = await saveRules(workspaceDb(this.env, workspace), workspace, rules);
       this.contexts.set(workspace, { ...resolverContext(stored), chunkEvents: this.chunkEvents() });
       return stored;
     });
@@ -84,7 +91,7 @@ export class IdentityResolver extends DurableObject<Env> {
 
   /** Releases a quarantined identifier value: it matches and merges again from the next event on. */
   async release(workspace: string, type: string, value: string): Promise<boolean> {
-    return this.serialize(() => releaseQuarantine(this.env.DB, workspace, type, value));
+    return this.serialize(() => releaseQuarantine(workspaceDb(this.env, workspace), workspace, type, value));
   }
 
   private chunkEvents(): number {
@@ -102,7 +109,7 @@ export class IdentityResolver extends DurableObject<Env> {
     let context = this.contexts.get(workspace);
     if (!context) {
       context = {
-        ...resolverContext(await loadRules(this.env.DB, workspace)),
+        ...resolverContext(await loadRules(workspaceDb(this.env, workspace), workspace)),
         chunkEvents: this.chunkEvents(),
       };
       this.contexts.set(workspace, context);

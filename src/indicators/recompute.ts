@@ -1,8 +1,11 @@
 import { DurableObject } from "cloudflare:workers";
+import { workspaceDb } from "../db/workspace-db";
+import { archiveBucket } from "../events/archive/store";
 import type { Env } from "../lib/env";
 import { log } from "../lib/log";
 import { type DefinitionRow, toDefinition } from "./cache";
 import type { IndicatorDefinition } from "./definitions";
+import { ARCHIVE_CURSOR, archivePage, hasAgedOut } from "./recompute-archive";
 import { rewriteContribution, type StoredEventRow } from "./statements";
 
 /** Events rewritten per D1 batch. */
@@ -31,7 +34,14 @@ export class IndicatorRecompute extends DurableObject<Env> {
     const workspace = await this.ctx.storage.get<string>("workspace");
     if (!workspace) return;
     try {
-      if (await recomputeSome(this.env.DB, workspace, PAGES_PER_RUN))
+      if (
+        await recomputeSome(
+          workspaceDb(this.env, workspace),
+          workspace,
+          PAGES_PER_RUN,
+          archiveBucket(this.env),
+        )
+      )
         await this.ctx.storage.setAlarm(Date.now());
     } catch (error) {
       log.warn("indicator_recompute_retry", { workspace, error: String(error) });
@@ -49,8 +59,17 @@ export function recomputerFor(env: Env, workspace: string): DurableObjectStub<In
  * Processes up to `pages` pages of the workspace's definitions under recompute. Returns true when work
  * remains. A page's batch starts with a check that the definition still has the version the page was
  * computed for; if it changed (edited again), the batch fails and the next run starts over.
+ *
+ * The walk has two phases: D1's events with a body, in id order; then, when the workspace has an
+ * archive, the archive objects in key order for the events aged out of D1 (recompute-archive.ts).
+ * @throws on D1 or R2 errors (the alarm retries)
  */
-export async function recomputeSome(db: D1Database, workspace: string, pages: number): Promise<boolean> {
+export async function recomputeSome(
+  db: D1Database,
+  workspace: string,
+  pages: number,
+  bucket: R2Bucket,
+): Promise<boolean> {
   let budget = pages;
   for (;;) {
     const row = await db
@@ -61,22 +80,43 @@ export async function recomputeSome(db: D1Database, workspace: string, pages: nu
       .first<DefinitionRow & { cursor: string | null }>();
     if (!row) return false;
     if (budget-- <= 0) return true;
-    await recomputePage(db, toDefinition(row), row.cursor);
+    await recomputePage(db, bucket, toDefinition(row), row.cursor);
   }
 }
 
 async function recomputePage(
   db: D1Database,
+  bucket: R2Bucket,
   definition: IndicatorDefinition,
   cursor: string | null,
 ): Promise<void> {
-  const { results: events } = await db
-    .prepare(
-      "SELECT id, type, source_id, traits, properties FROM events WHERE workspace = ? AND id > ? ORDER BY id LIMIT ?",
-    )
-    .bind(definition.workspace, cursor ?? "", PAGE_SIZE)
-    .all<StoredEventRow>();
-  const last = events.length < PAGE_SIZE;
+  let rewrites: D1PreparedStatement[];
+  let visited: number;
+  let nextCursor: string | null;
+  let last: boolean;
+  if (cursor?.startsWith(ARCHIVE_CURSOR)) {
+    const page = await archivePage(bucket, db, definition, cursor.slice(ARCHIVE_CURSOR.length));
+    rewrites = page?.statements ?? [];
+    visited = page?.events ?? 0;
+    nextCursor = page ? ARCHIVE_CURSOR + page.key : cursor;
+    last = page === null;
+  } else {
+    // Aged-out rows have an empty body in D1: the archive phase recomputes them.
+    const { results: events } = await db
+      .prepare(
+        "SELECT id, type, source_id, traits, properties FROM events WHERE workspace = ? AND id > ? AND aged_out_at IS NULL ORDER BY id LIMIT ?",
+      )
+      .bind(definition.workspace, cursor ?? "", PAGE_SIZE)
+      .all<StoredEventRow>();
+    rewrites = events.map((event) => rewriteContribution(db, definition, event));
+    visited = events.length;
+    nextCursor = events.at(-1)?.id ?? cursor;
+    last = events.length < PAGE_SIZE;
+    if (last && (await hasAgedOut(db, definition.workspace))) {
+      nextCursor = ARCHIVE_CURSOR;
+      last = false;
+    }
+  }
   const now = Date.now();
   const statements = [
     db
@@ -85,7 +125,7 @@ async function recomputePage(
          FROM (SELECT version AS v FROM indicator_definitions WHERE id = ?)`,
       )
       .bind(definition.version, definition.id),
-    ...events.map((event) => rewriteContribution(db, definition, event)),
+    ...rewrites,
     db
       .prepare(
         `UPDATE indicator_definitions SET recompute_cursor = ?, recompute_done = recompute_done + ?,
@@ -93,15 +133,7 @@ async function recomputePage(
            recompute_finished_at = CASE WHEN ? THEN ? ELSE NULL END
          WHERE id = ? AND version = ?`,
       )
-      .bind(
-        events.at(-1)?.id ?? cursor,
-        events.length,
-        last ? 1 : 0,
-        last ? 1 : 0,
-        now,
-        definition.id,
-        definition.version,
-      ),
+      .bind(nextCursor, visited, last ? 1 : 0, last ? 1 : 0, now, definition.id, definition.version),
   ];
   // Rows of older versions left after the walk belong to events gone since (erased): drop them.
   if (last)

@@ -13,7 +13,24 @@ import type { PollMessage } from "../pull/messages";
  * `.dev.vars` locally; they are never logged or returned.
  */
 export interface Env {
+  /** Control data (sources, write keys, deliveries, dead letters) and every workspace not in WORKSPACE_DATABASES. */
   DB: D1Database;
+  /**
+   * A second D1 database (wrangler.toml; dev and tests) for workspaces configured to it in
+   * WORKSPACE_DATABASES. Any other binding name may be configured the same way.
+   */
+  DB_WS_BIG?: D1Database;
+  /**
+   * JSON object workspace → D1 binding name holding that workspace's customer data, e.g.
+   * `{"ws-big":"DB_WS_BIG"}`; unset or absent workspaces use `DB` (src/db/workspace-db.ts).
+   */
+  WORKSPACE_DATABASES?: string;
+  /** Days D1 keeps a stored event's body before only the archive has it (default 90; src/cron/event-retention.ts). */
+  EVENT_RETENTION_DAYS?: string;
+  /** JSON object workspace → retention days overriding EVENT_RETENTION_DAYS, e.g. `{"ws-big":30}`. */
+  WORKSPACE_EVENT_RETENTION_DAYS?: string;
+  /** Events archive: gzip NDJSON by workspace and hour (src/events/archive). Falls back to PAYLOADS when unbound. */
+  ARCHIVE?: R2Bucket;
   PAYLOADS: R2Bucket;
   INGEST_QUEUE: Queue<QueueMessage>;
   /** Failed-for-good messages, wrapped with their reason by the ingest consumer (see pipeline/dead-letters.ts). */

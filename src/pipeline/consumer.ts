@@ -1,3 +1,4 @@
+import { workspaceDb } from "../db/workspace-db";
 import { type DeliveryLogEntry, recordDeliveries } from "../deliveries/delivery-log";
 import { applyExtensions, startAsyncJobs } from "../enrichment/apply";
 import { maxRetriesFrom } from "../lib/backoff";
@@ -6,6 +7,7 @@ import { describeError } from "../lib/failure";
 import { log } from "../lib/log";
 import { countSettled } from "../observability/counts";
 import { type ApplyOutcome, applyByWorkspace } from "./apply";
+import { archiveStoredEvents } from "./archive";
 import { deliveryStatuses } from "./outcome";
 import { type PreparedMessage, prepareMessage, SourceCache } from "./prepare";
 import { settleFailure } from "./settle";
@@ -14,6 +16,7 @@ import { settleFailure } from "./settle";
  * Ingest queue consumer. Each message is decoded into canonical events (prepare), each workspace's
  * events are applied by its IdentityResolver (apply), the outcome of each delivery (accepted or
  * duplicate) goes to the delivery log in one statement set, and only then is the message acked.
+ * The events stored are appended to the archive (R2) on the way (pipeline/archive.ts).
  * Anything that fails is retried with backoff or dead-lettered (settle).
  *
  * Exactly-once effect on an at-least-once queue: every event's effects (event row, identifiers,
@@ -45,6 +48,9 @@ export async function handleIngestBatch(
     else await settleFailure(env, item.message, outcome.error, maxRetries, now);
   }
 
+  // Never throws: an event not archived now stays in D1's outbox for the cron (pipeline/archive.ts).
+  await archiveStoredEvents(env, applied, now);
+
   try {
     // Async enrichment starts only for stored events; a failure here retries the message, which
     // re-applies nothing and re-plans nothing (stable job ids).
@@ -53,7 +59,7 @@ export async function handleIngestBatch(
       applied.map(({ item }) => item),
     );
     const statuses = await deliveryStatuses(
-      env.DB,
+      (workspace) => workspaceDb(env, workspace),
       applied.map(({ item, results }) => ({ envelope: item.envelope, results })),
     );
     const entries: DeliveryLogEntry[] = applied.map(({ item: { envelope } }) => {

@@ -13,11 +13,12 @@ export type SettledStatus = "stored" | "merged" | "duplicate" | "ignored";
  * else `stored`. When the stored copy carries this delivery's own id, this is the queue redelivering
  * a message whose effects were committed before (an ack lost, a crash after the write), and the
  * delivery stays `stored`.
+ * `dbFor` gives the database of a workspace's events (src/db/workspace-db.ts).
  * @returns delivery id → status, for every item
  * @throws D1 errors
  */
 export async function deliveryStatuses(
-  db: D1Database,
+  dbFor: (workspace: string) => D1Database,
   items: readonly { envelope: WebhookEnvelope; results: readonly ApplyResult[] }[],
 ): Promise<Map<string, SettledStatus>> {
   const statuses = new Map<string, SettledStatus>();
@@ -44,16 +45,18 @@ export async function deliveryStatuses(
     for (let i = 0; i < all.length; i += KEYS_PER_STATEMENT)
       lookups.push({ scope, keys: all.slice(i, i + KEYS_PER_STATEMENT) });
   }
-  const answers = await db.batch<{ event_key: string; delivery_id: string }>(
+  // One lookup per statement; each runs on its workspace's database (usually all the same one).
+  const answers = await Promise.all(
     lookups.map(({ scope, keys }) => {
       const [workspace, sourceId] = JSON.parse(scope) as [string, string];
-      return db
+      return dbFor(workspace)
         .prepare(
           `SELECT event_key, delivery_id FROM events WHERE workspace = ? AND source_id = ? AND event_key IN (${keys
             .map(() => "?")
             .join(",")})`,
         )
-        .bind(workspace, sourceId, ...keys);
+        .bind(workspace, sourceId, ...keys)
+        .all<{ event_key: string; delivery_id: string }>();
     }),
   );
   const storedBy = new Map<string, string>();

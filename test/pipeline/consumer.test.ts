@@ -184,10 +184,10 @@ describe("ingest consumer: exactly-once effects on an at-least-once queue", () =
     const source = await mappedSource(workspace);
     const envelope = envelopeFor(source, { type: "t", email: "log@example.com", timestamp: 1_795_953_600 });
     let failed = false;
-    // The consumer's own D1 batches are the delivery log writes: fail the first one after it committed.
+    // Fail the first delivery log write after it committed (the archive's D1 batches pass).
     const { env: workerEnv } = consumerEnv({
-      DB: faultyD1(testEnv().DB, (label) => {
-        if (label !== "d1.batch" || failed) return null;
+      DB: faultyD1(testEnv().DB, (label, sql) => {
+        if (label !== "d1.batch" || failed || !sql.includes("INSERT INTO deliveries")) return null;
         failed = true;
         return "after";
       }),

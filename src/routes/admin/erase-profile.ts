@@ -1,4 +1,5 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import { databaseHolding } from "../../db/workspace-db";
 import { resolverFor } from "../../identity/resolver";
 import type { AppEnv } from "../../lib/env";
 import { ApiError } from "../../lib/errors";
@@ -25,7 +26,8 @@ const route = createRoute({
 export function registerEraseProfile(app: OpenAPIHono<AppEnv>): void {
   app.openapi(route, async (c) => {
     const { profileId } = c.req.valid("param");
-    const live = await new ProfileReader(c.env.DB).live(profileId);
+    const db = await databaseHolding(c.env, "profiles", profileId);
+    const live = db && (await new ProfileReader(db).live(profileId));
     if (!live) throw new ApiError("profile_not_found");
     // The workspace's resolver erases between two events, so no merge races the erasure.
     const receipt = await resolverFor(c.env, live.workspace).erase(live.workspace, live.id);

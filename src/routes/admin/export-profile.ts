@@ -1,4 +1,5 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import { databaseHolding } from "../../db/workspace-db";
 import type { AppEnv } from "../../lib/env";
 import { ApiError } from "../../lib/errors";
 import { log } from "../../lib/log";
@@ -22,7 +23,9 @@ const route = createRoute({
 /** Registers GET /v1/admin/profiles/{profileId}/export. */
 export function registerExportProfile(app: OpenAPIHono<AppEnv>): void {
   app.openapi(route, async (c) => {
-    const exported = await exportProfile(c.env.DB, c.req.valid("param").profileId);
+    const { profileId } = c.req.valid("param");
+    const db = await databaseHolding(c.env, "profiles", profileId);
+    const exported = db && (await exportProfile(c.env, db, profileId));
     if (!exported) throw new ApiError("profile_not_found");
     log.info("profile_exported", { profileId: exported.profile.id, events: exported.events.length });
     c.header("content-disposition", `attachment; filename="${exported.profile.id}.json"`);

@@ -1,4 +1,5 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { workspaceDb } from "../../db/workspace-db";
 import type { AppEnv } from "../../lib/env";
 import { ApiError } from "../../lib/errors";
 import { DefaultRegionSchema } from "../../sources/config";
@@ -35,7 +36,12 @@ export function registerFindProfile(app: OpenAPIHono<AppEnv>): void {
   app.openapi(route, async (c) => {
     const { workspace, identifier, region } = c.req.valid("query");
     const { type, value } = splitIdentifier(identifier);
-    const profile = await new ProfileReader(c.env.DB).byIdentifier(workspace, type, value, region);
+    const profile = await new ProfileReader(workspaceDb(c.env, workspace)).byIdentifier(
+      workspace,
+      type,
+      value,
+      region,
+    );
     if (!profile) throw new ApiError("profile_not_found", "No profile owns this identifier");
     return c.json(profile, 200);
   });

@@ -1,4 +1,5 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import { workspaceDb } from "../../db/workspace-db";
 import { loadRules } from "../../identity/rules-store";
 import { rulesView } from "../../identity/rules-view";
 import type { AppEnv } from "../../lib/env";
@@ -22,6 +23,6 @@ const route = createRoute({
 export function registerGetIdentityRules(app: OpenAPIHono<AppEnv>): void {
   app.openapi(route, async (c) => {
     const { workspace } = c.req.valid("param");
-    return c.json(rulesView(await loadRules(c.env.DB, workspace)), 200);
+    return c.json(rulesView(await loadRules(workspaceDb(c.env, workspace), workspace)), 200);
   });
 }

@@ -1,4 +1,5 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import { databaseHolding } from "../../db/workspace-db";
 import type { AppEnv } from "../../lib/env";
 import { ApiError } from "../../lib/errors";
 import { ProfileReader } from "../../views/profiles";
@@ -21,7 +22,9 @@ const route = createRoute({
 /** Registers GET /v1/admin/profiles/{profileId}. */
 export function registerGetProfile(app: OpenAPIHono<AppEnv>): void {
   app.openapi(route, async (c) => {
-    const profile = await new ProfileReader(c.env.DB).byId(c.req.valid("param").profileId);
+    const { profileId } = c.req.valid("param");
+    const db = await databaseHolding(c.env, "profiles", profileId);
+    const profile = db && (await new ProfileReader(db).byId(profileId));
     if (!profile) throw new ApiError("profile_not_found");
     return c.json(profile, 200);
   });

@@ -1,4 +1,5 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { workspaceDb } from "../../db/workspace-db";
 import { listFlags } from "../../identity/flags";
 import type { AppEnv } from "../../lib/env";
 import { problemResponses } from "../openapi";
@@ -31,7 +32,10 @@ export function registerListIdentityFlags(app: OpenAPIHono<AppEnv>): void {
     const { workspace } = c.req.valid("param");
     const { kind, limit } = c.req.valid("query");
     return c.json(
-      { workspace, data: await listFlags(c.env.DB, workspace, { ...(kind ? { kind } : {}), limit }) },
+      {
+        workspace,
+        data: await listFlags(workspaceDb(c.env, workspace), workspace, { ...(kind ? { kind } : {}), limit }),
+      },
       200,
     );
   });

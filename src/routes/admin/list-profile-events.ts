@@ -1,4 +1,5 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { databaseHolding } from "../../db/workspace-db";
 import type { AppEnv } from "../../lib/env";
 import { ApiError } from "../../lib/errors";
 import { ProfileReader } from "../../views/profiles";
@@ -29,8 +30,11 @@ const route = createRoute({
 /** Registers GET /v1/admin/profiles/{profileId}/events. */
 export function registerListProfileEvents(app: OpenAPIHono<AppEnv>): void {
   app.openapi(route, async (c) => {
-    const reader = new ProfileReader(c.env.DB);
-    const profile = await reader.byId(c.req.valid("param").profileId);
+    const { profileId } = c.req.valid("param");
+    const db = await databaseHolding(c.env, "profiles", profileId);
+    if (!db) throw new ApiError("profile_not_found");
+    const reader = new ProfileReader(db);
+    const profile = await reader.byId(profileId);
     if (!profile) throw new ApiError("profile_not_found");
     return c.json(
       { profileId: profile.id, data: await reader.events(profile.id, c.req.valid("query").limit) },

@@ -1,4 +1,5 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import { databaseHolding } from "../../db/workspace-db";
 import type { AppEnv } from "../../lib/env";
 import { ApiError } from "../../lib/errors";
 import { ProfileReader } from "../../views/profiles";
@@ -23,8 +24,11 @@ const route = createRoute({
 /** Registers GET /v1/admin/profiles/{profileId}/merges. */
 export function registerListProfileMerges(app: OpenAPIHono<AppEnv>): void {
   app.openapi(route, async (c) => {
-    const reader = new ProfileReader(c.env.DB);
-    const live = await reader.live(c.req.valid("param").profileId);
+    const { profileId } = c.req.valid("param");
+    const db = await databaseHolding(c.env, "profiles", profileId);
+    if (!db) throw new ApiError("profile_not_found");
+    const reader = new ProfileReader(db);
+    const live = await reader.live(profileId);
     if (!live) throw new ApiError("profile_not_found");
     return c.json({ profileId: live.id, data: await reader.merges(live.id) }, 200);
   });

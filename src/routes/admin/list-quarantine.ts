@@ -1,4 +1,5 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { workspaceDb } from "../../db/workspace-db";
 import { listQuarantine } from "../../identity/quarantine";
 import type { AppEnv } from "../../lib/env";
 import { problemResponses } from "../openapi";
@@ -28,7 +29,10 @@ export function registerListQuarantine(app: OpenAPIHono<AppEnv>): void {
   app.openapi(route, async (c) => {
     const { workspace } = c.req.valid("param");
     return c.json(
-      { workspace, data: await listQuarantine(c.env.DB, workspace, c.req.valid("query").limit) },
+      {
+        workspace,
+        data: await listQuarantine(workspaceDb(c.env, workspace), workspace, c.req.valid("query").limit),
+      },
       200,
     );
   });

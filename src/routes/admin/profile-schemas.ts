@@ -106,6 +106,10 @@ export const ProfileExportSchema = z
     profile: ProfileSchema.omit({ recentEvents: true }),
     events: z.array(EventSchema),
     eventsTruncated: z.boolean(),
+    eventsFromArchive: z
+      .number()
+      .int()
+      .openapi({ description: "Events past D1's retention window, read from the archive" }),
     merges: z.array(MergeSchema),
     flags: z.array(IdentityFlagSchema),
   })
@@ -128,7 +132,14 @@ export const ErasureReceiptSchema = z
       quarantinedValues: z.number().int(),
       deadLetters: z.number().int(),
       payloads: z.number().int(),
+      archivedEvents: z.number().int(),
       derivedRows: z.number().int(),
+    }),
+    database: z.string().openapi({ description: "D1 binding that held the workspace's customer data" }),
+    archive: z.object({
+      objects: z.array(z.string()).openapi({
+        description: "Archive objects (R2 keys) rewritten without the profile's events, or deleted",
+      }),
     }),
     erasedAt: z.string(),
   })

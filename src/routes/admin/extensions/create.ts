@@ -1,4 +1,5 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import { workspaceDb } from "../../../db/workspace-db";
 import { ExtensionNameTaken, ExtensionStore, InvalidExtensionSecret } from "../../../enrichment/store";
 import type { AppEnv } from "../../../lib/env";
 import { ApiError } from "../../../lib/errors";
@@ -26,7 +27,7 @@ export function registerCreateExtension(app: OpenAPIHono<AppEnv>): void {
     const { workspace, name, mode, system, position, enabled, secret, ...config } = c.req.valid("json");
     assertConfiguredTarget(c.env, "endpoint", config.endpoint);
     try {
-      const extension = await new ExtensionStore(c.env.DB, c.env.SECRETS_KEY).create({
+      const extension = await new ExtensionStore(workspaceDb(c.env, workspace), c.env.SECRETS_KEY).create({
         workspace,
         name,
         mode,

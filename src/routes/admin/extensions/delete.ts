@@ -1,4 +1,5 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import { databaseHolding } from "../../../db/workspace-db";
 import { ExtensionStore } from "../../../enrichment/store";
 import type { AppEnv } from "../../../lib/env";
 import { ApiError } from "../../../lib/errors";
@@ -20,7 +21,8 @@ const route = createRoute({
 export function registerDeleteExtension(app: OpenAPIHono<AppEnv>): void {
   app.openapi(route, async (c) => {
     const { extensionId } = c.req.valid("param");
-    if (!(await new ExtensionStore(c.env.DB, c.env.SECRETS_KEY).delete(extensionId)))
+    const db = await databaseHolding(c.env, "extensions", extensionId);
+    if (!db || !(await new ExtensionStore(db, c.env.SECRETS_KEY).delete(extensionId)))
       throw new ApiError("extension_not_found");
     log.info("extension_deleted", { extensionId });
     return c.body(null, 204);

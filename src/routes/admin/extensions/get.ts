@@ -1,4 +1,5 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import { databaseHolding } from "../../../db/workspace-db";
 import { externalSystem } from "../../../enrichment/external-system";
 import { ExtensionStore } from "../../../enrichment/store";
 import type { AppEnv } from "../../../lib/env";
@@ -22,9 +23,9 @@ const route = createRoute({
 /** Registers GET /v1/admin/extensions/{extensionId}. */
 export function registerGetExtension(app: OpenAPIHono<AppEnv>): void {
   app.openapi(route, async (c) => {
-    const extension = await new ExtensionStore(c.env.DB, c.env.SECRETS_KEY).get(
-      c.req.valid("param").extensionId,
-    );
+    const { extensionId } = c.req.valid("param");
+    const db = await databaseHolding(c.env, "extensions", extensionId);
+    const extension = await new ExtensionStore(db ?? c.env.DB, c.env.SECRETS_KEY).get(extensionId);
     if (!extension) throw new ApiError("extension_not_found");
     const circuit = await externalSystem(c.env, extension.workspace, extension.system).circuit();
     return c.json(extensionView(extension, circuit), 200);

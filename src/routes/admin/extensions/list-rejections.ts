@@ -1,4 +1,5 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { databaseHolding } from "../../../db/workspace-db";
 import { listRejections } from "../../../enrichment/rejections";
 import { ExtensionStore } from "../../../enrichment/store";
 import type { AppEnv } from "../../../lib/env";
@@ -31,9 +32,10 @@ const route = createRoute({
 export function registerListExtensionRejections(app: OpenAPIHono<AppEnv>): void {
   app.openapi(route, async (c) => {
     const { extensionId } = c.req.valid("param");
-    if (!(await new ExtensionStore(c.env.DB, c.env.SECRETS_KEY).get(extensionId)))
+    const db = await databaseHolding(c.env, "extensions", extensionId);
+    if (!db || !(await new ExtensionStore(db, c.env.SECRETS_KEY).get(extensionId)))
       throw new ApiError("extension_not_found");
-    const rejections = await listRejections(c.env.DB, extensionId, c.req.valid("query").limit);
+    const rejections = await listRejections(db, extensionId, c.req.valid("query").limit);
     return c.json(
       { data: rejections.map((r) => ({ ...r, createdAt: new Date(r.createdAt).toISOString() })) },
       200,

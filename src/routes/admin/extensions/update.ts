@@ -1,4 +1,5 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import { databaseHolding } from "../../../db/workspace-db";
 import { ExtensionConfigSchema } from "../../../enrichment/config";
 import { ExtensionStore } from "../../../enrichment/store";
 import type { AppEnv } from "../../../lib/env";
@@ -33,7 +34,10 @@ export function registerUpdateExtension(app: OpenAPIHono<AppEnv>): void {
   app.openapi(route, async (c) => {
     const { extensionId } = c.req.valid("param");
     const { name, mode, system, position, enabled, secret, limits, ...rest } = c.req.valid("json");
-    const store = new ExtensionStore(c.env.DB, c.env.SECRETS_KEY);
+    const store = new ExtensionStore(
+      (await databaseHolding(c.env, "extensions", extensionId)) ?? c.env.DB,
+      c.env.SECRETS_KEY,
+    );
     const current = await store.get(extensionId);
     if (!current) throw new ApiError("extension_not_found");
     const parsed = ExtensionConfigSchema.safeParse({

@@ -1,4 +1,5 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import { workspaceDb } from "../../../db/workspace-db";
 import { CreateIndicatorSchema } from "../../../indicators/definitions";
 import { recomputerFor } from "../../../indicators/recompute";
 import { IndicatorNameTaken, IndicatorStore } from "../../../indicators/store";
@@ -29,7 +30,7 @@ export function registerCreateIndicator(app: OpenAPIHono<AppEnv>): void {
   app.openapi(route, async (c) => {
     const input = c.req.valid("json");
     try {
-      const record = await new IndicatorStore(c.env.DB).create(input);
+      const record = await new IndicatorStore(workspaceDb(c.env, input.workspace)).create(input);
       await recomputerFor(c.env, record.workspace).start(record.workspace);
       log.info("indicator_created", { indicatorId: record.id, workspace: record.workspace });
       return c.json(indicatorView(record), 201);

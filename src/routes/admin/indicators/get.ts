@@ -1,4 +1,5 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import { databaseHolding } from "../../../db/workspace-db";
 import { IndicatorStore } from "../../../indicators/store";
 import type { AppEnv } from "../../../lib/env";
 import { ApiError } from "../../../lib/errors";
@@ -21,7 +22,9 @@ const route = createRoute({
 /** Registers GET /v1/admin/indicators/{indicatorId}. */
 export function registerGetIndicator(app: OpenAPIHono<AppEnv>): void {
   app.openapi(route, async (c) => {
-    const record = await new IndicatorStore(c.env.DB).get(c.req.valid("param").indicatorId);
+    const { indicatorId } = c.req.valid("param");
+    const db = await databaseHolding(c.env, "indicator_definitions", indicatorId);
+    const record = db && (await new IndicatorStore(db).get(indicatorId));
     if (!record) throw new ApiError("indicator_not_found");
     return c.json(indicatorView(record), 200);
   });

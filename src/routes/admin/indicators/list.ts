@@ -1,4 +1,5 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { workspaceDb } from "../../../db/workspace-db";
 import { IndicatorStore } from "../../../indicators/store";
 import type { AppEnv } from "../../../lib/env";
 import { problemResponses } from "../../openapi";
@@ -26,7 +27,8 @@ const route = createRoute({
 /** Registers GET /v1/admin/indicators. */
 export function registerListIndicators(app: OpenAPIHono<AppEnv>): void {
   app.openapi(route, async (c) => {
-    const records = await new IndicatorStore(c.env.DB).list(c.req.valid("query").workspace);
+    const { workspace } = c.req.valid("query");
+    const records = await new IndicatorStore(workspaceDb(c.env, workspace)).list(workspace);
     return c.json({ data: records.map(indicatorView) }, 200);
   });
 }

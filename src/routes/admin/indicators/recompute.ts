@@ -1,4 +1,5 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import { databaseHolding } from "../../../db/workspace-db";
 import { recomputerFor } from "../../../indicators/recompute";
 import { IndicatorStore } from "../../../indicators/store";
 import type { AppEnv } from "../../../lib/env";
@@ -25,7 +26,8 @@ const route = createRoute({
 export function registerRecomputeIndicator(app: OpenAPIHono<AppEnv>): void {
   app.openapi(route, async (c) => {
     const { indicatorId } = c.req.valid("param");
-    const record = await new IndicatorStore(c.env.DB).recompute(indicatorId);
+    const db = await databaseHolding(c.env, "indicator_definitions", indicatorId);
+    const record = db && (await new IndicatorStore(db).recompute(indicatorId));
     if (!record) throw new ApiError("indicator_not_found");
     await recomputerFor(c.env, record.workspace).start(record.workspace);
     log.info("indicator_recompute_requested", { indicatorId, version: record.version });

@@ -1,4 +1,5 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import { databaseHolding } from "../../../db/workspace-db";
 import { UpdateIndicatorSchema } from "../../../indicators/definitions";
 import { recomputerFor } from "../../../indicators/recompute";
 import { IndicatorNameTaken, IndicatorStore, InvalidIndicator } from "../../../indicators/store";
@@ -32,7 +33,8 @@ export function registerUpdateIndicator(app: OpenAPIHono<AppEnv>): void {
   app.openapi(route, async (c) => {
     const { indicatorId } = c.req.valid("param");
     try {
-      const updated = await new IndicatorStore(c.env.DB).update(indicatorId, c.req.valid("json"));
+      const db = await databaseHolding(c.env, "indicator_definitions", indicatorId);
+      const updated = db && (await new IndicatorStore(db).update(indicatorId, c.req.valid("json")));
       if (!updated) throw new ApiError("indicator_not_found");
       if (updated.recompute)
         await recomputerFor(c.env, updated.record.workspace).start(updated.record.workspace);
