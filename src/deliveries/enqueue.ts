@@ -1,7 +1,7 @@
 import type { Env } from "../lib/env";
 import { ApiError } from "../lib/errors";
 import { log } from "../lib/log";
-import type { QueueMessage, WebhookEnvelope } from "./envelope";
+import type { DeliveryEnvelope, QueueMessage } from "./envelope";
 import { messageBytes, PER_MESSAGE_OVERHEAD_BYTES, sendInBatches } from "./send-in-batches";
 
 /**
@@ -14,7 +14,7 @@ export const MAX_INLINE_MESSAGE_BYTES = 100_000;
 export const QUEUE_RETRY_AFTER_SECONDS = 5;
 
 /** R2 key of a delivery body stored out of band. */
-export function payloadKey(envelope: Pick<WebhookEnvelope, "sourceId" | "deliveryId">): string {
+export function payloadKey(envelope: Pick<DeliveryEnvelope, "sourceId" | "deliveryId">): string {
   return `payloads/${envelope.sourceId}/${envelope.deliveryId}`;
 }
 
@@ -25,7 +25,7 @@ export function payloadKey(envelope: Pick<WebhookEnvelope, "sourceId" | "deliver
  */
 export async function toQueueMessage(
   env: Pick<Env, "PAYLOADS">,
-  envelope: WebhookEnvelope,
+  envelope: DeliveryEnvelope,
 ): Promise<QueueMessage> {
   if (envelope.body === undefined) return envelope;
   if (messageBytes(envelope) + PER_MESSAGE_OVERHEAD_BYTES <= MAX_INLINE_MESSAGE_BYTES) return envelope;
@@ -40,7 +40,7 @@ export async function toQueueMessage(
  * follows a successful send (invariant 1). A body already put in R2 for a refused send is removed.
  * @throws ApiError `queue_unavailable` (503, Retry-After)
  */
-export async function enqueueDelivery(env: Env, envelope: WebhookEnvelope): Promise<void> {
+export async function enqueueDelivery(env: Env, envelope: DeliveryEnvelope): Promise<void> {
   let message: QueueMessage | undefined;
   try {
     message = await toQueueMessage(env, envelope);
@@ -62,7 +62,7 @@ export async function enqueueDelivery(env: Env, envelope: WebhookEnvelope): Prom
  * band, then {@link sendInBatches} so no `sendBatch` exceeds the platform limits.
  * @throws MessageTooLargeError, QueueSendError (with how many were sent), R2 errors
  */
-export async function enqueueDeliveries(env: Env, envelopes: readonly WebhookEnvelope[]): Promise<number> {
+export async function enqueueDeliveries(env: Env, envelopes: readonly DeliveryEnvelope[]): Promise<number> {
   const messages = await Promise.all(envelopes.map((e) => toQueueMessage(env, e)));
   return sendInBatches(env.INGEST_QUEUE, messages);
 }

@@ -1,6 +1,6 @@
 import { ApiError } from "../lib/errors";
-import { authSchemeFor } from "../sources/auth";
 import { DEFAULT_MAX_BODY_BYTES } from "../sources/config";
+import { senderFor } from "../sources/senders";
 import type { Source } from "../sources/store";
 import { contentCoding, decodeContent } from "./decompress";
 import { readBody } from "./read-body";
@@ -25,10 +25,25 @@ export async function verifiedBody(
   const wire = await readBody(request, maxBody);
   const signsDecoded = source.config.signedBytes === "decoded";
   const decoded = signsDecoded ? await decodeContent(wire, coding, maxDecoded) : undefined;
-  const outcome = await authSchemeFor(source.type).verify(
+  await verifyRequest(source, request, decoded ?? wire, options);
+  return decoded ?? (await decodeContent(wire, coding, maxDecoded));
+}
+
+/**
+ * Verifies `request` against the source's active secrets with its sender's scheme, over `body` (the
+ * bytes the sender signed; empty for a credential scheme checked before the body is read).
+ * @throws ApiError 401 with the scheme's code, and `WWW-Authenticate` where the scheme has one
+ */
+export async function verifyRequest(
+  source: Source,
+  request: Request,
+  body: Uint8Array,
+  options: { now: number; allowUnauthenticated: boolean },
+): Promise<void> {
+  const outcome = await senderFor(source.type).auth.verify(
     {
       headers: request.headers,
-      body: decoded ?? wire,
+      body,
       url: request.url,
       now: options.now,
       allowUnauthenticated: options.allowUnauthenticated,
@@ -40,5 +55,4 @@ export async function verifiedBody(
     throw new ApiError(outcome.code, outcome.reason, {
       headers: outcome.challenge ? { "www-authenticate": outcome.challenge } : {},
     });
-  return decoded ?? (await decodeContent(wire, coding, maxDecoded));
 }

@@ -1,4 +1,4 @@
-import type { WebhookEnvelope } from "../deliveries/envelope";
+import type { DeliveryEnvelope } from "../deliveries/envelope";
 import type { ApplyResult } from "../identity/graph";
 
 /** D1's bound-parameter limit per statement, less the workspace and source parameters. */
@@ -14,7 +14,7 @@ const KEYS_PER_STATEMENT = 98;
  */
 export async function deliveryStatuses(
   db: D1Database,
-  items: readonly { envelope: WebhookEnvelope; results: readonly ApplyResult[] }[],
+  items: readonly { envelope: DeliveryEnvelope; results: readonly ApplyResult[] }[],
 ): Promise<Map<string, "accepted" | "duplicate">> {
   const statuses = new Map<string, "accepted" | "duplicate">();
   const suspects = items.filter(

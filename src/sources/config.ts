@@ -27,18 +27,6 @@ export const SOURCE_TYPES = [
 export type SourceType = (typeof SOURCE_TYPES)[number];
 
 /**
- * Senders that only ever post JSON. Their deliveries must be labelled as JSON: Content-Type is not
- * signed, so accepting another label would let a replay change how the body is read (and, for Stripe,
- * its idempotency key, which comes from the body). GitHub is not in the list: its documented test
- * vector signs a plain-text body, and its delivery id comes from a header.
- */
-export const JSON_ONLY_SOURCE_TYPES: ReadonlySet<SourceType> = new Set([
-  "standard-webhooks",
-  "shopify",
-  "stripe",
-]);
-
-/**
  * A JSON path into the payload: `$.a.b[0].c` (dots and numeric indices only), or a literal string
  * written as `=literal` (e.g. an event type for a source that only sends one kind).
  */

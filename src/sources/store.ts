@@ -4,9 +4,9 @@ import { sources } from "../db/schema";
 import { newId } from "../lib/ids";
 import { log } from "../lib/log";
 import { SecretsBox } from "../lib/secrets-box";
-import { authSchemeFor } from "./auth";
 import { SecretRejected } from "./auth/types";
 import { type SourceConfig, SourceConfigSchema, type SourceType } from "./config";
+import { senderFor } from "./senders";
 
 /**
  * One active secret, as the scheme stores it (credential schemes keep a SHA-256 digest). During a
@@ -203,7 +203,7 @@ async function prepareSecret(
   const stripped = secret.replace(/[\r\n]+$/, "");
   if (stripped.length < secret.length) warnings.push("trailing CR/LF removed from the secret");
   try {
-    return { value: await authSchemeFor(type).prepareSecret(stripped), warnings };
+    return { value: await senderFor(type).auth.prepareSecret(stripped), warnings };
   } catch (error) {
     if (error instanceof SecretRejected) throw new InvalidSecretError(error.message);
     throw error;

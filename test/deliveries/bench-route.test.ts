@@ -1,6 +1,6 @@
 import { createExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { WebhookEnvelope } from "../../src/deliveries/envelope";
+import type { DeliveryEnvelope } from "../../src/deliveries/envelope";
 import worker from "../../src/index";
 import type { Env } from "../../src/lib/env";
 import { RecordingQueue, testEnv } from "../pipeline/harness";
@@ -25,7 +25,7 @@ describe("bench-only enqueue route", () => {
   });
 
   it('with BENCH_ROUTES="true" it only enqueues the body and answers 202', async () => {
-    const queue = new RecordingQueue<WebhookEnvelope>();
+    const queue = new RecordingQueue<DeliveryEnvelope>();
     const response = await worker.fetch(
       new Request(`https://gateway.test${path}`, {
         method: "POST",

@@ -1,6 +1,6 @@
 import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { WebhookEnvelope } from "../../src/deliveries/envelope";
+import type { DeliveryEnvelope } from "../../src/deliveries/envelope";
 import worker from "../../src/index";
 import {
   admin,
@@ -154,7 +154,7 @@ describe("edge route", () => {
 describe("queue consumer", () => {
   it("a redelivered message changes nothing the second time", async () => {
     const source = await createSource({ type: "github", secret: "gh-redelivery-0001" });
-    const envelope: WebhookEnvelope = {
+    const envelope: DeliveryEnvelope = {
       kind: "webhook",
       v: 1,
       deliveryId: "dlv_redelivered",

@@ -1,11 +1,11 @@
-import type { WebhookEnvelope } from "../../deliveries/envelope";
+import type { DeliveryEnvelope } from "../../deliveries/envelope";
 import type { SourceConfig } from "../../sources/config";
 import type { CanonicalEvent, Identifier } from "../event";
 
 /** What a mapper gets: the parsed payload, its envelope, and the source's settings. */
 export interface MappingInput {
   payload: unknown;
-  envelope: WebhookEnvelope;
+  envelope: DeliveryEnvelope;
   config: SourceConfig;
 }
 
@@ -24,7 +24,7 @@ export interface MappedEvent {
 export type Mapper = (input: MappingInput) => MappedEvent[];
 
 /** Completes mapped events with envelope fields into canonical events. */
-export function toCanonical(envelope: WebhookEnvelope, mapped: MappedEvent[]): CanonicalEvent[] {
+export function toCanonical(envelope: DeliveryEnvelope, mapped: MappedEvent[]): CanonicalEvent[] {
   return mapped.map((m) => {
     const warnings: string[] = [];
     if (m.occurredAt === undefined) warnings.push("no usable event timestamp: applied by arrival time");

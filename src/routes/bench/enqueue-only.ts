@@ -1,6 +1,6 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import { enqueueDelivery } from "../../deliveries/enqueue";
-import type { WebhookEnvelope } from "../../deliveries/envelope";
+import { newDeliveryEnvelope } from "../../deliveries/envelope";
 import type { AppEnv } from "../../lib/env";
 import { ApiError } from "../../lib/errors";
 import { newId } from "../../lib/ids";
@@ -19,18 +19,19 @@ export function registerBenchEnqueueOnly(app: OpenAPIHono<AppEnv>): void {
   app.post("/v1/bench/sources/:sourceId/enqueue", async (c) => {
     if (c.env.BENCH_ROUTES !== "true") throw new ApiError("not_found", `No route for POST ${c.req.path}`);
     const deliveryId = newId("dlv");
-    const envelope: WebhookEnvelope = {
-      kind: "webhook",
-      v: 1,
+    const envelope = newDeliveryEnvelope({
+      origin: { kind: "webhook" },
+      source: {
+        id: c.req.param("sourceId"),
+        type: "standard-webhooks",
+        workspace: c.req.header("x-bench-workspace") ?? "default",
+      },
       deliveryId,
-      sourceId: c.req.param("sourceId"),
-      sourceType: "standard-webhooks",
-      workspace: c.req.header("x-bench-workspace") ?? "default",
       receivedAt: Date.now(),
       idempotencyKey: c.req.header("webhook-id") ?? deliveryId,
       headers: { "content-type": c.req.header("content-type") ?? "application/json" },
       body: await c.req.text(),
-    };
+    });
     await enqueueDelivery(c.env, envelope);
     return c.json({ deliveryId }, 202);
   });
