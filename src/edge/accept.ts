@@ -85,11 +85,8 @@ async function acceptWebhook(
   receivedAt: number,
 ): Promise<WebhookOutcome> {
   const request = c.req.raw;
-  const sender = senderFor(source.type);
-  const body = await verifiedBody(source, request, {
-    now: receivedAt,
-    allowUnauthenticated: c.env.ALLOW_UNAUTHENTICATED_SOURCES === "true",
-  });
+  const sender = senderFor(source.type, c.get("senderOverrides"));
+  const body = await verifiedBody(source, sender, request, receivedAt);
   const { text, json } = decodeBody(body, request.headers.get("content-type"), { jsonOnly: sender.jsonOnly });
   const challenge = sender.handshake?.(json) ?? null;
   if (challenge !== null) return { kind: "handshake", challenge };
@@ -131,16 +128,14 @@ async function acceptFile<T>(
   receivedAt: number,
   store: (source: Source, receivedAt: number) => Promise<T>,
 ): Promise<T> {
-  if (!senderFor(source.type).acceptsFiles)
+  const sender = senderFor(source.type, c.get("senderOverrides"));
+  if (!sender.acceptsFiles)
     throw new ApiError(
       "bad_request",
       `A ${source.type} source does not take files; use a csv-file or rest-poll source`,
     );
   // The key travels in a header and is checked before a byte of the body is read: an anonymous client
   // cannot make us store anything.
-  await verifyRequest(source, c.req.raw, new Uint8Array(0), {
-    now: receivedAt,
-    allowUnauthenticated: c.env.ALLOW_UNAUTHENTICATED_SOURCES === "true",
-  });
+  await verifyRequest(source, sender, c.req.raw, new Uint8Array(0), receivedAt);
   return store(source, receivedAt);
 }

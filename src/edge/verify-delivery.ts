@@ -1,6 +1,6 @@
 import { ApiError } from "../lib/errors";
 import { DEFAULT_MAX_BODY_BYTES } from "../sources/config";
-import { senderFor } from "../sources/senders";
+import type { Sender } from "../sources/senders";
 import type { Source } from "../sources/store";
 import { contentCoding, decodeContent } from "./decompress";
 import { readBody } from "./read-body";
@@ -16,8 +16,9 @@ import { readBody } from "./read-body";
  */
 export async function verifiedBody(
   source: Source,
+  sender: Sender,
   request: Request,
-  options: { now: number; allowUnauthenticated: boolean },
+  now: number,
 ): Promise<Uint8Array> {
   const coding = contentCoding(request.headers.get("content-encoding"));
   const maxBody = source.config.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
@@ -25,7 +26,7 @@ export async function verifiedBody(
   const wire = await readBody(request, maxBody);
   const signsDecoded = source.config.signedBytes === "decoded";
   const decoded = signsDecoded ? await decodeContent(wire, coding, maxDecoded) : undefined;
-  await verifyRequest(source, request, decoded ?? wire, options);
+  await verifyRequest(source, sender, request, decoded ?? wire, now);
   return decoded ?? (await decodeContent(wire, coding, maxDecoded));
 }
 
@@ -36,18 +37,13 @@ export async function verifiedBody(
  */
 export async function verifyRequest(
   source: Source,
+  sender: Sender,
   request: Request,
   body: Uint8Array,
-  options: { now: number; allowUnauthenticated: boolean },
+  now: number,
 ): Promise<void> {
-  const outcome = await senderFor(source.type).auth.verify(
-    {
-      headers: request.headers,
-      body,
-      url: request.url,
-      now: options.now,
-      allowUnauthenticated: options.allowUnauthenticated,
-    },
+  const outcome = await sender.auth.verify(
+    { headers: request.headers, body, url: request.url, now },
     source.secrets.map((s) => s.value),
     source.config,
   );

@@ -4,6 +4,7 @@ import type { ExternalSystem } from "../enrichment/external-system";
 import type { IdentityResolver } from "../identity/resolver";
 import type { IndicatorRecompute } from "../indicators/recompute";
 import type { PollMessage } from "../pull/messages";
+import type { SenderOverrides } from "../sources/senders/types";
 
 /**
  * The Worker's bindings, as declared in wrangler.toml, plus its secrets.
@@ -43,20 +44,14 @@ export interface Env {
    * means fewer D1 round trips per event and more statements per batch.
    */
   IDENTITY_CHUNK_EVENTS?: string;
-  /**
-   * "true" enables the bench-only routes under /v1/bench (an enqueue-only ingest route). Only the
-   * benchmark sets it; without it those routes answer 404.
-   */
-  BENCH_ROUTES?: string;
-  /**
-   * "true" lets sources of type `unauthenticated` be created and receive deliveries. Only the
-   * benchmark sets it (to measure the route without verification); never set it in production.
-   */
-  ALLOW_UNAUTHENTICATED_SOURCES?: string;
 }
 
 /** Hono's generic parameter for this app: bindings plus per-request variables. */
 export interface AppEnv {
   Bindings: Env;
-  Variables: { requestId: string };
+  Variables: {
+    requestId: string;
+    /** Set only by the benchmark's entry module (bench/worker.ts); production never sets it. */
+    senderOverrides?: SenderOverrides;
+  };
 }

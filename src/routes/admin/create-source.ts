@@ -3,6 +3,7 @@ import { database } from "../../db/client";
 import type { AppEnv } from "../../lib/env";
 import { ApiError } from "../../lib/errors";
 import { log } from "../../lib/log";
+import { senderFor } from "../../sources/senders";
 import { InvalidSecretError, SourceStore } from "../../sources/store";
 import { problemResponses } from "../openapi";
 import { CreateSourceSchema, SourceSchema, sourceView } from "./source-schemas";
@@ -24,9 +25,9 @@ const route = createRoute({
 export function registerCreateSource(app: OpenAPIHono<AppEnv>): void {
   app.openapi(route, async (c) => {
     const { secret, name, workspace, type, ...config } = c.req.valid("json");
-    // The bench-only type must not be creatable by mistake in a real deployment (auth/unauthenticated.ts).
-    if (type === "unauthenticated" && c.env.ALLOW_UNAUTHENTICATED_SOURCES !== "true")
-      throw new ApiError("validation_failed", "unauthenticated sources are disabled in this deployment");
+    // A type this build does not serve (the bench-only baseline) cannot be created by mistake.
+    if (senderFor(type, c.get("senderOverrides")).disabled)
+      throw new ApiError("validation_failed", `${type} sources are disabled in this deployment`);
     const store = new SourceStore(database(c.env.DB), c.env.SECRETS_KEY);
     try {
       const source = await store.create({ name, workspace, type, secret, config });

@@ -12,7 +12,7 @@ import { slack } from "./slack";
 import { standardWebhooks } from "./standard-webhooks";
 import { stripe } from "./stripe";
 import { twilio } from "./twilio";
-import type { Sender } from "./types";
+import type { Sender, SenderOverrides } from "./types";
 import { unauthenticated } from "./unauthenticated";
 
 /**
@@ -36,9 +36,9 @@ export const SENDERS = {
   unauthenticated,
 } as const satisfies Record<SourceType, Sender>;
 
-/** The sender of a source type. */
-export function senderFor(type: SourceType): Sender {
-  return SENDERS[type];
+/** The sender of a source type, or its replacement in `overrides` (see {@link SenderOverrides}). */
+export function senderFor(type: SourceType, overrides?: SenderOverrides): Sender {
+  return overrides?.[type] ?? SENDERS[type];
 }
 
 /**
@@ -49,4 +49,4 @@ export function findSender(type: string): Sender | undefined {
   return Object.hasOwn(SENDERS, type) ? SENDERS[type as SourceType] : undefined;
 }
 
-export type { Sender } from "./types";
+export type { Sender, SenderOverrides } from "./types";

@@ -1,6 +1,6 @@
 import type { Mapper } from "../../events/mapping/types";
 import type { AuthScheme } from "../auth/types";
-import type { SourceConfig } from "../config";
+import type { SourceConfig, SourceType } from "../config";
 import type { IdempotencyKeyPart } from "../idempotency";
 
 /**
@@ -42,7 +42,18 @@ export interface Sender {
   handshake?: (payload: unknown) => string | null;
   /** True when the source's API key may upload CSV files (POST /v1/sources/{id}/files). */
   acceptsFiles?: boolean;
+  /**
+   * True for a type this build does not serve (the bench-only `unauthenticated` baseline): such a
+   * source cannot be created, and its scheme refuses every delivery.
+   */
+  disabled?: boolean;
 }
+
+/**
+ * Senders that replace registry entries for one request (set on the Hono context as
+ * `senderOverrides` by an entry module other than src/index.ts: the benchmark's). Never set in production.
+ */
+export type SenderOverrides = Partial<Record<SourceType, Sender>>;
 
 /** The preset of a sender without a retry-stable id: every delivery is keyed by its body's hash. */
 export const NO_IDEMPOTENCY_PRESET = (): IdempotencyPreset => [];
