@@ -1,6 +1,7 @@
 import { and, desc, eq } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { sources } from "../db/schema";
+import { DomainError } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { log } from "../lib/log";
 import { SecretsBox } from "../lib/secrets-box";
@@ -55,10 +56,18 @@ export interface RotationResult {
 }
 
 /** Thrown when a source's secret fails its scheme's validation; carries a log-safe reason. */
-export class InvalidSecretError extends Error {}
+export class InvalidSecretError extends DomainError {
+  constructor(reason: string) {
+    super("invalid_secret", reason);
+  }
+}
 
 /** Thrown when a source's secrets changed between read and write (two rotations at once). */
-export class ConcurrentSecretChangeError extends Error {}
+export class ConcurrentSecretChangeError extends DomainError {
+  constructor() {
+    super("conflict", "Another change to this source's secrets happened meanwhile; retry");
+  }
+}
 
 /** Longest rotation window: the previous secret stops working at most this long after a rotation. */
 export const MAX_ROTATION_WINDOW_MS = 30 * 24 * 3600 * 1000;
@@ -186,7 +195,7 @@ export class SourceStore {
       .set({ sealedSecrets: await box.seal(JSON.stringify(next)), updatedAt: now })
       .where(and(eq(sources.id, id), eq(sources.sealedSecrets, previousSealed)))
       .returning({ id: sources.id });
-    if (updated.length === 0) throw new ConcurrentSecretChangeError("the source's secrets changed meanwhile");
+    if (updated.length === 0) throw new ConcurrentSecretChangeError();
   }
 }
 

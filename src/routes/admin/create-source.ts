@@ -4,7 +4,7 @@ import type { AppEnv } from "../../lib/env";
 import { ApiError } from "../../lib/errors";
 import { log } from "../../lib/log";
 import { senderFor } from "../../sources/senders";
-import { InvalidSecretError, SourceStore } from "../../sources/store";
+import { SourceStore } from "../../sources/store";
 import { problemResponses } from "../openapi";
 import { CreateSourceSchema, SourceSchema, sourceView } from "./source-schemas";
 
@@ -29,14 +29,9 @@ export function registerCreateSource(app: OpenAPIHono<AppEnv>): void {
     if (senderFor(type, c.get("senderOverrides")).disabled)
       throw new ApiError("validation_failed", `${type} sources are disabled in this deployment`);
     const store = new SourceStore(database(c.env.DB), c.env.SECRETS_KEY);
-    try {
-      const source = await store.create({ name, workspace, type, secret, config });
-      log.info("source_created", { sourceId: source.id, type, workspace });
-      return c.json(sourceView(source, baseUrl(c.env.PUBLIC_BASE_URL, c.req.url)), 201);
-    } catch (error) {
-      if (error instanceof InvalidSecretError) throw new ApiError("invalid_secret", error.message);
-      throw error;
-    }
+    const source = await store.create({ name, workspace, type, secret, config });
+    log.info("source_created", { sourceId: source.id, type, workspace });
+    return c.json(sourceView(source, baseUrl(c.env.PUBLIC_BASE_URL, c.req.url)), 201);
   });
 }
 

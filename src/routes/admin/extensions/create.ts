@@ -1,7 +1,6 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
-import { ExtensionNameTaken, ExtensionStore, InvalidExtensionSecret } from "../../../enrichment/store";
+import { ExtensionStore } from "../../../enrichment/store";
 import type { AppEnv } from "../../../lib/env";
-import { ApiError } from "../../../lib/errors";
 import { log } from "../../../lib/log";
 import { problemResponses } from "../../openapi";
 import { CreateExtensionSchema, ExtensionSchema, extensionView } from "./schemas";
@@ -23,29 +22,17 @@ const route = createRoute({
 export function registerCreateExtension(app: OpenAPIHono<AppEnv>): void {
   app.openapi(route, async (c) => {
     const { workspace, name, mode, system, position, enabled, secret, ...config } = c.req.valid("json");
-    try {
-      const extension = await new ExtensionStore(c.env.DB, c.env.SECRETS_KEY).create({
-        workspace,
-        name,
-        mode,
-        system,
-        position,
-        enabled,
-        secret,
-        config,
-      });
-      log.info("extension_created", { extensionId: extension.id, workspace, mode });
-      return c.json(extensionView(extension), 201);
-    } catch (error) {
-      throw translate(error);
-    }
+    const extension = await new ExtensionStore(c.env.DB, c.env.SECRETS_KEY).create({
+      workspace,
+      name,
+      mode,
+      system,
+      position,
+      enabled,
+      secret,
+      config,
+    });
+    log.info("extension_created", { extensionId: extension.id, workspace, mode });
+    return c.json(extensionView(extension), 201);
   });
-}
-
-/** Maps the store's domain errors to API errors. */
-export function translate(error: unknown): unknown {
-  if (error instanceof InvalidExtensionSecret)
-    return new ApiError("validation_failed", `secret: ${error.message}`);
-  if (error instanceof ExtensionNameTaken) return new ApiError("conflict", error.message);
-  return error;
 }

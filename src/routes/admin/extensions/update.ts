@@ -5,7 +5,6 @@ import type { AppEnv } from "../../../lib/env";
 import { ApiError } from "../../../lib/errors";
 import { log } from "../../../lib/log";
 import { problemResponses } from "../../openapi";
-import { translate } from "./create";
 import { ExtensionIdParamSchema, ExtensionSchema, extensionView, UpdateExtensionSchema } from "./schemas";
 
 const route = createRoute({
@@ -42,21 +41,17 @@ export function registerUpdateExtension(app: OpenAPIHono<AppEnv>): void {
     });
     if (!parsed.success) throw new ApiError("validation_failed", parsed.error.issues[0]?.message);
     const config = parsed.data;
-    try {
-      const updated = await store.update(extensionId, {
-        name,
-        mode,
-        system,
-        position,
-        enabled,
-        secret,
-        config,
-      });
-      if (!updated) throw new ApiError("extension_not_found");
-      log.info("extension_updated", { extensionId, secretRotated: secret !== undefined });
-      return c.json(extensionView(updated), 200);
-    } catch (error) {
-      throw translate(error);
-    }
+    const updated = await store.update(extensionId, {
+      name,
+      mode,
+      system,
+      position,
+      enabled,
+      secret,
+      config,
+    });
+    if (!updated) throw new ApiError("extension_not_found");
+    log.info("extension_updated", { extensionId, secretRotated: secret !== undefined });
+    return c.json(extensionView(updated), 200);
   });
 }

@@ -1,7 +1,7 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { UpdateIndicatorSchema } from "../../../indicators/definitions";
 import { recomputerFor } from "../../../indicators/recompute";
-import { IndicatorNameTaken, IndicatorStore, InvalidIndicator } from "../../../indicators/store";
+import { IndicatorStore } from "../../../indicators/store";
 import type { AppEnv } from "../../../lib/env";
 import { ApiError } from "../../../lib/errors";
 import { log } from "../../../lib/log";
@@ -31,17 +31,11 @@ const route = createRoute({
 export function registerUpdateIndicator(app: OpenAPIHono<AppEnv>): void {
   app.openapi(route, async (c) => {
     const { indicatorId } = c.req.valid("param");
-    try {
-      const updated = await new IndicatorStore(c.env.DB).update(indicatorId, c.req.valid("json"));
-      if (!updated) throw new ApiError("indicator_not_found");
-      if (updated.recompute)
-        await recomputerFor(c.env, updated.record.workspace).start(updated.record.workspace);
-      log.info("indicator_updated", { indicatorId, recompute: updated.recompute });
-      return c.json(indicatorView(updated.record), 200);
-    } catch (error) {
-      if (error instanceof IndicatorNameTaken) throw new ApiError("conflict", error.message);
-      if (error instanceof InvalidIndicator) throw new ApiError("validation_failed", error.message);
-      throw error;
-    }
+    const updated = await new IndicatorStore(c.env.DB).update(indicatorId, c.req.valid("json"));
+    if (!updated) throw new ApiError("indicator_not_found");
+    if (updated.recompute)
+      await recomputerFor(c.env, updated.record.workspace).start(updated.record.workspace);
+    log.info("indicator_updated", { indicatorId, recompute: updated.recompute });
+    return c.json(indicatorView(updated.record), 200);
   });
 }
