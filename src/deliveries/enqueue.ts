@@ -4,6 +4,12 @@ import { log } from "../lib/log";
 import type { DeliveryEnvelope, QueueMessage } from "./envelope";
 import { messageBytes, PER_MESSAGE_OVERHEAD_BYTES, sendInBatches } from "./send-in-batches";
 
+/** Name of the ingest queue (wrangler.toml), whose batches the pipeline consumes. */
+export const INGEST_QUEUE_NAME = "tributary-ingest";
+
+/** Seconds before the messages of a batch from a queue this Worker does not know are delivered again. */
+export const UNKNOWN_QUEUE_RETRY_SECONDS = 300;
+
 /**
  * Largest serialized envelope sent inline, bytes. Over it the body goes to R2 (C16). Measured on the
  * serialized message, not the body: JSON escaping can double a body full of quotes or newlines.
