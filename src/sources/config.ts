@@ -19,7 +19,7 @@ export const SOURCE_TYPES = [
   // Pulling sources (src/pull, src/pull/csv): files are uploaded with the source's API key.
   "rest-poll",
   "csv-file",
-  // Bench only: refused unless the ALLOW_UNAUTHENTICATED_SOURCES binding is "true" (see auth/unauthenticated.ts).
+  // Bench only: the deployed Worker refuses it; only bench/worker.ts accepts it (see senders/unauthenticated.ts).
   "unauthenticated",
 ] as const;
 
