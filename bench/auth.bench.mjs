@@ -1,6 +1,6 @@
 // Cost of authentication on the ingest route: requests/s and server CPU time per request for each
 // scheme, against the same route with authentication switched off (a bench-only `unauthenticated`
-// source, allowed only because this bench sets ALLOW_UNAUTHENTICATED_SOURCES), in one run, one
+// source, which only the bench entry module bench/worker.ts accepts), in one run, one
 // workerd process, on a 1 KiB JSON body. Server CPU = utime+stime of the workerd process
 // (/proc/<pid>/stat) over the run, divided by the requests it answered. The ingest queue's consumer
 // is switched off so only the edge route is measured (deliveries pile up in the local queue).
@@ -31,7 +31,6 @@ const gateway = await startGateway({
     ADMIN_TOKEN,
     SECRETS_KEY: Buffer.alloc(32, 9).toString("base64"),
     PUBLIC_BASE_URL: "http://127.0.0.1",
-    ALLOW_UNAUTHENTICATED_SOURCES: "true",
     ALLOW_PRIVATE_OUTBOUND_TARGETS: "true",
   },
   // The route still calls the limiter on every request; its budget is only raised out of the way.

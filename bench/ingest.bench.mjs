@@ -1,7 +1,7 @@
 // Ingest path under load, in one run (issue 4). The built Worker is served by miniflare in one workerd
 // process (no wrangler dev proxy) and driven by autocannon with distinct pre-signed Standard Webhooks
 // requests carrying a 1 KiB JSON body. Reported for the real ingest route and for a bare route that
-// only enqueues (/v1/bench/..., which exists only because this bench sets BENCH_ROUTES="true"):
+// only enqueues (/v1/bench/..., which only the bench entry module bench/worker.ts registers):
 //
 //   1. edge: accepted requests/s, p50/p99 latency and server CPU per accepted request. The ingest
 //      queue is consumed by a no-op sink worker in the same process (it acks every batch), so the
@@ -61,7 +61,6 @@ async function start({ sink, limiter = true }) {
       ADMIN_TOKEN,
       SECRETS_KEY: Buffer.alloc(32, 7).toString("base64"),
       PUBLIC_BASE_URL: "http://127.0.0.1",
-      BENCH_ROUTES: "true",
     },
     // The limiter still runs on every request; its budget is only raised out of the way.
     ratelimits: !limiter

@@ -39,7 +39,7 @@ function payload(i) {
   };
 }
 
-/** The ingest queue message the edge would make of delivery `i` (WebhookEnvelope, src/deliveries/envelope.ts). */
+/** The ingest queue message the edge would make of delivery `i` (DeliveryEnvelope, src/deliveries/envelope.ts). */
 function envelope(sourceId, i) {
   const id = `msg_bench_${i}`;
   return {

@@ -1,8 +1,10 @@
 import { handleScheduled } from "./cron/scheduler";
 import { DEAD_LETTER_QUEUE_NAME, handleDeadLetterBatch } from "./deliveries/dead-letters";
+import { INGEST_QUEUE_NAME, UNKNOWN_QUEUE_RETRY_SECONDS } from "./deliveries/enqueue";
 import type { QueueMessage } from "./deliveries/envelope";
 import { createApp } from "./lib/app";
 import type { Env } from "./lib/env";
+import { log } from "./lib/log";
 import { metrics } from "./observability/metrics/recorder";
 import { recordRequestMetrics } from "./observability/middleware";
 import { countingAcks, countingQueues } from "./observability/queues";
@@ -27,10 +29,17 @@ export default {
     const env = countingQueues(rawEnv);
     const batch = countingAcks(rawBatch);
     try {
-      if (batch.queue === DEAD_LETTER_QUEUE_NAME) await handleDeadLetterBatch(batch, env);
+      if (batch.queue === INGEST_QUEUE_NAME) await handleIngestBatch(batch, env);
+      else if (batch.queue === DEAD_LETTER_QUEUE_NAME) await handleDeadLetterBatch(batch, env);
       else if (batch.queue === POLL_QUEUE_NAME)
         await handlePollBatch(batch as unknown as MessageBatch<PollMessage>, env);
-      else await handleIngestBatch(batch, env);
+      else {
+        // A consumer binding this code does not know (a renamed queue, a config drift): reading its
+        // messages as ingest envelopes could dead-letter or misapply them, so they wait, unread, for a
+        // deployment that knows the queue (or the queue's own retry limit and dead-letter queue).
+        log.error("queue_unknown", { queue: batch.queue, messages: batch.messages.length });
+        batch.retryAll({ delaySeconds: UNKNOWN_QUEUE_RETRY_SECONDS });
+      }
     } finally {
       if (ctx) metrics.schedule(env, ctx);
     }

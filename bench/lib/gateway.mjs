@@ -12,14 +12,17 @@ const root = path.resolve(import.meta.dirname, "../..");
 export const ADMIN_TOKEN = "bench-admin-token";
 const SECRETS_KEY = Buffer.alloc(32, 7).toString("base64");
 
-/** Bundles src/index.ts with wrangler (as a deploy would) into a temp dir; returns the module path. */
+/**
+ * Bundles the bench entry module (bench/worker.ts: the gateway plus its bench-only route and sender)
+ * with wrangler, as a deploy would, into a temp dir; returns the module path.
+ */
 export function buildWorker() {
   const outdir = mkdtempSync(path.join(tmpdir(), "tributary-bench-"));
-  execFileSync("npx", ["wrangler", "deploy", "--dry-run", "--outdir", outdir], {
+  execFileSync("npx", ["wrangler", "deploy", "bench/worker.ts", "--dry-run", "--outdir", outdir], {
     cwd: root,
     stdio: "ignore",
   });
-  return path.join(outdir, "index.js");
+  return path.join(outdir, "worker.js");
 }
 
 /**

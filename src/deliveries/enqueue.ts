@@ -2,8 +2,14 @@ import type { Env } from "../lib/env";
 import { ApiError } from "../lib/errors";
 import { log } from "../lib/log";
 import { countDisposition } from "../observability/counts";
-import type { QueueMessage, WebhookEnvelope } from "./envelope";
+import type { DeliveryEnvelope, QueueMessage, WebhookEnvelope } from "./envelope";
 import { messageBytes, PER_MESSAGE_OVERHEAD_BYTES, sendInBatches } from "./send-in-batches";
+
+/** Name of the ingest queue (wrangler.toml), whose batches the pipeline consumes. */
+export const INGEST_QUEUE_NAME = "tributary-ingest";
+
+/** Seconds before the messages of a batch from a queue this Worker does not know are delivered again. */
+export const UNKNOWN_QUEUE_RETRY_SECONDS = 300;
 
 /**
  * Largest serialized envelope sent inline, bytes. Over it the body goes to R2. Measured on the
@@ -15,7 +21,7 @@ export const MAX_INLINE_MESSAGE_BYTES = 100_000;
 export const QUEUE_RETRY_AFTER_SECONDS = 5;
 
 /** R2 key of a delivery body stored out of band. */
-export function payloadKey(envelope: Pick<WebhookEnvelope, "sourceId" | "deliveryId">): string {
+export function payloadKey(envelope: Pick<DeliveryEnvelope, "sourceId" | "deliveryId">): string {
   return `payloads/${envelope.sourceId}/${envelope.deliveryId}`;
 }
 
@@ -26,7 +32,7 @@ export function payloadKey(envelope: Pick<WebhookEnvelope, "sourceId" | "deliver
  */
 export async function toQueueMessage(
   env: Pick<Env, "PAYLOADS">,
-  envelope: WebhookEnvelope,
+  envelope: DeliveryEnvelope,
 ): Promise<QueueMessage> {
   if (envelope.body === undefined) return envelope;
   if (messageBytes(envelope) + PER_MESSAGE_OVERHEAD_BYTES <= MAX_INLINE_MESSAGE_BYTES) return envelope;
@@ -41,7 +47,7 @@ export async function toQueueMessage(
  * follows a successful send (invariant 1). A body already put in R2 for a refused send is removed.
  * @throws ApiError `queue_unavailable` (503, Retry-After)
  */
-export async function enqueueDelivery(env: Env, envelope: WebhookEnvelope): Promise<void> {
+export async function enqueueDelivery(env: Env, envelope: DeliveryEnvelope): Promise<void> {
   let message: QueueMessage | undefined;
   try {
     message = await toQueueMessage(env, envelope);
@@ -64,7 +70,7 @@ export async function enqueueDelivery(env: Env, envelope: WebhookEnvelope): Prom
  * band, then {@link sendInBatches} so no `sendBatch` exceeds the platform limits.
  * @throws MessageTooLargeError, QueueSendError (with how many were sent), R2 errors
  */
-export async function enqueueDeliveries(env: Env, envelopes: readonly WebhookEnvelope[]): Promise<number> {
+export async function enqueueDeliveries(env: Env, envelopes: readonly DeliveryEnvelope[]): Promise<number> {
   const messages = await Promise.all(envelopes.map((e) => toQueueMessage(env, e)));
   const sent = await sendInBatches(env.INGEST_QUEUE, messages);
   for (const e of envelopes) countDisposition({ workspace: e.workspace, source: e.sourceId }, "accepted");

@@ -1,6 +1,6 @@
 import { ApiError } from "../lib/errors";
-import { authSchemeFor } from "../sources/auth";
 import { DEFAULT_MAX_BODY_BYTES } from "../sources/config";
+import type { Sender } from "../sources/senders";
 import type { Source } from "../sources/store";
 import { contentCoding, decodeContent } from "./decompress";
 import { readBody } from "./read-body";
@@ -16,8 +16,9 @@ import { readBody } from "./read-body";
  */
 export async function verifiedBody(
   source: Source,
+  sender: Sender,
   request: Request,
-  options: { now: number; allowUnauthenticated: boolean },
+  now: number,
 ): Promise<Uint8Array> {
   const coding = contentCoding(request.headers.get("content-encoding"));
   const maxBody = source.config.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
@@ -25,14 +26,24 @@ export async function verifiedBody(
   const wire = await readBody(request, maxBody);
   const signsDecoded = source.config.signedBytes === "decoded";
   const decoded = signsDecoded ? await decodeContent(wire, coding, maxDecoded) : undefined;
-  const outcome = await authSchemeFor(source.type).verify(
-    {
-      headers: request.headers,
-      body: decoded ?? wire,
-      url: request.url,
-      now: options.now,
-      allowUnauthenticated: options.allowUnauthenticated,
-    },
+  await verifyRequest(source, sender, request, decoded ?? wire, now);
+  return decoded ?? (await decodeContent(wire, coding, maxDecoded));
+}
+
+/**
+ * Verifies `request` against the source's active secrets with its sender's scheme, over `body` (the
+ * bytes the sender signed; empty for a credential scheme checked before the body is read).
+ * @throws ApiError 401 with the scheme's code, and `WWW-Authenticate` where the scheme has one
+ */
+export async function verifyRequest(
+  source: Source,
+  sender: Sender,
+  request: Request,
+  body: Uint8Array,
+  now: number,
+): Promise<void> {
+  const outcome = await sender.auth.verify(
+    { headers: request.headers, body, url: request.url, now },
     source.secrets.map((s) => s.value),
     source.config,
   );
@@ -40,5 +51,4 @@ export async function verifiedBody(
     throw new ApiError(outcome.code, outcome.reason, {
       headers: outcome.challenge ? { "www-authenticate": outcome.challenge } : {},
     });
-  return decoded ?? (await decodeContent(wire, coding, maxDecoded));
 }

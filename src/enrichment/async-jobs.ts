@@ -1,5 +1,6 @@
 import { workspaceDb } from "../db/workspace-db";
 import type { CanonicalEvent } from "../events/event";
+import { traitUpsertSql } from "../identity/trait-upsert";
 import { definitionsGuard, readDefinitionSet } from "../indicators/cache";
 import { rewriteContribution } from "../indicators/statements";
 import { retryDelaySeconds } from "../lib/backoff";
@@ -192,12 +193,10 @@ async function applyAnswer(
       ? [
           db
             .prepare(
-              `INSERT INTO traits (profile_id, name, value, occurred_at, event_id, source_id)
-               SELECT e.profile_id, json_extract(t.value, '$[0]'), json_extract(t.value, '$[1]'), e.occurred_at, e.id, e.source_id
-               FROM events e, json_each(?) t WHERE e.id = ?
-               ON CONFLICT (profile_id, name) DO UPDATE SET value = excluded.value, occurred_at = excluded.occurred_at,
-                 event_id = excluded.event_id, source_id = excluded.source_id
-               WHERE (excluded.occurred_at, excluded.event_id) >= (traits.occurred_at, traits.event_id)`,
+              traitUpsertSql(
+                `SELECT e.profile_id, json_extract(t.value, '$[0]'), json_extract(t.value, '$[1]'), e.occurred_at, e.id, e.source_id
+                 FROM events e, json_each(?) t WHERE e.id = ?`,
+              ),
             )
             .bind(JSON.stringify(traitEntries), event.id),
         ]

@@ -1,4 +1,5 @@
 import { fromBase64Strict } from "../lib/encoding";
+import { DomainError } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { SecretsBox } from "../lib/secrets-box";
 import { type Extension, type ExtensionConfig, ExtensionConfigSchema } from "./config";
@@ -21,10 +22,18 @@ export type ExtensionChange = Partial<Omit<NewExtension, "workspace" | "config">
 };
 
 /** Thrown when the secret does not suit the auth scheme; carries a log-safe reason (never the secret). */
-export class InvalidExtensionSecret extends Error {}
+export class InvalidExtensionSecret extends DomainError {
+  constructor(reason: string) {
+    super("validation_failed", `secret: ${reason}`);
+  }
+}
 
 /** Thrown when the workspace already has an extension with that name. */
-export class ExtensionNameTaken extends Error {}
+export class ExtensionNameTaken extends DomainError {
+  constructor(message: string) {
+    super("conflict", message);
+  }
+}
 
 interface Row {
   id: string;

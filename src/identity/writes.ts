@@ -2,6 +2,7 @@ import type { CanonicalEvent } from "../events/event";
 import { newId } from "../lib/ids";
 import { pairsJson } from "./graph-state";
 import type { Candidate } from "./resolve";
+import { traitUpsertSql } from "./trait-upsert";
 
 // Statement builders for the identity graph's D1 batch. Lists go in as one JSON parameter through
 // json_each, so no statement comes near D1's limit of 100 bound parameters, whatever the list size.
@@ -107,7 +108,7 @@ export function addLinks(
 }
 
 /**
- * Sets traits last-writer-wins by (occurred_at, event id): a trait changes only when this event is
+ * Sets traits last-writer-wins by (occurred_at, event id) ({@link traitUpsertSql}): a trait changes only when this event is
  * newer than the one that set it, so the result does not depend on arrival order (invariant 4).
  * `entries` are [name, JSON text of the value].
  */
@@ -120,11 +121,9 @@ export function upsertTraits(
 ): D1PreparedStatement {
   return db
     .prepare(
-      `INSERT INTO traits (profile_id, name, value, occurred_at, event_id, source_id)
-       SELECT ?1, json_extract(value, '$[0]'), json_extract(value, '$[1]'), ?2, ?3, ?4 FROM json_each(?5) WHERE true
-       ON CONFLICT (profile_id, name) DO UPDATE SET value = excluded.value, occurred_at = excluded.occurred_at,
-         event_id = excluded.event_id, source_id = excluded.source_id
-       WHERE (excluded.occurred_at, excluded.event_id) > (traits.occurred_at, traits.event_id)`,
+      traitUpsertSql(
+        "SELECT ?1, json_extract(value, '$[0]'), json_extract(value, '$[1]'), ?2, ?3, ?4 FROM json_each(?5) WHERE true",
+      ),
     )
     .bind(profileId, event.occurredAt, eventRowId, event.sourceId, JSON.stringify(entries));
 }
@@ -154,11 +153,9 @@ export function mergeStatements(
     // Traits keep last-writer-wins across the merge: the loser's value wins only where it is newer.
     db
       .prepare(
-        `INSERT INTO traits (profile_id, name, value, occurred_at, event_id, source_id)
-           SELECT ?, name, value, occurred_at, event_id, source_id FROM traits WHERE profile_id = ? AND true
-         ON CONFLICT (profile_id, name) DO UPDATE SET value = excluded.value, occurred_at = excluded.occurred_at,
-           event_id = excluded.event_id, source_id = excluded.source_id
-         WHERE (excluded.occurred_at, excluded.event_id) > (traits.occurred_at, traits.event_id)`,
+        traitUpsertSql(
+          "SELECT ?, name, value, occurred_at, event_id, source_id FROM traits WHERE profile_id = ? AND true",
+        ),
       )
       .bind(survivor, loser),
     db.prepare("DELETE FROM traits WHERE profile_id = ?").bind(loser),

@@ -1,3 +1,4 @@
+import { DomainError } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { type DefinitionRow, forgetDefinitions, toDefinition } from "./cache";
 import { type CreateIndicator, DAY_MS, type IndicatorDefinition, type UpdateIndicator } from "./definitions";
@@ -10,10 +11,18 @@ export interface IndicatorRecord extends IndicatorDefinition {
 }
 
 /** Thrown when a workspace already has a live indicator with that name. */
-export class IndicatorNameTaken extends Error {}
+export class IndicatorNameTaken extends DomainError {
+  constructor(message: string) {
+    super("conflict", message);
+  }
+}
 
 /** Thrown when a change would leave a definition that cannot compute (e.g. sum without a field). */
-export class InvalidIndicator extends Error {}
+export class InvalidIndicator extends DomainError {
+  constructor(message: string) {
+    super("validation_failed", message);
+  }
+}
 
 interface RecordRow extends DefinitionRow {
   recompute_done: number;

@@ -5,6 +5,7 @@ import type { IdentityResolver } from "../identity/resolver";
 import type { IndicatorRecompute } from "../indicators/recompute";
 import type { MetricsAggregator } from "../observability/metrics/aggregator";
 import type { PollMessage } from "../pull/messages";
+import type { SenderOverrides } from "../sources/senders/types";
 
 /**
  * The Worker's bindings, as declared in wrangler.toml, plus its secrets.
@@ -69,16 +70,6 @@ export interface Env {
    */
   IDENTITY_CHUNK_EVENTS?: string;
   /**
-   * "true" enables the bench-only routes under /v1/bench (an enqueue-only ingest route). Only the
-   * benchmark sets it; without it those routes answer 404.
-   */
-  BENCH_ROUTES?: string;
-  /**
-   * "true" lets sources of type `unauthenticated` be created and receive deliveries. Only the
-   * benchmark sets it (to measure the route without verification); never set it in production.
-   */
-  ALLOW_UNAUTHENTICATED_SOURCES?: string;
-  /**
    * "true" lets sources, CSV URLs, OAuth token URLs and extensions target loopback and private
    * addresses (src/lib/outbound/guard.ts). `npm start` and `npm run dev` set it for the local
    * simulator; it is absent from wrangler.toml, so a deployment refuses such targets.
@@ -89,5 +80,9 @@ export interface Env {
 /** Hono's generic parameter for this app: bindings plus per-request variables. */
 export interface AppEnv {
   Bindings: Env;
-  Variables: { requestId: string };
+  Variables: {
+    requestId: string;
+    /** Set only by the benchmark's entry module (bench/worker.ts); production never sets it. */
+    senderOverrides?: SenderOverrides;
+  };
 }

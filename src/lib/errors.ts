@@ -82,6 +82,22 @@ export class ApiError extends HTTPException {
   }
 }
 
+/**
+ * The base of errors that domain code (stores, pure modules) throws when it refuses an operation: it
+ * names the stable problem code the API answers with, but knows nothing of HTTP. `onError`
+ * ({@link handleError}) turns it into that problem with the message as its detail, so routes do not
+ * translate them one by one. The message must be log-safe and fit for the caller (never a secret).
+ */
+export class DomainError extends Error {
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string) {
+    super(message);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
 /** The problem+json body: RFC 9457 members plus our `code` and `requestId`. */
 export interface Problem {
   type: string;
@@ -110,9 +126,13 @@ export function problemResponse(c: Context, error: ApiError): Response {
   });
 }
 
-/** Hono onError: ApiError → its problem; Hono HTTP errors → mapped; anything else → logged, generic 500. */
+/**
+ * Hono onError: ApiError → its problem; DomainError → the problem of its code; Hono HTTP errors →
+ * mapped; anything else → logged, generic 500.
+ */
 export function handleError(err: Error, c: Context): Response {
   if (err instanceof ApiError) return problemResponse(c, err);
+  if (err instanceof DomainError) return problemResponse(c, new ApiError(err.code, err.message));
   if (err instanceof HTTPException) {
     const code = codeForStatus(err.status);
     return problemResponse(c, new ApiError(code, err.message));

@@ -1,4 +1,4 @@
-import type { WebhookEnvelope } from "../deliveries/envelope";
+import type { DeliveryEnvelope } from "../deliveries/envelope";
 import { sha256Hex } from "../lib/encoding";
 import type { Env } from "../lib/env";
 import { PermanentError } from "../lib/failure";
@@ -50,7 +50,7 @@ const inFlight = new Map<string, { startedAt: number; object: Promise<unknown> }
 export async function fetchOnNotify(
   env: Pick<Env, "DB" | "SECRETS_KEY" | "ALLOW_PRIVATE_OUTBOUND_TARGETS">,
   source: Pick<Source, "id" | "config">,
-  envelope: Pick<WebhookEnvelope, "receivedAt">,
+  envelope: Pick<DeliveryEnvelope, "receivedAt">,
   payload: unknown,
   now = Date.now(),
 ): Promise<unknown> {

@@ -1,4 +1,4 @@
-import type { WebhookEnvelope } from "../deliveries/envelope";
+import type { DeliveryEnvelope } from "../deliveries/envelope";
 import { PermanentError } from "../lib/failure";
 import { parseJsonExact } from "../lib/json";
 import { isJsonMediaType } from "../lib/media-type";
@@ -11,7 +11,7 @@ export { PermanentError } from "../lib/failure";
  * @throws PermanentError `payload_missing` when the body is gone, `payload_invalid` when it does not
  *   parse; any other error (R2 unavailable) is retryable
  */
-export async function loadPayload(envelope: WebhookEnvelope, payloads: R2Bucket): Promise<unknown> {
+export async function loadPayload(envelope: DeliveryEnvelope, payloads: R2Bucket): Promise<unknown> {
   let text = envelope.body;
   if (text === undefined && envelope.bodyRef) {
     const object = await payloads.get(envelope.bodyRef);

@@ -1,4 +1,4 @@
-import type { WebhookEnvelope } from "../deliveries/envelope";
+import type { DeliveryEnvelope } from "../deliveries/envelope";
 import type { ApplyResult } from "../identity/graph";
 
 /** D1's bound-parameter limit per statement, less the workspace and source parameters. */
@@ -19,7 +19,7 @@ export type SettledStatus = "stored" | "merged" | "duplicate" | "ignored";
  */
 export async function deliveryStatuses(
   dbFor: (workspace: string) => D1Database,
-  items: readonly { envelope: WebhookEnvelope; results: readonly ApplyResult[] }[],
+  items: readonly { envelope: DeliveryEnvelope; results: readonly ApplyResult[] }[],
 ): Promise<Map<string, SettledStatus>> {
   const statuses = new Map<string, SettledStatus>();
   const suspects = items.filter(

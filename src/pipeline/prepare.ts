@@ -1,14 +1,14 @@
 import { database } from "../db/client";
-import type { WebhookEnvelope } from "../deliveries/envelope";
+import type { DeliveryEnvelope } from "../deliveries/envelope";
 import type { PlannedJob } from "../enrichment/async-jobs";
 import type { CanonicalEvent } from "../events/event";
-import { MAPPERS } from "../events/mapping";
 import { capIdentifiers, overIdentifierCap } from "../events/mapping/identifier-cap";
 import { type Mapper, toCanonical } from "../events/mapping/types";
 import { Normalizer } from "../identity/normalize";
 import { loadRules } from "../identity/rules-store";
 import type { Env } from "../lib/env";
 import { PermanentError } from "../lib/failure";
+import { findSender } from "../sources/senders";
 import { type Source, SourceStore } from "../sources/store";
 import { fetchOnNotify } from "./fetch-on-notify";
 import { loadPayload } from "./load-payload";
@@ -16,7 +16,7 @@ import { loadPayload } from "./load-payload";
 /** A queue message turned into the canonical events it carries. */
 export interface PreparedMessage {
   message: Message<unknown>;
-  envelope: WebhookEnvelope;
+  envelope: DeliveryEnvelope;
   events: CanonicalEvent[];
   /** Async extension calls to record once the events are stored (src/enrichment/apply.ts). */
   asyncJobs?: PlannedJob[];
@@ -55,12 +55,12 @@ export async function prepareMessage(
   sources: SourceCache,
 ): Promise<PreparedMessage> {
   const envelope = message.body;
-  if (!isWebhookEnvelope(envelope)) throw new PermanentError("not a webhook envelope", "message_invalid");
+  if (!isDeliveryEnvelope(envelope)) throw new PermanentError("not a delivery envelope", "message_invalid");
   const source = await sources.get(envelope.sourceId);
   if (!source) throw new PermanentError(`source ${envelope.sourceId} no longer exists`, "source_deleted");
   // Thin webhooks: fetch the object they point at before mapping (no-op without a `fetch` step).
   const payload = await fetchOnNotify(env, source, envelope, await loadPayload(envelope, env.PAYLOADS));
-  const mapper = (MAPPERS as Partial<Record<string, Mapper>>)[source.type];
+  const mapper = findSender(source.type)?.mapper;
   if (!mapper) throw new PermanentError(`no mapping for source type ${source.type}`, "mapping_failed");
   let mapped: ReturnType<Mapper>;
   try {
@@ -97,9 +97,9 @@ async function capped(db: D1Database, events: CanonicalEvent[]): Promise<Canonic
   });
 }
 
-/** Whether a queue message body is a {@link WebhookEnvelope} of a version this consumer reads. */
-export function isWebhookEnvelope(body: unknown): body is WebhookEnvelope {
-  const e = body as Partial<WebhookEnvelope> | null;
+/** Whether a queue message body is a {@link DeliveryEnvelope} of a version this consumer reads. */
+export function isDeliveryEnvelope(body: unknown): body is DeliveryEnvelope {
+  const e = body as Partial<DeliveryEnvelope> | null;
   return (
     typeof e === "object" &&
     e !== null &&

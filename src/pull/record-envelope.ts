@@ -1,6 +1,5 @@
-import type { RecordOrigin, WebhookEnvelope } from "../deliveries/envelope";
+import { type DeliveryEnvelope, newDeliveryEnvelope, type RecordOrigin } from "../deliveries/envelope";
 import { sha256Hex } from "../lib/encoding";
-import { newId } from "../lib/ids";
 import { readPath, scalarString } from "../lib/json-path";
 import type { Source } from "../sources/store";
 
@@ -41,19 +40,14 @@ export async function recordEnvelope(
   keys: RecordKeys,
   origin: RecordOrigin,
   receivedAt: number,
-): Promise<WebhookEnvelope> {
+): Promise<DeliveryEnvelope> {
   const body = JSON.stringify(record);
-  return {
-    kind: "webhook",
-    v: 1,
-    deliveryId: newId("dlv"),
-    sourceId: source.id,
-    sourceType: source.type,
-    workspace: source.workspace,
+  return newDeliveryEnvelope({
+    origin,
+    source,
     receivedAt,
     idempotencyKey: await recordIdempotencyKey(body, keys),
     headers: { "content-type": "application/json" },
     body,
-    origin,
-  };
+  });
 }

@@ -25,7 +25,6 @@ import { registerRevokePreviousSecret } from "./admin/revoke-previous-secret";
 import { registerRevokeWriteKey } from "./admin/revoke-write-key";
 import { registerRotateSourceSecret } from "./admin/rotate-source-secret";
 import { registerAppRoutes } from "./app";
-import { registerBenchEnqueueOnly } from "./bench/enqueue-only";
 import { registerDocs } from "./docs";
 import { registerMetrics } from "./metrics";
 import { registerIngestWebhook } from "./sources/ingest-webhook";
@@ -42,8 +41,6 @@ export function registerRoutes(app: OpenAPIHono<AppEnv>): void {
   registerUploadFile(app);
   registerVerifyWebhookUrl(app);
   registerAppRoutes(app);
-  // 404 unless the BENCH_ROUTES binding is "true" (only the benchmark sets it).
-  registerBenchEnqueueOnly(app);
 
   app.use("/v1/admin/*", requireAdmin);
   registerCreateSource(app);

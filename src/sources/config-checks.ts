@@ -1,7 +1,7 @@
 import { isCredentialHeader } from "../lib/credential-headers";
 import type { ErrorCode } from "../lib/errors";
 import type { GenericHmac, SourceConfig, SourceType } from "./config";
-import { IDEMPOTENCY_PRESETS } from "./idempotency";
+import { senderFor } from "./senders";
 import { UNSIGNED_ID_SOURCE_TYPES } from "./signed-content-key";
 
 /** A source setting that is well-formed but unsafe: why, and the stable code the admin API answers. */
@@ -43,11 +43,10 @@ export function sourceConfigProblems(type: SourceType, config: SourceConfig): So
 
 /** Header names (lower case) the source's idempotency key would be read from. */
 export function idempotencyHeaders(type: SourceType, config: SourceConfig): string[] {
+  // A generic-hmac `idHeader` is that sender's preset (senders/generic-hmac.ts).
   const parts = config.idempotencyKey
     ? config.idempotencyKey.parts
-    : type === "generic-hmac" && config.genericHmac?.idHeader
-      ? [{ header: config.genericHmac.idHeader }]
-      : (IDEMPOTENCY_PRESETS[type] ?? []).flat();
+    : senderFor(type).idempotencyPreset(config).flat();
   return parts.flatMap((part) => ("header" in part ? [part.header.toLowerCase()] : []));
 }
 

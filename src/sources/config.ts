@@ -19,24 +19,12 @@ export const SOURCE_TYPES = [
   // Pulling sources (src/pull, src/pull/csv): files are uploaded with the source's API key.
   "rest-poll",
   "csv-file",
-  // Bench only: refused unless the ALLOW_UNAUTHENTICATED_SOURCES binding is "true" (see auth/unauthenticated.ts).
+  // Bench only: the deployed Worker refuses it; only bench/worker.ts accepts it (see senders/unauthenticated.ts).
   "unauthenticated",
 ] as const;
 
 /** One of {@link SOURCE_TYPES}. */
 export type SourceType = (typeof SOURCE_TYPES)[number];
-
-/**
- * Senders that only ever post JSON. Their deliveries must be labelled as JSON: Content-Type is not
- * signed, so accepting another label would let a replay change how the body is read (and, for Stripe,
- * its idempotency key, which comes from the body). GitHub is not in the list: its documented test
- * vector signs a plain-text body, and its delivery id comes from a header.
- */
-export const JSON_ONLY_SOURCE_TYPES: ReadonlySet<SourceType> = new Set([
-  "standard-webhooks",
-  "shopify",
-  "stripe",
-]);
 
 /**
  * A JSON path into the payload: `$.a.b[0].c` (dots and numeric indices only), or a literal string

@@ -1,5 +1,3 @@
-import type { SourceType } from "./config";
-
 /**
  * Slack's `url_verification` handshake: when an Events API URL is saved, Slack posts a signed
  * `{"type":"url_verification","challenge":"..."}` and expects the challenge back. It is answered only
@@ -7,8 +5,8 @@ import type { SourceType } from "./config";
  * @returns the challenge to echo, or null when `payload` is not such a handshake
  * @see https://api.slack.com/events/url_verification
  */
-export function slackChallenge(type: SourceType, payload: unknown): string | null {
-  if (type !== "slack" || typeof payload !== "object" || payload === null) return null;
+export function slackChallenge(payload: unknown): string | null {
+  if (typeof payload !== "object" || payload === null) return null;
   const { type: kind, challenge } = payload as { type?: unknown; challenge?: unknown };
   if (kind !== "url_verification" || typeof challenge !== "string") return null;
   return challenge;

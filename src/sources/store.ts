@@ -1,13 +1,14 @@
 import { and, desc, eq } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { notifyFetches, pollJobs, rateBudgets, sourceCredentials, sources, writeKeys } from "../db/schema";
+import { DomainError } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { log } from "../lib/log";
 import { SecretsBox } from "../lib/secrets-box";
-import { authSchemeFor } from "./auth";
 import { SecretRejected } from "./auth/types";
 import { type SourceConfig, SourceConfigSchema, type SourceType } from "./config";
 import { redactPollHeaders } from "./poll-config";
+import { senderFor } from "./senders";
 
 /**
  * One active secret, as the scheme stores it (credential schemes keep a SHA-256 digest). During a
@@ -56,10 +57,18 @@ export interface RotationResult {
 }
 
 /** Thrown when a source's secret fails its scheme's validation; carries a log-safe reason. */
-export class InvalidSecretError extends Error {}
+export class InvalidSecretError extends DomainError {
+  constructor(reason: string) {
+    super("invalid_secret", reason);
+  }
+}
 
 /** Thrown when a source's secrets changed between read and write (two rotations at once). */
-export class ConcurrentSecretChangeError extends Error {}
+export class ConcurrentSecretChangeError extends DomainError {
+  constructor() {
+    super("conflict", "Another change to this source's secrets happened meanwhile; retry");
+  }
+}
 
 /** Longest rotation window: the previous secret stops working at most this long after a rotation. */
 export const MAX_ROTATION_WINDOW_MS = 30 * 24 * 3600 * 1000;
@@ -208,7 +217,7 @@ export class SourceStore {
       .set({ sealedSecrets: await box.seal(JSON.stringify(next)), updatedAt: now })
       .where(and(eq(sources.id, id), eq(sources.sealedSecrets, previousSealed)))
       .returning({ id: sources.id });
-    if (updated.length === 0) throw new ConcurrentSecretChangeError("the source's secrets changed meanwhile");
+    if (updated.length === 0) throw new ConcurrentSecretChangeError();
   }
 }
 
@@ -225,7 +234,7 @@ async function prepareSecret(
   const stripped = secret.replace(/[\r\n]+$/, "");
   if (stripped.length < secret.length) warnings.push("trailing CR/LF removed from the secret");
   try {
-    return { value: await authSchemeFor(type).prepareSecret(stripped), warnings };
+    return { value: await senderFor(type).auth.prepareSecret(stripped), warnings };
   } catch (error) {
     if (error instanceof SecretRejected) throw new InvalidSecretError(error.message);
     throw error;

@@ -6,7 +6,7 @@ import {
   waitOnExecutionContext,
 } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { QueueMessage, WebhookEnvelope } from "../../src/deliveries/envelope";
+import type { DeliveryEnvelope, QueueMessage } from "../../src/deliveries/envelope";
 import worker from "../../src/index";
 import { appWithKey, basicAuth, HOST, unique } from "./support";
 
@@ -14,14 +14,14 @@ import { appWithKey, basicAuth, HOST, unique } from "./support";
  * These tests call the Worker's handlers directly with a stand-in queue, so that they can see exactly
  * what the edge enqueues and then run the real consumer on it, deterministically.
  */
-function capturingQueue(refuse = false): { queue: Queue<QueueMessage>; sent: WebhookEnvelope[] } {
-  const sent: WebhookEnvelope[] = [];
+function capturingQueue(refuse = false): { queue: Queue<QueueMessage>; sent: DeliveryEnvelope[] } {
+  const sent: DeliveryEnvelope[] = [];
   const queue = {
-    async send(body: WebhookEnvelope) {
+    async send(body: DeliveryEnvelope) {
       if (refuse) throw new Error("Queue overloaded");
       sent.push(body);
     },
-    async sendBatch(messages: Iterable<MessageSendRequest<WebhookEnvelope>>) {
+    async sendBatch(messages: Iterable<MessageSendRequest<DeliveryEnvelope>>) {
       if (refuse) throw new Error("Queue overloaded");
       for (const m of messages) sent.push(m.body);
     },
@@ -50,7 +50,7 @@ async function send(
   return response;
 }
 
-async function consume(envelopes: WebhookEnvelope[]): Promise<void> {
+async function consume(envelopes: DeliveryEnvelope[]): Promise<void> {
   const ctx = createExecutionContext();
   const batch = createMessageBatch<QueueMessage>(
     "tributary-ingest",
@@ -126,9 +126,9 @@ describe("event API → queue → pipeline", () => {
   it("a large batch is split into queue calls within the queue's limits, and nothing is lost", async () => {
     const { source, writeKey } = await appWithKey();
     const calls: number[] = [];
-    const sent: WebhookEnvelope[] = [];
+    const sent: DeliveryEnvelope[] = [];
     const queue = {
-      async sendBatch(messages: Iterable<MessageSendRequest<WebhookEnvelope>>) {
+      async sendBatch(messages: Iterable<MessageSendRequest<DeliveryEnvelope>>) {
         const list = [...messages];
         const bytes = new TextEncoder().encode(JSON.stringify(list.map((m) => m.body))).byteLength;
         if (list.length > 100 || bytes > 256 * 1024) throw new Error("batch over the queue's limits");

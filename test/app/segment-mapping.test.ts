@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
-import type { WebhookEnvelope } from "../../src/deliveries/envelope";
+import type { DeliveryEnvelope } from "../../src/deliveries/envelope";
 import { correctedTimestamp, mapSegment } from "../../src/events/mapping/segment";
 import { PermanentError } from "../../src/pipeline/load-payload";
 
 const RECEIVED_AT = Date.parse("2026-03-01T12:00:00.000Z");
 
-function envelope(): WebhookEnvelope {
+function envelope(): DeliveryEnvelope {
   return {
     kind: "webhook",
     v: 1,

@@ -1,6 +1,6 @@
 import { createExecutionContext, env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { WebhookEnvelope } from "../../src/deliveries/envelope";
+import type { DeliveryEnvelope } from "../../src/deliveries/envelope";
 import worker from "../../src/index";
 import type { Env } from "../../src/lib/env";
 import { eventCounts, mappedSource, WHSEC, workspaceName } from "../pipeline/fixtures";
@@ -26,7 +26,7 @@ describe("back-pressure: 2xx only for what is safely enqueued", () => {
     const source = await mappedSource(workspace);
     const body = JSON.stringify({ type: "t", email: "bp@example.com", timestamp: 1_795_953_600 });
     const headers = standardWebhooksHeaders(WHSEC, body, "msg_bp");
-    const refusing = new RecordingQueue<WebhookEnvelope>(() => "before");
+    const refusing = new RecordingQueue<DeliveryEnvelope>(() => "before");
     const refused = await post(source.id, body, headers, { ...testEnv(), INGEST_QUEUE: refusing.binding() });
     expect(refused.status).toBe(503);
     expect(refused.headers.get("retry-after")).toBe("5");
@@ -42,7 +42,7 @@ describe("back-pressure: 2xx only for what is safely enqueued", () => {
     const workspace = workspaceName("bp-r2");
     const source = await mappedSource(workspace);
     const body = JSON.stringify({ type: "t", pad: "x".repeat(200_000) });
-    const refusing = new RecordingQueue<WebhookEnvelope>(() => "before");
+    const refusing = new RecordingQueue<DeliveryEnvelope>(() => "before");
     const refused = await post(source.id, body, standardWebhooksHeaders(WHSEC, body), {
       ...testEnv(),
       INGEST_QUEUE: refusing.binding(),

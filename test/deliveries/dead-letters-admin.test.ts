@@ -1,7 +1,7 @@
 import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { type DeadLetterMessage, handleDeadLetterBatch } from "../../src/deliveries/dead-letters";
-import type { WebhookEnvelope } from "../../src/deliveries/envelope";
+import type { DeliveryEnvelope } from "../../src/deliveries/envelope";
 import worker from "../../src/index";
 import type { Env } from "../../src/lib/env";
 import type { DeadLetterView, ReplayResult } from "../../src/routes/admin/delivery-schemas";
@@ -26,7 +26,7 @@ async function deadLetterConsumer(...bodies: unknown[]) {
 }
 
 function wrapped(
-  envelope: WebhookEnvelope,
+  envelope: DeliveryEnvelope,
   reason: DeadLetterMessage["reason"],
   attempts = 6,
 ): DeadLetterMessage {
@@ -72,7 +72,7 @@ async function seeded() {
   );
   expect(result.explicitAcks).toHaveLength(4);
   const all = await listFor(`sourceId=${source.id}`);
-  const idOf = (envelope: WebhookEnvelope) => all.data.find((d) => d.deliveryId === envelope.deliveryId)!.id;
+  const idOf = (envelope: DeliveryEnvelope) => all.data.find((d) => d.deliveryId === envelope.deliveryId)!.id;
   return { source, e, all, idOf };
 }
 
@@ -184,7 +184,7 @@ describe("dead letters: list, inspect, replay, delete", () => {
       }),
       {
         ...testEnv(),
-        INGEST_QUEUE: new RecordingQueue<WebhookEnvelope>(() => "before").binding(),
+        INGEST_QUEUE: new RecordingQueue<DeliveryEnvelope>(() => "before").binding(),
       } satisfies Env,
       createExecutionContext(),
     );

@@ -1,7 +1,7 @@
 import { createExecutionContext, env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { enqueueDeliveries, MAX_INLINE_MESSAGE_BYTES } from "../../src/deliveries/enqueue";
-import type { WebhookEnvelope } from "../../src/deliveries/envelope";
+import type { DeliveryEnvelope } from "../../src/deliveries/envelope";
 import { messageBytes, QUEUE_LIMITS } from "../../src/deliveries/send-in-batches";
 import worker from "../../src/index";
 import type { Env } from "../../src/lib/env";
@@ -28,7 +28,7 @@ describe("C16 queue batch send exceeds Cloudflare Queues limits", () => {
     expect(body.length).toBeGreaterThanOrEqual(300_000);
 
     // The message the edge puts on the queue: a pointer, far under the 128 KB limit.
-    const queue = new RecordingQueue<WebhookEnvelope>();
+    const queue = new RecordingQueue<DeliveryEnvelope>();
     const headers = await shopifyHeaders(SHOPIFY_SECRET, body, "orders/create");
     const probe = await worker.fetch(
       new Request(`https://gateway.test/v1/sources/${source.id}/webhooks`, {
@@ -62,7 +62,7 @@ describe("C16 queue batch send exceeds Cloudflare Queues limits", () => {
     // Pretty-printed JSON: every newline of the body becomes two bytes (\n) inside the envelope's JSON.
     const envelope = envelopeFor(source, null, { rawBody: `{"a":1${"\n".repeat(70_000)}}` });
     expect(envelope.body!.length).toBeLessThan(MAX_INLINE_MESSAGE_BYTES);
-    const queue = new RecordingQueue<WebhookEnvelope>();
+    const queue = new RecordingQueue<DeliveryEnvelope>();
     await enqueueDeliveries({ ...testEnv(), INGEST_QUEUE: queue.binding() }, [envelope]);
     expect(queue.sent[0]?.bodyRef).toBeDefined();
     expect(messageBytes(queue.sent[0])).toBeLessThan(QUEUE_LIMITS.maxMessageBytes);
@@ -72,7 +72,7 @@ describe("C16 queue batch send exceeds Cloudflare Queues limits", () => {
     const source = { id: "src_c16_batch", workspace: "c16-batch", type: "generic-hmac" as const };
     const small = Array.from({ length: 250 }, (_, n) => envelopeFor(source, { n, pad: "x".repeat(900) }));
     const large = [0, 1, 2].map((n) => envelopeFor(source, { n, pad: "y".repeat(90_000) }));
-    const queue = new RecordingQueue<WebhookEnvelope>();
+    const queue = new RecordingQueue<DeliveryEnvelope>();
     await enqueueDeliveries({ ...testEnv(), INGEST_QUEUE: queue.binding() }, [...small, ...large]);
     expect(queue.sent).toHaveLength(253);
     for (const batch of queue.batches) {

@@ -1,7 +1,7 @@
 import { createExecutionContext, env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { cleanUpDeliveryLog } from "../../src/cron/retention";
-import type { WebhookEnvelope } from "../../src/deliveries/envelope";
+import type { DeliveryEnvelope } from "../../src/deliveries/envelope";
 import worker from "../../src/index";
 import type { Env } from "../../src/lib/env";
 import { deliveryLogRow, eventCounts, mappedSource, WHSEC, workspaceName } from "../pipeline/fixtures";
@@ -82,7 +82,7 @@ describe("C11 sender retries fall outside the dedupe window, or retries are drop
   it("C11 the edge answers as soon as the delivery is enqueued: no processing happens before the 2xx", async () => {
     const workspace = workspaceName("c11-edge");
     const source = await mappedSource(workspace, { idempotencyKey: { parts: [{ path: "$.event_id" }] } });
-    const queue = new RecordingQueue<WebhookEnvelope>();
+    const queue = new RecordingQueue<DeliveryEnvelope>();
     const body = slackEvent("Ev0B15EDGE", "fast answer");
     const response = await worker.fetch(
       new Request(`https://gateway.test/v1/sources/${source.id}/webhooks`, {

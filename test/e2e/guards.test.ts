@@ -1,6 +1,6 @@
 import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { WebhookEnvelope } from "../../src/deliveries/envelope";
+import type { DeliveryEnvelope } from "../../src/deliveries/envelope";
 import worker from "../../src/index";
 import {
   admin,
@@ -152,9 +152,35 @@ describe("edge route", () => {
 });
 
 describe("queue consumer", () => {
+  it("a batch from a queue the Worker does not know is retried later, unread, not consumed as ingest", async () => {
+    const source = await createSource({ type: "github", secret: "gh-unknown-queue-01" });
+    const envelope: DeliveryEnvelope = {
+      kind: "webhook",
+      v: 1,
+      deliveryId: "dlv_unknown_queue",
+      sourceId: source.id,
+      sourceType: "github",
+      workspace: "default",
+      receivedAt: Date.now(),
+      idempotencyKey: "gh-delivery-unknown-queue",
+      headers: { "content-type": "application/json", "x-github-event": "star" },
+      body: JSON.stringify({ action: "created", sender: { id: 7002, login: "unknown-queue" } }),
+    };
+    const before = await storedEventCount();
+    const batch = createMessageBatch("tributary-ingest-renamed", [
+      { id: "u1", timestamp: new Date(), attempts: 1, body: envelope },
+    ]);
+    const ctx = createExecutionContext();
+    await worker.queue(batch, env);
+    const result = await getQueueResult(batch, ctx);
+    expect(result.retryBatch).toMatchObject({ retry: true });
+    expect(result.explicitAcks).toEqual([]);
+    expect(await storedEventCount()).toBe(before);
+  });
+
   it("a redelivered message changes nothing the second time", async () => {
     const source = await createSource({ type: "github", secret: "gh-redelivery-0001" });
-    const envelope: WebhookEnvelope = {
+    const envelope: DeliveryEnvelope = {
       kind: "webhook",
       v: 1,
       deliveryId: "dlv_redelivered",

@@ -1,5 +1,6 @@
 import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import benchWorker from "../../bench/worker";
 import { database } from "../../src/db/client";
 import { listDeliveries } from "../../src/deliveries/delivery-log-reader";
 import worker from "../../src/index";
@@ -120,7 +121,7 @@ describe("unknown sources and the bench-only unauthenticated type", () => {
     expect(data).toEqual([]);
   });
 
-  it("an unauthenticated source cannot be created, and a stored one accepts nothing, unless the deployment allows it", async () => {
+  it("an unauthenticated source cannot be created, and a stored one accepts nothing, except in the bench entry module", async () => {
     const refused = await admin("/v1/admin/sources", {
       json: { name: "open", type: "unauthenticated", secret: "none" },
     });
@@ -134,15 +135,21 @@ describe("unknown sources and the bench-only unauthenticated type", () => {
       config: {},
     });
     expect((await deliver(stray.id, body, {})).status).toBe(401);
-    const allowed = await fetchWith(
-      { ALLOW_UNAUTHENTICATED_SOURCES: "true" },
+    const init = { method: "POST", headers: { "content-type": "application/json" }, body };
+    // The binding that used to open this door in the deployed Worker no longer does.
+    const opened = await fetchWith(
+      { ALLOW_UNAUTHENTICATED_SOURCES: "true" } as Partial<Env>,
       `/v1/sources/${stray.id}/webhooks`,
-      {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body,
-      },
+      init,
     );
-    expect(allowed.status).toBe(202);
+    expect(opened.status).toBe(401);
+    const ctx = createExecutionContext();
+    const bench = await benchWorker.fetch(
+      new Request(`https://gateway.test/v1/sources/${stray.id}/webhooks`, init),
+      env,
+      ctx,
+    );
+    await waitOnExecutionContext(ctx);
+    expect(bench.status).toBe(202);
   });
 });

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import type { WebhookEnvelope } from "../../src/deliveries/envelope";
+import type { DeliveryEnvelope } from "../../src/deliveries/envelope";
 import { mapSlack } from "../../src/events/mapping/slack";
 import { mapTwilio } from "../../src/events/mapping/twilio";
 
-const envelope = (sourceType: "slack" | "twilio", contentType: string): WebhookEnvelope => ({
+const envelope = (sourceType: "slack" | "twilio", contentType: string): DeliveryEnvelope => ({
   kind: "webhook",
   v: 1,
   deliveryId: "dlv_1",

@@ -1,7 +1,7 @@
 import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
 import { delay, HttpResponse, http } from "msw";
 import { describe, expect, it } from "vitest";
-import type { WebhookEnvelope } from "../../src/deliveries/envelope";
+import type { DeliveryEnvelope } from "../../src/deliveries/envelope";
 import type { Env } from "../../src/lib/env";
 import { handleIngestBatch } from "../../src/pipeline/consumer";
 import { mockServer } from "../support/msw";
@@ -28,7 +28,7 @@ function slowEndpoint(counter: { calls: number }) {
 }
 
 /** An ingest queue message for one device payload of `sourceId`, as the edge would enqueue it. */
-function envelope(sourceId: string, workspace: string, payload: Record<string, unknown>): WebhookEnvelope {
+function envelope(sourceId: string, workspace: string, payload: Record<string, unknown>): DeliveryEnvelope {
   const id = `msg_${crypto.randomUUID()}`;
   return {
     kind: "webhook",
@@ -45,7 +45,7 @@ function envelope(sourceId: string, workspace: string, payload: Record<string, u
 }
 
 /** Runs the ingest consumer on one message at `attempts`; returns the queue result and what was dead-lettered. */
-async function consume(message: WebhookEnvelope, attempts: number) {
+async function consume(message: DeliveryEnvelope, attempts: number) {
   const deadLetters: unknown[] = [];
   const testEnv: Env = {
     ...(env as unknown as Env),

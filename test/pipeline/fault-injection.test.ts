@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { DeadLetterMessage } from "../../src/deliveries/dead-letters";
 import { handleDeadLetterBatch } from "../../src/deliveries/dead-letters";
-import type { WebhookEnvelope } from "../../src/deliveries/envelope";
+import type { DeliveryEnvelope } from "../../src/deliveries/envelope";
 import type { Env } from "../../src/lib/env";
 import { handleIngestBatch } from "../../src/pipeline/consumer";
 import type { Profile } from "../../src/routes/admin/profile-schemas";
@@ -33,8 +33,8 @@ async function workload(
   source: Source,
   random: () => number,
   count: number,
-): Promise<WebhookEnvelope[] & { customers?: Set<string> }> {
-  const envelopes: WebhookEnvelope[] & { customers?: Set<string> } = [];
+): Promise<DeliveryEnvelope[] & { customers?: Set<string> }> {
+  const envelopes: DeliveryEnvelope[] & { customers?: Set<string> } = [];
   envelopes.customers = new Set();
   for (let n = 0; n < count; n++) {
     const customer = Math.floor(random() * 6);
@@ -89,7 +89,7 @@ async function profilesOf(workspace: string, customers: Iterable<string>) {
 
 /** Runs the ingest consumer (and the dead-letter consumer) over `envelopes` until nothing is left. */
 async function runPipeline(
-  envelopes: WebhookEnvelope[],
+  envelopes: DeliveryEnvelope[],
   workerEnv: Env,
   options: { random: () => number; crashRate: number; maxAttempts: number; dlqPlan?: FaultPlan },
 ) {
@@ -184,7 +184,7 @@ describe("fault injection: nothing lost, nothing twice", () => {
     const good = await workload(source, seeded(seed), 24);
     const invalid = envelopeFor(source, null, { rawBody: "{oops" });
     const { body: _inline, ...withoutBody } = envelopeFor(source, {});
-    const missing: WebhookEnvelope = { ...withoutBody, bodyRef: `payloads/${source.id}/gone` };
+    const missing: DeliveryEnvelope = { ...withoutBody, bodyRef: `payloads/${source.id}/gone` };
     const stuck = envelopeFor(
       source,
       { type: "t", user_id: "stuck", timestamp: 1_795_953_600 },

@@ -1,5 +1,5 @@
 import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
-import type { WebhookEnvelope } from "../../src/deliveries/envelope";
+import type { DeliveryEnvelope } from "../../src/deliveries/envelope";
 import type { Env } from "../../src/lib/env";
 import { newId } from "../../src/lib/ids";
 
@@ -232,10 +232,10 @@ export function testEnv(): Env {
 
 /** Builds a webhook envelope as the edge would, for a source. */
 export function envelopeFor(
-  source: { id: string; workspace: string; type: WebhookEnvelope["sourceType"] },
+  source: { id: string; workspace: string; type: DeliveryEnvelope["sourceType"] },
   body: unknown,
   options: { idempotencyKey?: string; deliveryId?: string; receivedAt?: number; rawBody?: string } = {},
-): WebhookEnvelope {
+): DeliveryEnvelope {
   const deliveryId = options.deliveryId ?? newId("dlv");
   return {
     kind: "webhook",

@@ -1,11 +1,14 @@
 import { describe, expect, it } from "vitest";
+import type { SourceConfig, SourceType } from "../../src/sources/config";
 import { IdempotencyKeySchema, idempotencyKeyFor } from "../../src/sources/idempotency";
+import { senderFor } from "../../src/sources/senders";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 
-async function keyOf(type: string, headers: Record<string, string>, body: unknown, settings = {}) {
+async function keyOf(type: string, headers: Record<string, string>, body: unknown, settings: object = {}) {
   const text = JSON.stringify(body);
-  return idempotencyKeyFor(type, new Headers(headers), body, bytes(text), settings);
+  const preset = senderFor(type as SourceType).idempotencyPreset(settings as SourceConfig);
+  return idempotencyKeyFor(preset, new Headers(headers), body, bytes(text), settings);
 }
 
 describe("idempotency keys", () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { ERROR_CODES } from "../../src/lib/errors";
 import { call } from "../support/gateway";
 
 describe("OpenAPI description of the pulling routes", () => {
@@ -27,5 +28,20 @@ describe("OpenAPI description of the pulling routes", () => {
       "FileImport",
     ])
       expect(doc.components.schemas).toHaveProperty(schema);
+  });
+
+  it("gives every operation a unique operationId and lists the problem codes as a closed enum", async () => {
+    const doc = (await (await call("/openapi.json")).json()) as {
+      paths: Record<string, Record<string, { operationId?: string }>>;
+      components: { schemas: { Problem: { properties: { code: { enum?: string[] } } } } };
+    };
+    const ids = Object.values(doc.paths).flatMap((item) => Object.values(item).map((op) => op.operationId));
+    expect(ids.length).toBeGreaterThan(50);
+    expect(ids.filter((id) => !id)).toEqual([]);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(doc.paths["/v1/admin/sources/{sourceId}"]?.get?.operationId).toBe("getAdminSourcesBySourceId");
+    expect(doc.components.schemas.Problem.properties.code.enum?.sort()).toEqual(
+      Object.keys(ERROR_CODES).sort(),
+    );
   });
 });

@@ -1,6 +1,11 @@
 import type { z } from "@hono/zod-openapi";
+import {
+  MAX_MESSAGE_BYTES,
+  MESSAGE_SCHEMAS,
+  SEGMENT_TYPES,
+  type SegmentType,
+} from "../../events/segment-spec";
 import { sha256Hex, utf8 } from "../../lib/encoding";
-import { MAX_MESSAGE_BYTES, MESSAGE_SCHEMAS, SEGMENT_TYPES, type SegmentType } from "./schemas";
 
 /** Why one message was not accepted; `index` is its position in the batch (0 for single calls). */
 export interface Rejection {

@@ -1,6 +1,6 @@
-import { idString, MESSAGE_SCHEMAS, SEGMENT_TYPES, type SegmentType } from "../../edge/segment/schemas";
 import { PermanentError } from "../../lib/failure";
 import type { Identifier } from "../event";
+import { idString, MESSAGE_SCHEMAS, SEGMENT_TYPES, type SegmentType } from "../segment-spec";
 import { type Mapper, pushIdentifier } from "./types";
 
 /**

@@ -1,4 +1,4 @@
-import type { WebhookEnvelope } from "../../deliveries/envelope";
+import type { DeliveryEnvelope } from "../../deliveries/envelope";
 import type { SourceConfig } from "../../sources/config";
 import type { CanonicalEvent, Identifier } from "../event";
 import { plausibleEventTime } from "./event-time";
@@ -6,7 +6,7 @@ import { plausibleEventTime } from "./event-time";
 /** What a mapper gets: the parsed payload, its envelope, and the source's settings. */
 export interface MappingInput {
   payload: unknown;
-  envelope: WebhookEnvelope;
+  envelope: DeliveryEnvelope;
   config: SourceConfig;
 }
 
@@ -29,7 +29,7 @@ export type Mapper = (input: MappingInput) => MappedEvent[];
  * replaced by the receipt time and flagged (see {@link plausibleEventTime}).
  */
 export function toCanonical(
-  envelope: WebhookEnvelope,
+  envelope: DeliveryEnvelope,
   mapped: MappedEvent[],
   config: Pick<SourceConfig, "maxEventTimeAheadSeconds"> = {},
 ): CanonicalEvent[] {

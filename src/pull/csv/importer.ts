@@ -1,6 +1,6 @@
 import { database } from "../../db/client";
 import { enqueueDeliveries } from "../../deliveries/enqueue";
-import type { WebhookEnvelope } from "../../deliveries/envelope";
+import type { DeliveryEnvelope } from "../../deliveries/envelope";
 import type { Env } from "../../lib/env";
 import { log } from "../../lib/log";
 import type { SourceConfig } from "../../sources/config";
@@ -82,7 +82,7 @@ async function importChunk(env: Env, store: FileImportStore, job: FileImport, no
 
   const identifierColumns = mappedColumns(source.config.mapping?.identifiers);
   const rejections: Rejection[] = [];
-  let pending: WebhookEnvelope[] = [];
+  let pending: DeliveryEnvelope[] = [];
   const flush = async () => {
     if (pending.length > 0) await enqueueDeliveries(env, pending);
     pending = [];
@@ -160,7 +160,7 @@ async function rowEnvelope(
   job: FileImport,
   row: number,
   now: number,
-): Promise<WebhookEnvelope> {
+): Promise<DeliveryEnvelope> {
   return recordEnvelope(
     source,
     record,

@@ -5,7 +5,8 @@ import { ApiError } from "../../lib/errors";
 import { log } from "../../lib/log";
 import { assertConfiguredTarget } from "../../lib/outbound/configured";
 import { sourceConfigProblems } from "../../sources/config-checks";
-import { InvalidSecretError, SourceStore } from "../../sources/store";
+import { senderFor } from "../../sources/senders";
+import { SourceStore } from "../../sources/store";
 import { problemResponses } from "../openapi";
 import { CreateSourceSchema, SourceSchema, sourceView } from "./source-schemas";
 
@@ -26,9 +27,9 @@ const route = createRoute({
 export function registerCreateSource(app: OpenAPIHono<AppEnv>): void {
   app.openapi(route, async (c) => {
     const { secret, name, workspace, type, ...config } = c.req.valid("json");
-    // The bench-only type must not be creatable by mistake in a real deployment (auth/unauthenticated.ts).
-    if (type === "unauthenticated" && c.env.ALLOW_UNAUTHENTICATED_SOURCES !== "true")
-      throw new ApiError("validation_failed", "unauthenticated sources are disabled in this deployment");
+    // A type this build does not serve (the bench-only baseline) cannot be created by mistake.
+    if (senderFor(type, c.get("senderOverrides")).disabled)
+      throw new ApiError("validation_failed", `${type} sources are disabled in this deployment`);
     assertConfiguredTarget(
       c.env,
       "poll.url",
@@ -38,14 +39,9 @@ export function registerCreateSource(app: OpenAPIHono<AppEnv>): void {
     const problems = sourceConfigProblems(type, config);
     if (problems.length > 0) throw new ApiError(problems[0]!.code, problems.map((p) => p.detail).join("; "));
     const store = new SourceStore(database(c.env.DB), c.env.SECRETS_KEY);
-    try {
-      const source = await store.create({ name, workspace, type, secret, config });
-      log.info("source_created", { sourceId: source.id, type, workspace });
-      return c.json(sourceView(source, baseUrl(c.env.PUBLIC_BASE_URL, c.req.url)), 201);
-    } catch (error) {
-      if (error instanceof InvalidSecretError) throw new ApiError("invalid_secret", error.message);
-      throw error;
-    }
+    const source = await store.create({ name, workspace, type, secret, config });
+    log.info("source_created", { sourceId: source.id, type, workspace });
+    return c.json(sourceView(source, baseUrl(c.env.PUBLIC_BASE_URL, c.req.url)), 201);
   });
 }
 

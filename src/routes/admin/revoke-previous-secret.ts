@@ -3,7 +3,7 @@ import { database } from "../../db/client";
 import type { AppEnv } from "../../lib/env";
 import { ApiError } from "../../lib/errors";
 import { log } from "../../lib/log";
-import { ConcurrentSecretChangeError, SourceStore } from "../../sources/store";
+import { SourceStore } from "../../sources/store";
 import { problemResponses } from "../openapi";
 import { SourceSecretsSchema, secretsView } from "./secret-schemas";
 import { SourceIdParamSchema } from "./source-schemas";
@@ -29,15 +29,9 @@ export function registerRevokePreviousSecret(app: OpenAPIHono<AppEnv>): void {
   app.openapi(route, async (c) => {
     const { sourceId } = c.req.valid("param");
     const store = new SourceStore(database(c.env.DB), c.env.SECRETS_KEY);
-    try {
-      const secrets = await store.revokePreviousSecrets(sourceId);
-      if (!secrets) throw new ApiError("source_not_found");
-      log.info("source_previous_secret_revoked", { sourceId });
-      return c.json(secretsView(sourceId, secrets), 200);
-    } catch (error) {
-      if (error instanceof ConcurrentSecretChangeError)
-        throw new ApiError("conflict", "Another change to this source's secrets happened meanwhile; retry");
-      throw error;
-    }
+    const secrets = await store.revokePreviousSecrets(sourceId);
+    if (!secrets) throw new ApiError("source_not_found");
+    log.info("source_previous_secret_revoked", { sourceId });
+    return c.json(secretsView(sourceId, secrets), 200);
   });
 }

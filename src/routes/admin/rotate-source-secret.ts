@@ -3,7 +3,7 @@ import { database } from "../../db/client";
 import type { AppEnv } from "../../lib/env";
 import { ApiError } from "../../lib/errors";
 import { log } from "../../lib/log";
-import { ConcurrentSecretChangeError, InvalidSecretError, SourceStore } from "../../sources/store";
+import { SourceStore } from "../../sources/store";
 import { problemResponses } from "../openapi";
 import { SourceSecretsSchema, secretsView } from "./secret-schemas";
 import { SourceIdParamSchema } from "./source-schemas";
@@ -55,16 +55,9 @@ export function registerRotateSourceSecret(app: OpenAPIHono<AppEnv>): void {
     const { sourceId } = c.req.valid("param");
     const { secret, previousSecretTtlSeconds } = c.req.valid("json");
     const store = new SourceStore(database(c.env.DB), c.env.SECRETS_KEY);
-    try {
-      const result = await store.rotateSecret(sourceId, secret, previousSecretTtlSeconds * 1000);
-      if (!result) throw new ApiError("source_not_found");
-      log.info("source_secret_rotated", { sourceId, previousSecretTtlSeconds });
-      return c.json(secretsView(sourceId, result.secrets, result.warnings), 200);
-    } catch (error) {
-      if (error instanceof InvalidSecretError) throw new ApiError("invalid_secret", error.message);
-      if (error instanceof ConcurrentSecretChangeError)
-        throw new ApiError("conflict", "Another change to this source's secrets happened meanwhile; retry");
-      throw error;
-    }
+    const result = await store.rotateSecret(sourceId, secret, previousSecretTtlSeconds * 1000);
+    if (!result) throw new ApiError("source_not_found");
+    log.info("source_secret_rotated", { sourceId, previousSecretTtlSeconds });
+    return c.json(secretsView(sourceId, result.secrets, result.warnings), 200);
   });
 }

@@ -2,7 +2,7 @@ import type { Context } from "hono";
 import { database } from "../../db/client";
 import { recordDeliveries } from "../../deliveries/delivery-log";
 import { enqueueDeliveries, queueUnavailable } from "../../deliveries/enqueue";
-import type { WebhookEnvelope } from "../../deliveries/envelope";
+import { newDeliveryEnvelope } from "../../deliveries/envelope";
 import {
   type AcceptedMessage,
   checkMessage,
@@ -10,15 +10,9 @@ import {
   type Rejection,
 } from "../../edge/segment/messages";
 import { readJsonBody } from "../../edge/segment/read-request";
-import {
-  BatchSchema,
-  MAX_BATCH_BYTES,
-  MAX_MESSAGE_BYTES,
-  type SegmentType,
-} from "../../edge/segment/schemas";
+import { BatchSchema, MAX_BATCH_BYTES, MAX_MESSAGE_BYTES, type SegmentType } from "../../events/segment-spec";
 import type { AppEnv } from "../../lib/env";
 import { ApiError } from "../../lib/errors";
-import { newId } from "../../lib/ids";
 import { log } from "../../lib/log";
 import { presentedWriteKey, type WriteKeyGrant, WriteKeyStore } from "../../sources/write-keys";
 import type { BatchResult } from "./responses";
@@ -116,19 +110,18 @@ async function enqueue(
   receivedAt: number,
 ): Promise<void> {
   const userAgent = c.req.header("user-agent");
-  const envelopes: WebhookEnvelope[] = messages.map((m) => ({
-    kind: "webhook",
-    v: 1,
-    deliveryId: newId("dlv"),
-    sourceId: grant.sourceId,
-    sourceType: "app",
-    workspace: grant.workspace,
-    receivedAt,
-    idempotencyKey: m.idempotencyKey,
-    // The pipeline parses by content type: the message is JSON whatever the sender labelled it.
-    headers: { "content-type": "application/json", ...(userAgent ? { "user-agent": userAgent } : {}) },
-    body: m.text,
-  }));
+  const source = { id: grant.sourceId, type: "app" as const, workspace: grant.workspace };
+  const envelopes = messages.map((m) =>
+    newDeliveryEnvelope({
+      origin: { kind: "app" },
+      source,
+      receivedAt,
+      idempotencyKey: m.idempotencyKey,
+      // The pipeline parses by content type: the message is JSON whatever the sender labelled it.
+      headers: { "content-type": "application/json", ...(userAgent ? { "user-agent": userAgent } : {}) },
+      body: m.text,
+    }),
+  );
   try {
     // Split into sendBatch calls within the queue's count and size limits. Accepted deliveries are
     // logged by the consumer with their outcome, so nothing is written here.

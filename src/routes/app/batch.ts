@@ -1,5 +1,5 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
-import { BatchSchema } from "../../edge/segment/schemas";
+import { BatchSchema } from "../../events/segment-spec";
 import type { AppEnv } from "../../lib/env";
 import { problemResponses } from "../openapi";
 import { acceptBatch } from "./accept";

@@ -1,5 +1,5 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
-import { PageSchema } from "../../edge/segment/schemas";
+import { PageSchema } from "../../events/segment-spec";
 import type { AppEnv } from "../../lib/env";
 import { problemResponses } from "../openapi";
 import { acceptSingle } from "./accept";

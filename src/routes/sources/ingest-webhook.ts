@@ -1,16 +1,6 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import { enqueueDelivery } from "../../deliveries/enqueue";
-import { forwardedHeaders, type WebhookEnvelope } from "../../deliveries/envelope";
-import { admitToSource } from "../../edge/admission";
-import { decodeBody } from "../../edge/decode";
-import { recordingRejections } from "../../edge/rejections";
-import { verifiedBody } from "../../edge/verify-delivery";
+import { acceptDelivery } from "../../edge/accept";
 import type { AppEnv } from "../../lib/env";
-import { newId } from "../../lib/ids";
-import { JSON_ONLY_SOURCE_TYPES } from "../../sources/config";
-import { slackChallenge } from "../../sources/handshakes";
-import { idempotencyKeyFor } from "../../sources/idempotency";
-import { signedContentKey } from "../../sources/signed-content-key";
 import { problemResponses } from "../openapi";
 
 /** 202 body of an accepted delivery. */
@@ -45,38 +35,8 @@ const route = createRoute({
 /** Registers POST /v1/sources/{sourceId}/webhooks: the edge ingress for pushed webhooks. */
 export function registerIngestWebhook(app: OpenAPIHono<AppEnv>): void {
   app.openapi(route, async (c) => {
-    const receivedAt = Date.now();
-    const { sourceId } = c.req.valid("param");
-    return recordingRejections(c, sourceId, receivedAt, async () => {
-      const source = await admitToSource(c.env, c.req.raw, sourceId, receivedAt);
-      const body = await verifiedBody(source, c.req.raw, {
-        now: receivedAt,
-        allowUnauthenticated: c.env.ALLOW_UNAUTHENTICATED_SOURCES === "true",
-      });
-      const { text, json } = decodeBody(body, c.req.header("content-type") ?? null, {
-        jsonOnly: JSON_ONLY_SOURCE_TYPES.has(source.type),
-      });
-      const challenge = slackChallenge(source.type, json);
-      if (challenge !== null) return c.json({ challenge }, 200);
-
-      const envelope: WebhookEnvelope = {
-        kind: "webhook",
-        v: 1,
-        deliveryId: newId("dlv"),
-        sourceId,
-        sourceType: source.type,
-        workspace: source.workspace,
-        receivedAt,
-        idempotencyKey:
-          (await signedContentKey(source, c.req.raw.url, body)) ??
-          (await idempotencyKeyFor(source.type, c.req.raw.headers, json, body, source.config)),
-        headers: forwardedHeaders(c.req.raw.headers),
-        body: text,
-      };
-      // The delivery log's "accepted" row is written by the queue consumer with the outcome, so the
-      // edge adds no D1 write to an accepted delivery.
-      await enqueueDelivery(c.env, envelope);
-      return c.json({ deliveryId: envelope.deliveryId }, 202);
-    });
+    const outcome = await acceptDelivery(c, c.req.valid("param").sourceId, { kind: "webhook" });
+    if (outcome.kind === "handshake") return c.json({ challenge: outcome.challenge }, 200);
+    return c.json({ deliveryId: outcome.deliveryId }, 202);
   });
 }

@@ -1,5 +1,6 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import { admitToSource } from "../../edge/admission";
+import type { Context } from "hono";
+import { acceptDelivery } from "../../edge/accept";
 import { requestBody } from "../../edge/request-body";
 import type { AppEnv } from "../../lib/env";
 import { ApiError } from "../../lib/errors";
@@ -8,12 +9,10 @@ import { log } from "../../lib/log";
 import { type CsvEncoding, CsvFileError, sniffHead } from "../../pull/csv/detect";
 import { startImport } from "../../pull/csv/start-import";
 import { FileTooLargeError, peekHead, storeFile, utf8Validator } from "../../pull/csv/stream-utils";
-import { authSchemeFor } from "../../sources/auth";
 import { DEFAULT_MAX_FILE_BYTES } from "../../sources/csv-config";
+import type { Source } from "../../sources/store";
 import { problemResponses } from "../openapi";
 
-/** Source types whose API key may upload files. */
-const FILE_SOURCE_TYPES = new Set(["csv-file", "rest-poll"]);
 /** Media types a CSV upload may declare (or none). */
 const CSV_MEDIA_TYPES = new Set([
   "text/csv",
@@ -53,90 +52,88 @@ const route = createRoute({
 /** Registers POST /v1/sources/{sourceId}/files. */
 export function registerUploadFile(app: OpenAPIHono<AppEnv>): void {
   app.openapi(route, async (c) => {
-    const now = Date.now();
     const { sourceId } = c.req.valid("param");
-    const source = await admitToSource(c.env, c.req.raw, sourceId, now);
-    if (!FILE_SOURCE_TYPES.has(source.type))
-      throw new ApiError(
-        "bad_request",
-        `A ${source.type} source does not take files; use a csv-file or rest-poll source`,
-      );
-    // The key is checked before a byte of the body is read: an anonymous client cannot make us store anything.
-    const outcome = await authSchemeFor(source.type).verify(
-      { headers: c.req.raw.headers, body: new Uint8Array(0), url: c.req.url, now },
-      source.secrets.map((s) => s.value),
-      source.config,
-    );
-    if (!outcome.ok) {
-      log.warn("file_upload_rejected", { sourceId, code: outcome.code, reason: outcome.reason });
-      throw new ApiError(outcome.code, outcome.reason, {
-        headers: outcome.challenge ? { "www-authenticate": outcome.challenge } : {},
-      });
-    }
-
-    const encoding = c.req.header("content-encoding");
-    if (encoding && encoding.toLowerCase() !== "identity")
-      throw new ApiError("unsupported_media_type", "Send the file without Content-Encoding");
-    const mediaType = (c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
-    if (mediaType !== "" && !CSV_MEDIA_TYPES.has(mediaType))
-      throw new ApiError(
-        "unsupported_media_type",
-        mediaType === "multipart/form-data"
-          ? "Send the file itself as the request body (Content-Type: text/csv), not a form"
-          : `Unsupported Content-Type ${mediaType.slice(0, 60)}; send text/csv`,
-      );
-    const maxBytes = source.config.csv?.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
-    const declared = c.req.header("content-length");
-    const length = declared !== undefined && /^\d+$/.test(declared) ? Number(declared) : undefined;
-    if (length !== undefined && length > maxBytes) throw tooLarge(maxBytes);
-    const body = requestBody(c.req.raw);
-    if (!body || length === 0) throw new ApiError("unprocessable", "The file is empty");
-
-    const { head, stream } = await peekHead(body);
-    if (head.byteLength === 0) throw new ApiError("unprocessable", "The file is empty");
-    let fileEncoding: CsvEncoding;
-    try {
-      fileEncoding = sniffHead(head, source.config.csv?.encoding).encoding;
-    } catch (error) {
-      if (error instanceof CsvFileError) throw csvProblem(error);
-      throw error;
-    }
-
-    const importId = newId("imp");
-    const r2Key = `imports/${sourceId}/${importId}.csv`;
-    // A UTF-8 file is checked whole before the 202: bytes in another encoding are refused now, not
-    // imported with replacement characters or found halfway through the import.
-    let streamError: CsvFileError | ApiError | undefined;
-    const checked = fileEncoding === "utf8" ? stream.pipeThrough(utf8Validator()) : stream;
-    let size: number;
-    try {
-      size = await storeFile(
-        c.env.PAYLOADS,
-        r2Key,
-        recordFailure(checked, (e) => (streamError = e)),
-        maxBytes,
-        length,
-      );
-    } catch (error) {
-      if (error instanceof FileTooLargeError) throw tooLarge(maxBytes);
-      // Bytes that are not UTF-8, or a client gone mid-body: nothing was stored, the answer says why.
-      if (streamError instanceof CsvFileError) throw csvProblem(streamError);
-      if (streamError) throw streamError;
-      throw error;
-    }
     const filename = c.req.valid("query").filename ?? null;
-    await startImport(
-      c.env,
-      source,
-      { id: importId, origin: "upload", filename, r2Key, byteSize: size },
-      now,
-    );
-    log.info("file_uploaded", { sourceId, importId, bytes: size });
+    const importId = await acceptDelivery(c, sourceId, {
+      kind: "file",
+      store: (source, now) => storeUpload(c, source, filename, now),
+    });
     return c.json(
       { importId, status: "queued" as const, statusUrl: `/v1/admin/file-imports/${importId}` },
       202,
     );
   });
+}
+
+/**
+ * Checks and stores an authenticated upload, then starts its import: no Content-Encoding, a CSV media
+ * type (or none), within the source's file limit, not empty, and a head that looks like CSV.
+ * @returns the import's id
+ * @throws ApiError `unsupported_media_type`, `payload_too_large`, `unprocessable`
+ */
+async function storeUpload(
+  c: Context<AppEnv>,
+  source: Source,
+  filename: string | null,
+  now: number,
+): Promise<string> {
+  const encoding = c.req.header("content-encoding");
+  if (encoding && encoding.toLowerCase() !== "identity")
+    throw new ApiError("unsupported_media_type", "Send the file without Content-Encoding");
+  const mediaType = (c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+  if (mediaType !== "" && !CSV_MEDIA_TYPES.has(mediaType))
+    throw new ApiError(
+      "unsupported_media_type",
+      mediaType === "multipart/form-data"
+        ? "Send the file itself as the request body (Content-Type: text/csv), not a form"
+        : `Unsupported Content-Type ${mediaType.slice(0, 60)}; send text/csv`,
+    );
+  const maxBytes = source.config.csv?.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+  const declared = c.req.header("content-length");
+  const length = declared !== undefined && /^\d+$/.test(declared) ? Number(declared) : undefined;
+  if (length !== undefined && length > maxBytes) throw tooLarge(maxBytes);
+  const body = requestBody(c.req.raw);
+  if (!body || length === 0) throw new ApiError("unprocessable", "The file is empty");
+
+  const { head, stream } = await peekHead(body);
+  if (head.byteLength === 0) throw new ApiError("unprocessable", "The file is empty");
+  let fileEncoding: CsvEncoding;
+  try {
+    fileEncoding = sniffHead(head, source.config.csv?.encoding).encoding;
+  } catch (error) {
+    if (error instanceof CsvFileError) throw csvProblem(error);
+    throw error;
+  }
+
+  const importId = newId("imp");
+  const r2Key = `imports/${source.id}/${importId}.csv`;
+  // A UTF-8 file is checked whole before the 202: bytes in another encoding are refused now, not
+  // imported with replacement characters or found halfway through the import.
+  let streamError: CsvFileError | ApiError | undefined;
+  const checked = fileEncoding === "utf8" ? stream.pipeThrough(utf8Validator()) : stream;
+  let size: number;
+  try {
+    size = await storeFile(
+      c.env.PAYLOADS,
+      r2Key,
+      recordFailure(checked, (e) => (streamError = e)),
+      maxBytes,
+      length,
+    );
+  } catch (error) {
+    if (error instanceof FileTooLargeError) throw tooLarge(maxBytes);
+    // Bytes that are not UTF-8, or a client gone mid-body: nothing was stored, the answer says why.
+    if (streamError instanceof CsvFileError) throw csvProblem(streamError);
+    if (streamError) throw streamError;
+    throw error;
+  }
+  await startImport(c.env, source, { id: importId, origin: "upload", filename, r2Key, byteSize: size }, now);
+  log.info("file_uploaded", { sourceId: source.id, importId, bytes: size });
+  return importId;
+}
+
+function tooLarge(maxBytes: number): ApiError {
+  return new ApiError("payload_too_large", `The file exceeds this source's limit of ${maxBytes} bytes`);
 }
 
 function csvProblem(error: CsvFileError): ApiError {
@@ -165,8 +162,4 @@ function recordFailure(
     },
     cancel: (reason) => reader.cancel(reason),
   });
-}
-
-function tooLarge(maxBytes: number): ApiError {
-  return new ApiError("payload_too_large", `The file exceeds this source's limit of ${maxBytes} bytes`);
 }

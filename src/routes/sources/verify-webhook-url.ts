@@ -1,9 +1,6 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import { admitToSource } from "../../edge/admission";
-import { recordingRejections } from "../../edge/rejections";
+import { acceptDelivery } from "../../edge/accept";
 import type { AppEnv } from "../../lib/env";
-import { ApiError } from "../../lib/errors";
-import { echoChallenge } from "../../sources/handshakes";
 import { problemResponses } from "../openapi";
 
 const route = createRoute({
@@ -23,19 +20,7 @@ const route = createRoute({
 /** Registers GET /v1/sources/{sourceId}/webhooks: the generic echo handshake. */
 export function registerVerifyWebhookUrl(app: OpenAPIHono<AppEnv>): void {
   app.openapi(route, async (c) => {
-    const receivedAt = Date.now();
-    const { sourceId } = c.req.valid("param");
-    return recordingRejections(c, sourceId, receivedAt, async () => {
-      const source = await admitToSource(c.env, c.req.raw, sourceId, receivedAt);
-      const param = source.config.challengeParam;
-      if (!param)
-        throw new ApiError("method_not_allowed", "This source takes deliveries by POST only", {
-          headers: { allow: "POST" },
-        });
-      const challenge = echoChallenge(c.req.url, param);
-      if (challenge === null)
-        throw new ApiError("bad_request", `Query parameter ${param} is missing or not a plain token`);
-      return c.text(challenge, 200, { "x-content-type-options": "nosniff", "cache-control": "no-store" });
-    });
+    const challenge = await acceptDelivery(c, c.req.valid("param").sourceId, { kind: "url-check" });
+    return c.text(challenge, 200, { "x-content-type-options": "nosniff", "cache-control": "no-store" });
   });
 }

@@ -9,8 +9,6 @@ export interface VerifyRequest {
   url: string;
   /** Current time, epoch milliseconds (injected so tests can pin "now"). */
   now: number;
-  /** True only when the deployment opted into unauthenticated sources (bench); see unauthenticated.ts. */
-  allowUnauthenticated?: boolean;
 }
 
 /** The outcome of verifying one request. Failures carry a stable error code and a log-safe reason. */

@@ -2,6 +2,7 @@ import { env } from "cloudflare:test";
 import { HttpResponse, http } from "msw";
 import { afterAll, describe, expect, it } from "vitest";
 import { ROWS_PER_CHUNK } from "../../../src/pull/csv/importer";
+import { rejectionsOf } from "../../edge/support/contract";
 import { admin, call } from "../../support/gateway";
 import { API, createPullSource, interceptSourceApi, keysWhenStored, runNow } from "../helpers";
 import { API_KEY, createCsvSource, importFile, importResult, upload } from "./helpers";
@@ -42,6 +43,13 @@ describe("POST /v1/sources/{id}/files authentication", () => {
       expect(await response.text()).not.toContain(API_KEY);
     }
     expect((await upload(other.id, CSV)).status).toBe(401);
+    // Refused uploads count against their source like refused webhooks, by reason.
+    expect((await rejectionsOf(source.id, 4)).sort()).toEqual([
+      "credentials_in_url",
+      "unauthorized",
+      "unauthorized",
+      "unauthorized",
+    ]);
     const list = (await (await admin(`/v1/admin/sources/${source.id}/file-imports`)).json()) as {
       data: unknown[];
     };

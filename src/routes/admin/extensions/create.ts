@@ -1,8 +1,7 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { workspaceDb } from "../../../db/workspace-db";
-import { ExtensionNameTaken, ExtensionStore, InvalidExtensionSecret } from "../../../enrichment/store";
+import { ExtensionStore } from "../../../enrichment/store";
 import type { AppEnv } from "../../../lib/env";
-import { ApiError } from "../../../lib/errors";
 import { log } from "../../../lib/log";
 import { assertConfiguredTarget } from "../../../lib/outbound/configured";
 import { problemResponses } from "../../openapi";
@@ -26,29 +25,17 @@ export function registerCreateExtension(app: OpenAPIHono<AppEnv>): void {
   app.openapi(route, async (c) => {
     const { workspace, name, mode, system, position, enabled, secret, ...config } = c.req.valid("json");
     assertConfiguredTarget(c.env, "endpoint", config.endpoint);
-    try {
-      const extension = await new ExtensionStore(workspaceDb(c.env, workspace), c.env.SECRETS_KEY).create({
-        workspace,
-        name,
-        mode,
-        system,
-        position,
-        enabled,
-        secret,
-        config,
-      });
-      log.info("extension_created", { extensionId: extension.id, workspace, mode });
-      return c.json(extensionView(extension), 201);
-    } catch (error) {
-      throw translate(error);
-    }
+    const extension = await new ExtensionStore(workspaceDb(c.env, workspace), c.env.SECRETS_KEY).create({
+      workspace,
+      name,
+      mode,
+      system,
+      position,
+      enabled,
+      secret,
+      config,
+    });
+    log.info("extension_created", { extensionId: extension.id, workspace, mode });
+    return c.json(extensionView(extension), 201);
   });
-}
-
-/** Maps the store's domain errors to API errors. */
-export function translate(error: unknown): unknown {
-  if (error instanceof InvalidExtensionSecret)
-    return new ApiError("validation_failed", `secret: ${error.message}`);
-  if (error instanceof ExtensionNameTaken) return new ApiError("conflict", error.message);
-  return error;
 }

@@ -7,7 +7,6 @@ import { ApiError } from "../../../lib/errors";
 import { log } from "../../../lib/log";
 import { assertConfiguredTarget } from "../../../lib/outbound/configured";
 import { problemResponses } from "../../openapi";
-import { translate } from "./create";
 import { ExtensionIdParamSchema, ExtensionSchema, extensionView, UpdateExtensionSchema } from "./schemas";
 
 const route = createRoute({
@@ -48,21 +47,17 @@ export function registerUpdateExtension(app: OpenAPIHono<AppEnv>): void {
     if (!parsed.success) throw new ApiError("validation_failed", parsed.error.issues[0]?.message);
     const config = parsed.data;
     if (rest.endpoint !== undefined) assertConfiguredTarget(c.env, "endpoint", config.endpoint);
-    try {
-      const updated = await store.update(extensionId, {
-        name,
-        mode,
-        system,
-        position,
-        enabled,
-        secret,
-        config,
-      });
-      if (!updated) throw new ApiError("extension_not_found");
-      log.info("extension_updated", { extensionId, secretRotated: secret !== undefined });
-      return c.json(extensionView(updated), 200);
-    } catch (error) {
-      throw translate(error);
-    }
+    const updated = await store.update(extensionId, {
+      name,
+      mode,
+      system,
+      position,
+      enabled,
+      secret,
+      config,
+    });
+    if (!updated) throw new ApiError("extension_not_found");
+    log.info("extension_updated", { extensionId, secretRotated: secret !== undefined });
+    return c.json(extensionView(updated), 200);
   });
 }

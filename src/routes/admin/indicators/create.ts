@@ -2,9 +2,8 @@ import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { workspaceDb } from "../../../db/workspace-db";
 import { CreateIndicatorSchema } from "../../../indicators/definitions";
 import { recomputerFor } from "../../../indicators/recompute";
-import { IndicatorNameTaken, IndicatorStore } from "../../../indicators/store";
+import { IndicatorStore } from "../../../indicators/store";
 import type { AppEnv } from "../../../lib/env";
-import { ApiError } from "../../../lib/errors";
 import { log } from "../../../lib/log";
 import { problemResponses } from "../../openapi";
 import { IndicatorSchema, indicatorView } from "./schemas";
@@ -29,14 +28,9 @@ const route = createRoute({
 export function registerCreateIndicator(app: OpenAPIHono<AppEnv>): void {
   app.openapi(route, async (c) => {
     const input = c.req.valid("json");
-    try {
-      const record = await new IndicatorStore(workspaceDb(c.env, input.workspace)).create(input);
-      await recomputerFor(c.env, record.workspace).start(record.workspace);
-      log.info("indicator_created", { indicatorId: record.id, workspace: record.workspace });
-      return c.json(indicatorView(record), 201);
-    } catch (error) {
-      if (error instanceof IndicatorNameTaken) throw new ApiError("conflict", error.message);
-      throw error;
-    }
+    const record = await new IndicatorStore(workspaceDb(c.env, input.workspace)).create(input);
+    await recomputerFor(c.env, record.workspace).start(record.workspace);
+    log.info("indicator_created", { indicatorId: record.id, workspace: record.workspace });
+    return c.json(indicatorView(record), 201);
   });
 }

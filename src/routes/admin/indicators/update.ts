@@ -2,7 +2,7 @@ import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { databaseHolding } from "../../../db/workspace-db";
 import { UpdateIndicatorSchema } from "../../../indicators/definitions";
 import { recomputerFor } from "../../../indicators/recompute";
-import { IndicatorNameTaken, IndicatorStore, InvalidIndicator } from "../../../indicators/store";
+import { IndicatorStore } from "../../../indicators/store";
 import type { AppEnv } from "../../../lib/env";
 import { ApiError } from "../../../lib/errors";
 import { log } from "../../../lib/log";
@@ -32,18 +32,12 @@ const route = createRoute({
 export function registerUpdateIndicator(app: OpenAPIHono<AppEnv>): void {
   app.openapi(route, async (c) => {
     const { indicatorId } = c.req.valid("param");
-    try {
-      const db = await databaseHolding(c.env, "indicator_definitions", indicatorId);
-      const updated = db && (await new IndicatorStore(db).update(indicatorId, c.req.valid("json")));
-      if (!updated) throw new ApiError("indicator_not_found");
-      if (updated.recompute)
-        await recomputerFor(c.env, updated.record.workspace).start(updated.record.workspace);
-      log.info("indicator_updated", { indicatorId, recompute: updated.recompute });
-      return c.json(indicatorView(updated.record), 200);
-    } catch (error) {
-      if (error instanceof IndicatorNameTaken) throw new ApiError("conflict", error.message);
-      if (error instanceof InvalidIndicator) throw new ApiError("validation_failed", error.message);
-      throw error;
-    }
+    const db = await databaseHolding(c.env, "indicator_definitions", indicatorId);
+    const updated = db && (await new IndicatorStore(db).update(indicatorId, c.req.valid("json")));
+    if (!updated) throw new ApiError("indicator_not_found");
+    if (updated.recompute)
+      await recomputerFor(c.env, updated.record.workspace).start(updated.record.workspace);
+    log.info("indicator_updated", { indicatorId, recompute: updated.recompute });
+    return c.json(indicatorView(updated.record), 200);
   });
 }

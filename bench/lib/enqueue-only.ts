@@ -1,36 +1,34 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
-import { enqueueDelivery } from "../../deliveries/enqueue";
-import type { WebhookEnvelope } from "../../deliveries/envelope";
-import type { AppEnv } from "../../lib/env";
-import { ApiError } from "../../lib/errors";
-import { newId } from "../../lib/ids";
+import { enqueueDelivery } from "../../src/deliveries/enqueue";
+import { newDeliveryEnvelope } from "../../src/deliveries/envelope";
+import type { AppEnv } from "../../src/lib/env";
+import { newId } from "../../src/lib/ids";
 
 /**
  * Registers POST /v1/bench/sources/{sourceId}/enqueue: the bare minimum of an ingest route (read the
  * body, wrap it, enqueue, 202) with no source lookup, authentication or decoding, as the baseline the
- * benchmark compares the real route with. It exists only when the BENCH_ROUTES binding is "true",
- * which only bench/ingest.bench.mjs sets; otherwise it answers 404 like any unknown path. Not in the
- * OpenAPI description.
+ * benchmark compares the real route with. Registered only by the bench entry module (bench/worker.ts),
+ * so the deployed Worker does not contain it. Not in the OpenAPI description.
  *
  * The idempotency key is the `webhook-id` header (so bench deliveries dedupe like real ones), else a
  * fresh id; the workspace is `x-bench-workspace` (default `default`).
  */
 export function registerBenchEnqueueOnly(app: OpenAPIHono<AppEnv>): void {
   app.post("/v1/bench/sources/:sourceId/enqueue", async (c) => {
-    if (c.env.BENCH_ROUTES !== "true") throw new ApiError("not_found", `No route for POST ${c.req.path}`);
     const deliveryId = newId("dlv");
-    const envelope: WebhookEnvelope = {
-      kind: "webhook",
-      v: 1,
+    const envelope = newDeliveryEnvelope({
+      origin: { kind: "webhook" },
+      source: {
+        id: c.req.param("sourceId"),
+        type: "standard-webhooks",
+        workspace: c.req.header("x-bench-workspace") ?? "default",
+      },
       deliveryId,
-      sourceId: c.req.param("sourceId"),
-      sourceType: "standard-webhooks",
-      workspace: c.req.header("x-bench-workspace") ?? "default",
       receivedAt: Date.now(),
       idempotencyKey: c.req.header("webhook-id") ?? deliveryId,
       headers: { "content-type": c.req.header("content-type") ?? "application/json" },
       body: await c.req.text(),
-    };
+    });
     await enqueueDelivery(c.env, envelope);
     return c.json({ deliveryId }, 202);
   });

@@ -1,0 +1,19 @@
+import { mapSlack } from "../../events/mapping/slack";
+import { slack as auth } from "../auth/slack";
+import { slackChallenge } from "../handshakes";
+import type { Sender } from "./types";
+
+/**
+ * Slack's Events API and interactivity: `X-Slack-Signature` over `v0:{timestamp}:{body}`, `event_id`
+ * stable across retries, and the `url_verification` handshake answered in band.
+ * @see https://api.slack.com/authentication/verifying-requests-from-slack
+ * @see https://api.slack.com/apis/events-api#retries
+ */
+export const slack: Sender = {
+  auth,
+  mapper: mapSlack,
+  idempotencyPreset: () => [[{ path: "$.event_id" }]],
+  forwardedHeaders: [],
+  jsonOnly: false,
+  handshake: slackChallenge,
+};

@@ -1,0 +1,19 @@
+import { mapGeneric } from "../../events/mapping/generic";
+import { standardWebhooks as auth } from "../auth/standard-webhooks";
+import type { Sender } from "./types";
+
+/**
+ * Standard Webhooks (Svix and every sender that follows the spec): HMAC-SHA256 over
+ * `{webhook-id}.{webhook-timestamp}.{body}` (or the same `svix-*` headers), JSON bodies, the id stable
+ * across retries; payloads map with the source's JSON paths.
+ * @see https://www.standardwebhooks.com/
+ */
+export const standardWebhooks: Sender = {
+  auth,
+  mapper: mapGeneric,
+  // The verifier picks the header family by the same rule (auth/standard-webhooks.ts headerFamily), so
+  // whichever id is read here is the signed one: `webhook-id`, else Svix's `svix-id`.
+  idempotencyPreset: () => [[{ header: "webhook-id" }], [{ header: "svix-id" }]],
+  forwardedHeaders: ["webhook-id", "webhook-timestamp", "svix-id", "svix-timestamp"],
+  jsonOnly: true,
+};
