@@ -1,5 +1,4 @@
 import type { Context } from "hono";
-import { database } from "../../db/client";
 import { recordDeliveries } from "../../deliveries/delivery-log";
 import { enqueueDeliveries, queueUnavailable } from "../../deliveries/enqueue";
 import type { WebhookEnvelope } from "../../deliveries/envelope";
@@ -16,11 +15,12 @@ import {
   MAX_MESSAGE_BYTES,
   type SegmentType,
 } from "../../edge/segment/schemas";
+import { cachedWriteKeyGrant } from "../../edge/write-key-cache";
 import type { AppEnv } from "../../lib/env";
 import { ApiError } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { log } from "../../lib/log";
-import { presentedWriteKey, type WriteKeyGrant, WriteKeyStore } from "../../sources/write-keys";
+import { presentedWriteKey, type WriteKeyGrant } from "../../sources/write-keys";
 import type { BatchResult } from "./responses";
 
 /**
@@ -101,7 +101,7 @@ async function authenticate(c: Context<AppEnv>, body: unknown): Promise<WriteKey
       },
     );
   }
-  const grant = await new WriteKeyStore(database(c.env.DB)).authenticate(key);
+  const grant = await cachedWriteKeyGrant(c.env, key, Date.now());
   if (!grant) {
     log.warn("write_key_rejected", { path: c.req.path });
     throw new ApiError("unauthorized", "Unknown or revoked write key", { headers: challenge });

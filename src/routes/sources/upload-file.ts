@@ -1,5 +1,7 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { admitToSource } from "../../edge/admission";
+import { sourceAfterMismatch } from "../../edge/source-cache";
+import { MISMATCH_CODES } from "../../edge/verify-delivery";
 import type { AppEnv } from "../../lib/env";
 import { ApiError } from "../../lib/errors";
 import { newId } from "../../lib/ids";
@@ -9,6 +11,7 @@ import { startImport } from "../../pull/csv/start-import";
 import { FileTooLargeError, peekHead, storeFile } from "../../pull/csv/stream-utils";
 import { authSchemeFor } from "../../sources/auth";
 import { DEFAULT_MAX_FILE_BYTES } from "../../sources/csv-config";
+import type { Source } from "../../sources/store";
 import { problemResponses } from "../openapi";
 
 /** Source types whose API key may upload files. */
@@ -61,11 +64,18 @@ export function registerUploadFile(app: OpenAPIHono<AppEnv>): void {
         `A ${source.type} source does not take files; use a csv-file or rest-poll source`,
       );
     // The key is checked before a byte of the body is read: an anonymous client cannot make us store anything.
-    const outcome = await authSchemeFor(source.type).verify(
-      { headers: c.req.raw.headers, body: new Uint8Array(0), url: c.req.url, now },
-      source.secrets.map((s) => s.value),
-      source.config,
-    );
+    const verify = (against: Source) =>
+      authSchemeFor(against.type).verify(
+        { headers: c.req.raw.headers, body: new Uint8Array(0), url: c.req.url, now },
+        against.secrets.map((s) => s.value),
+        against.config,
+      );
+    let outcome = await verify(source);
+    // A key rotated since the source was cached works at once: one rate-limited re-read before a 401.
+    if (!outcome.ok && MISMATCH_CODES.has(outcome.code)) {
+      const fresh = await sourceAfterMismatch(source, now);
+      if (fresh) outcome = await verify(fresh);
+    }
     if (!outcome.ok) {
       log.warn("file_upload_rejected", { sourceId, code: outcome.code, reason: outcome.reason });
       throw new ApiError(outcome.code, outcome.reason, {
