@@ -57,9 +57,10 @@ interface Loader {
 // without the routes passing the environment through.
 const issued = new WeakMap<Source, Loader>();
 
+// Built only on a miss: a drizzle client (schema and relations set up) costs more than a cache hit.
 function origin(env: Pick<Env, "DB" | "SECRETS_KEY">, id: string): Origin<SealedSource, OpenedSource> {
-  const store = new SourceStore(database(env.DB), env.SECRETS_KEY);
-  return { load: () => store.getSealed(id), open: (row) => store.open(row) };
+  const store = () => new SourceStore(database(env.DB), env.SECRETS_KEY);
+  return { load: () => store().getSealed(id), open: (row) => store().open(row) };
 }
 
 function issue(
