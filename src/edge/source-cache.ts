@@ -1,6 +1,7 @@
 import { database } from "../db/client";
 import type { Env } from "../lib/env";
 import { ApiError } from "../lib/errors";
+import { log } from "../lib/log";
 import { BoundedLru } from "../lib/lru";
 import { MissBudgetExhausted, type Origin, TwoTierCache } from "../lib/two-tier-cache";
 import {
@@ -111,12 +112,15 @@ export async function sourceAfterMismatch(source: Source, now: number): Promise<
   const last = lastReread.get(source.id);
   if (last !== undefined && now - last < SOURCE_REREAD_INTERVAL_MS) return null;
   lastReread.set(source.id, now, 64);
-  const { value, fetchedAt } = await cache.refresh(
-    source.id,
-    now,
-    origin(loader.env, source.id),
-    loader.fetchedAt,
-  );
+  let refreshed: Awaited<ReturnType<typeof cache.refresh>>;
+  try {
+    refreshed = await cache.refresh(source.id, now, origin(loader.env, source.id), loader.fetchedAt);
+  } catch (error) {
+    // D1 unreachable: the delivery gets the 401 it would have had without the re-read, not a 500.
+    log.warn("source_reread_failed", { sourceId: source.id, error: String(error).slice(0, 200) });
+    return null;
+  }
+  const { value, fetchedAt } = refreshed;
   if (!value) return null;
   const fresh = issue(loader.env, value, fetchedAt, now);
   const same =
