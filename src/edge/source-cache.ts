@@ -64,14 +64,22 @@ function origin(env: Pick<Env, "DB" | "SECRETS_KEY">, id: string): Origin<Sealed
   return { load: () => store().getSealed(id), open: (row) => store().open(row) };
 }
 
+// The Source handed out for an opened entry, reused until one of its secrets expires: a warm
+// request then allocates nothing here. Sources are read-only to their users.
+const issuedFor = new WeakMap<OpenedSource, { source: Source; until: number }>();
+
 function issue(
   env: Pick<Env, "DB" | "SECRETS_KEY">,
   opened: OpenedSource,
   fetchedAt: number,
   now: number,
 ): Source {
-  const source: Source = { ...opened.source, secrets: activeSecrets(opened.secrets, now) };
+  const memo = issuedFor.get(opened);
+  if (memo && now < memo.until && issued.get(memo.source)?.env === env) return memo.source;
+  const secrets = activeSecrets(opened.secrets, now);
+  const source: Source = { ...opened.source, secrets };
   issued.set(source, { env, fetchedAt });
+  issuedFor.set(opened, { source, until: Math.min(...secrets.map((s) => s.expiresAt ?? Infinity)) });
   return source;
 }
 
