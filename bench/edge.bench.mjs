@@ -230,13 +230,15 @@ function measure(url, urlPath, pids, prefix, seconds = SECONDS) {
   const duration = ms(`${durationText}${durationUnit}`) / 1000;
   const rejected = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
   const accepted = total - rejected;
-  if (accepted <= 0 || rejected > total * 0.01)
+  // A few refusals under saturation are reported, not fatal: the figures count accepted requests only.
+  if (accepted <= 0 || rejected > total * 0.1)
     throw new Error(`${prefix}: ${rejected}/${total} refused\n${out}`);
   return {
     rps: accepted / duration,
     p50: ms(/ 50%\s+(\S+)/.exec(out)[1]),
     p99: ms(/ 99%\s+(\S+)/.exec(out)[1]),
     cpuUs: (cpuMs * 1000) / accepted,
+    refused: rejected,
   };
 }
 
@@ -263,7 +265,7 @@ try {
       const result = measure(url, urlPath, pids, `r${round}_${name}`);
       results[name].push(result);
       console.log(
-        `round ${round + 1} ${name}: ${result.rps.toFixed(0)} req/s, p50 ${result.p50.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms, ${result.cpuUs.toFixed(0)} µs CPU/request (load ${loadavg()[0].toFixed(1)})`,
+        `round ${round + 1} ${name}: ${result.rps.toFixed(0)} req/s, p50 ${result.p50.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms, ${result.cpuUs.toFixed(0)} µs CPU/request, ${result.refused} refused (load ${loadavg()[0].toFixed(1)})`,
       );
     }
   }
