@@ -41,6 +41,15 @@ export interface Source {
 /** A source without its secrets (static poll header values redacted): what the admin API may show. */
 export type PublicSource = Omit<Source, "secrets">;
 
+/** A source row as stored: settings plus the sealed secrets. Safe to cache outside the isolate. */
+export type SealedSource = typeof sources.$inferSelect;
+
+/** An opened {@link SealedSource}: settings and every stored secret, expired ones included. */
+export interface OpenedSource {
+  source: PublicSource;
+  secrets: SourceSecret[];
+}
+
 /** Input of {@link SourceStore.create}. */
 export interface NewSource {
   name: string;
@@ -120,6 +129,24 @@ export class SourceStore {
     if (row.sealedPollHeaders && config.poll?.kind === "api")
       config.poll.headers = JSON.parse(await box.open(row.sealedPollHeaders)) as Record<string, string>;
     return { ...toPublic(row), config, secrets };
+  }
+
+  /** The source's row with its secrets still sealed, or null (for caches; open it with {@link open}). */
+  async getSealed(id: string): Promise<SealedSource | null> {
+    return (await this.db.select().from(sources).where(eq(sources.id, id)).get()) ?? null;
+  }
+
+  /**
+   * Decrypts a row read by {@link getSealed}. Its secrets are all returned, expired rotation secrets
+   * included, so a cached copy can drop them by the time of each use (see {@link activeSecrets}).
+   * @throws Error when the secrets were sealed under another key or tampered with
+   */
+  async open(row: SealedSource): Promise<OpenedSource> {
+    const box = await SecretsBox.fromEnv(this.secretsKey);
+    return {
+      source: toPublic(row),
+      secrets: JSON.parse(await box.open(row.sealedSecrets)) as SourceSecret[],
+    };
   }
 
   /** The source without its secrets (no decryption), or null: for routes that only need its settings. */
@@ -245,7 +272,8 @@ function logWarnings(sourceId: string, warnings: readonly string[]): void {
   for (const warning of warnings) log.warn("source_secret_normalized", { sourceId, warning });
 }
 
-function activeSecrets(secrets: SourceSecret[], now: number): SourceSecret[] {
+/** The secrets still valid at `now` (epoch ms): a rotation's previous secret stops at its `expiresAt`. */
+export function activeSecrets(secrets: readonly SourceSecret[], now: number): SourceSecret[] {
   return secrets.filter((s) => s.expiresAt === undefined || s.expiresAt > now);
 }
 

@@ -68,6 +68,25 @@ export class WriteKeyStore {
     return { record, key };
   }
 
+  /** The SHA-256 (hex) of key `keyId` of `sourceId`, or null: to purge caches keyed by it. */
+  async hashOf(sourceId: string, keyId: string): Promise<string | null> {
+    const row = await this.db
+      .select({ keyHash: writeKeys.keyHash })
+      .from(writeKeys)
+      .where(and(eq(writeKeys.id, keyId), eq(writeKeys.sourceId, sourceId)))
+      .get();
+    return row?.keyHash ?? null;
+  }
+
+  /** The SHA-256 (hex) of every key of `sourceId`, revoked ones included: to purge caches keyed by them. */
+  async hashesOf(sourceId: string): Promise<string[]> {
+    const rows = await this.db
+      .select({ keyHash: writeKeys.keyHash })
+      .from(writeKeys)
+      .where(eq(writeKeys.sourceId, sourceId));
+    return rows.map((r) => r.keyHash);
+  }
+
   /** The keys of `sourceId`, newest first, revoked ones included (with `revokedAt`). */
   async list(sourceId: string): Promise<WriteKeyRecord[]> {
     const rows = await this.db
@@ -101,8 +120,15 @@ export class WriteKeyStore {
    * its timing about the key), and the stored hash is compared again in constant time.
    */
   async authenticate(presented: string): Promise<WriteKeyGrant | null> {
-    if (presented.length === 0 || presented.length > MAX_PRESENTED_CHARS) return null;
-    const hash = await sha256Hex(presented);
+    const hash = await writeKeyHash(presented);
+    return hash === null ? null : this.grantFor(hash);
+  }
+
+  /**
+   * What the key whose SHA-256 (lower-case hex) is `hash` grants, or null: one indexed read. For
+   * caches keyed by the hash (never by the key); {@link authenticate} is the whole check.
+   */
+  async grantFor(hash: string): Promise<WriteKeyGrant | null> {
     const row = await this.db
       .select({
         id: writeKeys.id,
@@ -118,6 +144,15 @@ export class WriteKeyStore {
     if (row?.type !== "app" || !(await secretsEqual(hash, row.keyHash))) return null;
     return { keyId: row.id, sourceId: row.sourceId, workspace: row.workspace };
   }
+}
+
+/**
+ * The SHA-256 (lower-case hex) a presented key is stored and looked up by, or null when the string
+ * cannot be a key (empty, or far longer than ours: not worth hashing).
+ */
+export async function writeKeyHash(presented: string): Promise<string | null> {
+  if (presented.length === 0 || presented.length > MAX_PRESENTED_CHARS) return null;
+  return sha256Hex(presented);
 }
 
 /** A new write key: `wk_` and 32 random bytes in base64url (46 characters in all). */

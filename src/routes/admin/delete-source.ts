@@ -1,9 +1,12 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { database } from "../../db/client";
+import { forgetSource } from "../../edge/source-cache";
+import { forgetWriteKey } from "../../edge/write-key-cache";
 import type { AppEnv } from "../../lib/env";
 import { ApiError } from "../../lib/errors";
 import { log } from "../../lib/log";
 import { SourceStore } from "../../sources/store";
+import { WriteKeyStore } from "../../sources/write-keys";
 import { problemResponses } from "../openapi";
 import { SourceIdParamSchema } from "./source-schemas";
 
@@ -21,8 +24,12 @@ const route = createRoute({
 export function registerDeleteSource(app: OpenAPIHono<AppEnv>): void {
   app.openapi(route, async (c) => {
     const { sourceId } = c.req.valid("param");
-    const deleted = await new SourceStore(database(c.env.DB), c.env.SECRETS_KEY).delete(sourceId);
+    const db = database(c.env.DB);
+    const keyHashes = await new WriteKeyStore(db).hashesOf(sourceId);
+    const deleted = await new SourceStore(db, c.env.SECRETS_KEY).delete(sourceId);
     if (!deleted) throw new ApiError("source_not_found");
+    // Refused at once at this location; elsewhere within the edge caches' bound (40 s).
+    await Promise.all([forgetSource(sourceId), ...keyHashes.map(forgetWriteKey)]);
     log.info("source_deleted", { sourceId });
     return c.body(null, 204);
   });

@@ -1,5 +1,6 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { database } from "../../db/client";
+import { forgetSource } from "../../edge/source-cache";
 import type { AppEnv } from "../../lib/env";
 import { ApiError } from "../../lib/errors";
 import { log } from "../../lib/log";
@@ -31,6 +32,7 @@ export function registerRevokePreviousSecret(app: OpenAPIHono<AppEnv>): void {
     const store = new SourceStore(database(c.env.DB), c.env.SECRETS_KEY);
     const secrets = await store.revokePreviousSecrets(sourceId);
     if (!secrets) throw new ApiError("source_not_found");
+    await forgetSource(sourceId);
     log.info("source_previous_secret_revoked", { sourceId });
     return c.json(secretsView(sourceId, secrets), 200);
   });

@@ -1,5 +1,6 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { database } from "../../db/client";
+import { forgetWriteKey } from "../../edge/write-key-cache";
 import type { AppEnv } from "../../lib/env";
 import { ApiError } from "../../lib/errors";
 import { log } from "../../lib/log";
@@ -24,8 +25,12 @@ const route = createRoute({
 export function registerRevokeWriteKey(app: OpenAPIHono<AppEnv>): void {
   app.openapi(route, async (c) => {
     const { sourceId, keyId } = c.req.valid("param");
-    const record = await new WriteKeyStore(database(c.env.DB)).revoke(sourceId, keyId);
+    const store = new WriteKeyStore(database(c.env.DB));
+    const record = await store.revoke(sourceId, keyId);
     if (!record) throw new ApiError("not_found", "This source has no write key with this id");
+    // Refused at once here; elsewhere within the edge cache's bound (WRITE_KEY_PROPAGATION_BOUND_MS).
+    const hash = await store.hashOf(sourceId, keyId);
+    if (hash) await forgetWriteKey(hash);
     log.info("write_key_revoked", { sourceId, keyId });
     return c.json(writeKeyView(record), 200);
   });

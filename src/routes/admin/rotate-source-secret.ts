@@ -1,5 +1,6 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { database } from "../../db/client";
+import { forgetSource } from "../../edge/source-cache";
 import type { AppEnv } from "../../lib/env";
 import { ApiError } from "../../lib/errors";
 import { log } from "../../lib/log";
@@ -57,6 +58,7 @@ export function registerRotateSourceSecret(app: OpenAPIHono<AppEnv>): void {
     const store = new SourceStore(database(c.env.DB), c.env.SECRETS_KEY);
     const result = await store.rotateSecret(sourceId, secret, previousSecretTtlSeconds * 1000);
     if (!result) throw new ApiError("source_not_found");
+    await forgetSource(sourceId);
     log.info("source_secret_rotated", { sourceId, previousSecretTtlSeconds });
     return c.json(secretsView(sourceId, result.secrets, result.warnings), 200);
   });

@@ -1,5 +1,4 @@
 import type { Context } from "hono";
-import { database } from "../../db/client";
 import { recordDeliveries } from "../../deliveries/delivery-log";
 import { enqueueDeliveries, queueUnavailable } from "../../deliveries/enqueue";
 import { newDeliveryEnvelope } from "../../deliveries/envelope";
@@ -10,11 +9,12 @@ import {
   type Rejection,
 } from "../../edge/segment/messages";
 import { readJsonBody } from "../../edge/segment/read-request";
+import { cachedWriteKeyGrant } from "../../edge/write-key-cache";
 import { BatchSchema, MAX_BATCH_BYTES, MAX_MESSAGE_BYTES, type SegmentType } from "../../events/segment-spec";
 import type { AppEnv } from "../../lib/env";
 import { ApiError } from "../../lib/errors";
 import { log } from "../../lib/log";
-import { presentedWriteKey, type WriteKeyGrant, WriteKeyStore } from "../../sources/write-keys";
+import { presentedWriteKey, type WriteKeyGrant } from "../../sources/write-keys";
 import type { BatchResult } from "./responses";
 
 /**
@@ -95,7 +95,7 @@ async function authenticate(c: Context<AppEnv>, body: unknown): Promise<WriteKey
       },
     );
   }
-  const grant = await new WriteKeyStore(database(c.env.DB)).authenticate(key);
+  const grant = await cachedWriteKeyGrant(c.env, key, Date.now());
   if (!grant) {
     log.warn("write_key_rejected", { path: c.req.path });
     throw new ApiError("unauthorized", "Unknown or revoked write key", { headers: challenge });

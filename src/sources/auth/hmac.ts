@@ -1,4 +1,22 @@
 import { utf8 } from "../../lib/encoding";
+import { BoundedLru } from "../../lib/lru";
+
+// Imported HMAC keys kept per isolate: the edge verifies many deliveries of few sources, and an
+// import per request is waste. Keyed by the secret itself, which lives in isolate memory anyway (the
+// source cache holds it decrypted); it never leaves the isolate.
+const importedKeys = new BoundedLru<string, Promise<CryptoKey>>(1_000, 1024 * 1024);
+
+function cachedHmacKey(raw: Uint8Array | string, hash: HmacAlgorithm): Promise<CryptoKey> {
+  const id = `${hash}:${typeof raw === "string" ? `s:${raw}` : `b:${String.fromCharCode(...raw)}`}`;
+  let key = importedKeys.get(id);
+  if (!key) {
+    key = hmacKey(raw, hash);
+    importedKeys.set(id, key, 64 + 2 * id.length);
+    // A failed import must not stay cached.
+    key.catch(() => importedKeys.delete(id));
+  }
+  return key;
+}
 
 /** HMAC hash names we verify with. */
 export type HmacAlgorithm = "SHA-1" | "SHA-256" | "SHA-512";
@@ -36,7 +54,7 @@ export async function anyHmacMatches(
 ): Promise<boolean> {
   for (const raw of keys) {
     if (raw.length < 1) continue;
-    const key = await hmacKey(raw, hash);
+    const key = await cachedHmacKey(raw, hash);
     for (const signature of signatures) if (await hmacVerify(key, signature, message)) return true;
   }
   return false;

@@ -1,0 +1,311 @@
+// The edge's accepted path against its floor and against what users build instead, in one run
+// (`npm run bench edge`). Three targets, driven alike by wrk (1 thread, BENCH_CONNECTIONS connections,
+// BENCH_SECONDS per measurement) with distinct pre-signed 1 KiB Standard Webhooks requests:
+//
+//   real  POST /v1/sources/{id}/webhooks of the built Worker under miniflare (one workerd process):
+//         rate limiter, source lookup (edge source cache), signature, decoding, idempotency, enqueue;
+//   bare  POST /v1/bench/sources/{id}/enqueue of the same process (BENCH_ROUTES="true"): read, wrap,
+//         enqueue, 202: the floor any ingest route pays here;
+//   peer  ../shared/bench-peer: Node http + the official standardwebhooks verifier + BullMQ on Redis,
+//         with its BullMQ worker (what users build instead).
+//
+// The ingest queue is drained by a no-op sink worker in the same workerd process, the peer's queue by
+// its no-op BullMQ worker, so each figure is the edge plus its queue, not a pipeline. CPU per accepted
+// request = utime+stime (/proc/<pid>/stat) over the measurement of workerd (real, bare) or of the
+// peer, its worker and redis-server together (peer), divided by the 2xx answers. Rounds interleave
+// the targets, each round in a different order; the table shows medians over BENCH_ROUNDS rounds.
+//
+// Needs wrk and redis-server (installed with apt-get when missing and running as root) and npm access
+// for the peer's three dependencies (installed once into a scratch copy under the OS temp dir).
+// Env: BENCH_SECONDS (default 10), BENCH_ROUNDS (3), BENCH_CONNECTIONS (50), BENCH_PEER_DIR.
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { createHmac } from "node:crypto";
+import { cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { cpus, loadavg, tmpdir } from "node:os";
+import path from "node:path";
+import { Miniflare } from "miniflare";
+import { unstable_getMiniflareWorkerOptions } from "wrangler";
+import { ADMIN_TOKEN, admin, applyMigrations, buildWorker } from "./lib/gateway.mjs";
+import { findWorkerd, workerdCpuMs } from "./lib/measure.mjs";
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+/** Distinct pre-signed requests per measurement; wrk cycles through them. */
+const DISTINCT = 10_000;
+const root = path.resolve(import.meta.dirname, "..");
+const SW_KEY = Buffer.from("bench-edge-standard-webhooks-key!");
+const SECRET = `whsec_${SW_KEY.toString("base64")}`;
+const scratch = mkdtempSync(path.join(tmpdir(), "tributary-edge-bench-"));
+const children = [];
+
+function need(command, aptPackage) {
+  if (spawnSync("sh", ["-c", `command -v ${command}`]).status === 0) return;
+  if (process.getuid?.() !== 0) throw new Error(`${command} is missing: apt-get install -y ${aptPackage}`);
+  console.log(`installing ${aptPackage} (apt-get)`);
+  execFileSync("apt-get", ["install", "-y", "-q", aptPackage], { stdio: "inherit" });
+}
+
+function freePort() {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function startChild(command, args, options) {
+  const child = spawn(command, args, { stdio: ["ignore", "ignore", "inherit"], ...options });
+  children.push(child);
+  return child;
+}
+
+async function waitForPort(port, timeoutMs = 15_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await new Promise((resolve) => {
+      const socket = createServer().listen(port, "127.0.0.1");
+      socket.on("listening", () => socket.close(() => resolve(false)));
+      socket.on("error", () => resolve(true));
+    });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`nothing listens on ${port}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** The peer: a scratch copy of ../shared/bench-peer with its dependencies, redis-server and its worker. */
+async function startPeer() {
+  const candidates = [
+    process.env.BENCH_PEER_DIR,
+    path.resolve(root, "../shared/bench-peer"),
+    path.resolve(root, "../../shared/bench-peer"),
+  ].filter(Boolean);
+  const source = candidates.find((c) => existsSync(path.join(c, "peer.mjs")));
+  if (!source) throw new Error(`bench peer not found in ${candidates.join(", ")}; set BENCH_PEER_DIR`);
+  need("redis-server", "redis-server");
+  const dir = path.join(tmpdir(), "tributary-bench-peer");
+  if (!existsSync(path.join(dir, "node_modules", "bullmq"))) {
+    cpSync(source, dir, { recursive: true });
+    console.log("installing the peer's dependencies (npm install, once)");
+    execFileSync("npm", ["install", "--no-audit", "--no-fund", "--silent"], { cwd: dir, stdio: "inherit" });
+  }
+  const [redisPort, peerPort] = [await freePort(), await freePort()];
+  const redis = startChild("redis-server", ["--port", String(redisPort), "--save", "", "--appendonly", "no"]);
+  await waitForPort(redisPort);
+  const env = { ...process.env, REDIS_PORT: String(redisPort) };
+  const consumer = startChild(process.execPath, ["consumer.mjs"], { cwd: dir, env });
+  const peer = startChild(process.execPath, ["peer.mjs"], {
+    cwd: dir,
+    env: { ...env, SECRET, PORT: String(peerPort), FRAMEWORK: "http", VERIFY: "stdwh", QUEUE: "bullmq" },
+  });
+  await waitForPort(peerPort);
+  return {
+    url: `http://127.0.0.1:${peerPort}`,
+    pids: [peer.pid, consumer.pid, redis.pid],
+    path: () => "/webhooks/bench",
+  };
+}
+
+/** The gateway, with the ingest queue drained by a no-op sink and the rate limiter's budget raised. */
+async function startGateway() {
+  const scriptPath = buildWorker();
+  const { workerOptions } = unstable_getMiniflareWorkerOptions(path.join(root, "wrangler.toml"));
+  const { "tributary-ingest": _ingest, ...otherConsumers } = workerOptions.queueConsumers ?? {};
+  const mf = new Miniflare({
+    host: "127.0.0.1",
+    port: 0,
+    workers: [
+      {
+        ...workerOptions,
+        name: "tributary",
+        modules: true,
+        scriptPath,
+        modulesRoot: path.dirname(scriptPath),
+        bindings: {
+          ...workerOptions.bindings,
+          ADMIN_TOKEN,
+          SECRETS_KEY: Buffer.alloc(32, 7).toString("base64"),
+          PUBLIC_BASE_URL: "http://127.0.0.1",
+          BENCH_ROUTES: "true",
+        },
+        ratelimits: {
+          INGEST_RATE_LIMITER: {
+            ...workerOptions.ratelimits?.INGEST_RATE_LIMITER,
+            simple: { limit: 1e9, period: 60 },
+          },
+        },
+        queueConsumers: otherConsumers,
+      },
+      {
+        name: "sink",
+        modules: true,
+        compatibilityDate: workerOptions.compatibilityDate,
+        script: "export default { async queue(batch) { batch.ackAll(); } };",
+        queueConsumers: { "tributary-ingest": { maxBatchSize: 100, maxBatchTimeout: 1 } },
+      },
+    ],
+  });
+  const url = (await mf.ready).toString().replace(/\/$/, "");
+  await applyMigrations(await mf.getD1Database("DB", "tributary"));
+  const source = await admin(url, "/v1/admin/sources", {
+    name: "bench edge",
+    workspace: "bench",
+    type: "standard-webhooks",
+    secret: SECRET,
+    mapping: { eventType: "$.type", identifiers: { user_id: "$.user_id" } },
+  });
+  return { url, mf, pid: findWorkerd(), sourceId: source.id };
+}
+
+/** A 1 KiB JSON body for request `n`. */
+function body(n) {
+  const base = { type: "bench.event", user_id: `u${n % 1000}`, n, timestamp: 1_704_067_200 + n };
+  const text = JSON.stringify({ ...base, pad: "" });
+  return JSON.stringify({ ...base, pad: "x".repeat(1024 - Buffer.byteLength(text)) });
+}
+
+/**
+ * A wrk script cycling through DISTINCT requests to `urlPath`, each signed now as a Standard Webhooks
+ * sender would (HMAC-SHA256 over id.timestamp.body). Bodies are JSON without `]==]`, so Lua long
+ * strings hold them verbatim.
+ */
+function wrkScript(urlPath, prefix) {
+  const t = Math.floor(Date.now() / 1000);
+  const lines = ["local r = {}"];
+  for (let n = 0; n < DISTINCT; n++) {
+    const text = body(n);
+    const id = `${prefix}_${n}`;
+    const signature = createHmac("sha256", SW_KEY).update(`${id}.${t}.${text}`).digest("base64");
+    lines.push(`r[${n + 1}] = {"${id}", "v1,${signature}", [==[${text}]==]}`);
+  }
+  lines.push(
+    "local reqs = {}",
+    "init = function(args)",
+    "  for i, x in ipairs(r) do",
+    `    reqs[i] = wrk.format("POST", "${urlPath}", { ["content-type"] = "application/json",`,
+    `      ["x-bench-workspace"] = "bench", ["webhook-id"] = x[1], ["webhook-timestamp"] = "${t}",`,
+    `      ["webhook-signature"] = x[2] }, x[3])`,
+    "  end",
+    "  r = nil",
+    "end",
+    "local i = 0",
+    "request = function()",
+    "  i = i % #reqs + 1",
+    "  return reqs[i]",
+    "end",
+  );
+  const file = path.join(scratch, `${prefix}.lua`);
+  writeFileSync(file, lines.join("\n"));
+  return file;
+}
+
+/** Milliseconds in one of wrk's latency figures ("950.00us", "1.23ms", "1.02s"). */
+function ms(text) {
+  const [, value, unit] = /^([\d.]+)(us|ms|s|m)$/.exec(text) ?? [];
+  const factor = { us: 0.001, ms: 1, s: 1000, m: 60_000 }[unit];
+  if (factor === undefined) throw new Error(`unexpected wrk latency ${text}`);
+  return Number(value) * factor;
+}
+
+function cpuMsOf(pids) {
+  return pids.reduce((sum, pid) => sum + workerdCpuMs(pid), 0);
+}
+
+/** One wrk measurement; returns accepted req/s, p50/p99 ms and CPU µs per accepted request. */
+function measure(url, urlPath, pids, prefix, seconds = SECONDS) {
+  const script = wrkScript(urlPath, prefix);
+  const before = cpuMsOf(pids);
+  const out = execFileSync(
+    "wrk",
+    ["-t1", `-c${CONNECTIONS}`, `-d${seconds}s`, "--latency", "-s", script, url],
+    { encoding: "utf8", maxBuffer: 1 << 20 },
+  );
+  const cpuMs = cpuMsOf(pids) - before;
+  rmSync(script);
+  const total = Number(/(\d+) requests in ([\d.]+)(\w+)/.exec(out)?.[1]);
+  const [, durationText, durationUnit] = /requests in ([\d.]+)(\w+)/.exec(out) ?? [];
+  const duration = ms(`${durationText}${durationUnit}`) / 1000;
+  const rejected = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
+  const accepted = total - rejected;
+  // A few refusals under saturation are reported, not fatal: the figures count accepted requests only.
+  if (accepted <= 0 || rejected > total * 0.1)
+    throw new Error(`${prefix}: ${rejected}/${total} refused\n${out}`);
+  return {
+    rps: accepted / duration,
+    p50: ms(/ 50%\s+(\S+)/.exec(out)[1]),
+    p99: ms(/ 99%\s+(\S+)/.exec(out)[1]),
+    cpuUs: (cpuMs * 1000) / accepted,
+    refused: rejected,
+  };
+}
+
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+need("wrk", "wrk");
+console.log(`machine: ${cpus().length} cores, load average ${loadavg()[0].toFixed(1)} at start`);
+const gateway = await startGateway();
+const peer = await startPeer();
+const targets = {
+  real: { url: gateway.url, path: `/v1/sources/${gateway.sourceId}/webhooks`, pids: [gateway.pid] },
+  bare: { url: gateway.url, path: `/v1/bench/sources/${gateway.sourceId}/enqueue`, pids: [gateway.pid] },
+  peer: { url: peer.url, path: peer.path(), pids: peer.pids },
+};
+const names = Object.keys(targets);
+const results = Object.fromEntries(names.map((n) => [n, []]));
+try {
+  for (const name of names)
+    measure(targets[name].url, targets[name].path, targets[name].pids, `warm_${name}`, 3);
+  for (let round = 0; round < ROUNDS; round++) {
+    for (let k = 0; k < names.length; k++) {
+      const name = names[(round + k) % names.length];
+      const { url, path: urlPath, pids } = targets[name];
+      const result = measure(url, urlPath, pids, `r${round}_${name}`);
+      results[name].push(result);
+      console.log(
+        `round ${round + 1} ${name}: ${result.rps.toFixed(0)} req/s, p50 ${result.p50.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms, ${result.cpuUs.toFixed(0)} µs CPU/request, ${result.refused} refused (load ${loadavg()[0].toFixed(1)})`,
+      );
+    }
+  }
+} finally {
+  for (const child of children) child.kill();
+  await gateway.mf.dispose();
+  rmSync(scratch, { recursive: true, force: true });
+}
+
+const summary = Object.fromEntries(
+  names.map((n) => [
+    n,
+    {
+      rps: median(results[n].map((r) => r.rps)),
+      p50: median(results[n].map((r) => r.p50)),
+      p99: median(results[n].map((r) => r.p99)),
+      cpuUs: median(results[n].map((r) => r.cpuUs)),
+    },
+  ]),
+);
+const label = {
+  real: "POST /v1/sources/{id}/webhooks (real)",
+  bare: "bench-only bare enqueue route",
+  peer: "peer: Node http + standardwebhooks + BullMQ/Redis",
+};
+console.log(`\nmedians of ${ROUNDS} rounds, wrk -t1 -c${CONNECTIONS} -d${SECONDS}s, 1 KiB bodies:\n`);
+console.log("| target | accepted req/s | p50 ms | p99 ms | CPU µs per accepted request |");
+console.log("| --- | ---: | ---: | ---: | ---: |");
+for (const n of names) {
+  const s = summary[n];
+  console.log(
+    `| ${label[n]} | ${s.rps.toFixed(0)} | ${s.p50.toFixed(1)} | ${s.p99.toFixed(1)} | ${s.cpuUs.toFixed(0)} |`,
+  );
+}
+const cpuRatio = summary.real.cpuUs / summary.bare.cpuUs;
+const rpsRatio = summary.real.rps / summary.bare.rps;
+console.log(
+  `\nreal/bare: CPU ${cpuRatio.toFixed(2)}× (target ≤ 1.2×), req/s ${rpsRatio.toFixed(2)}× (target ≥ 0.9×)`,
+);
+console.log(
+  `real/peer: CPU ${(summary.real.cpuUs / summary.peer.cpuUs).toFixed(2)}×, req/s ${(summary.real.rps / summary.peer.rps).toFixed(2)}×`,
+);
+console.log(`targets ${cpuRatio <= 1.2 && rpsRatio >= 0.9 ? "met" : "NOT met"}`);
