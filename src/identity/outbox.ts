@@ -131,10 +131,12 @@ export async function projectOnce(
       await db.batch(statements);
     }
   } catch (error) {
+    // A batch that commits is never sent again as is: later changes may have joined it since. The
+    // version says how far D1 got; what it holds is forgotten here and the rest goes next time.
     const version = await projectedVersion(db, workspace).catch(() => -1);
-    if (version >= last.seq) {
+    if (version >= first.seq) {
       outbox.ack(version);
-      return entries.length;
+      return Math.min(entries.length, version - first.seq + 1);
     }
     // A definitions guard may have failed on a stale cache: the next attempt reads them again.
     forgetDefinitions(workspace);
