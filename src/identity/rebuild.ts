@@ -92,32 +92,38 @@ export async function rebuildStep(
   const copied = storage.transactionSync(() => {
     const count = { profiles: 0, identifiers: 0, events: 0, merges: 0 };
     for (const p of profiles.results)
-      count.profiles += sql.exec(
-        `INSERT INTO graph_profiles (id, created_at, merge_count, identifier_count, merged_into) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT DO NOTHING`,
-        p.id,
-        p.created_at,
-        p.merge_count,
-        p.merged_into ? 0 : p.identifier_count,
-        p.merged_into,
-      ).rowsWritten;
+      count.profiles += sql
+        .exec(
+          `INSERT INTO graph_profiles (id, created_at, merge_count, identifier_count, merged_into) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT DO NOTHING RETURNING 1`,
+          p.id,
+          p.created_at,
+          p.merge_count,
+          p.merged_into ? 0 : p.identifier_count,
+          p.merged_into,
+        )
+        .toArray().length;
     for (const i of identifiers!.results)
-      count.identifiers += sql.exec(
-        `INSERT INTO graph_identifiers (type, value, profile_id, last_seen_at, link_count) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT DO NOTHING`,
-        i.type as string,
-        i.value as string,
-        i.profile_id as string,
-        i.last_seen_at as number,
-        i.link_count as number,
-      ).rowsWritten;
+      count.identifiers += sql
+        .exec(
+          `INSERT INTO graph_identifiers (type, value, profile_id, last_seen_at, link_count) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT DO NOTHING RETURNING 1`,
+          i.type as string,
+          i.value as string,
+          i.profile_id as string,
+          i.last_seen_at as number,
+          i.link_count as number,
+        )
+        .toArray().length;
     for (const e of events!.results)
-      count.events += sql.exec(
-        "INSERT INTO graph_event_claims (source_id, event_key, profile_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-        e.source_id as string,
-        e.event_key as string,
-        e.profile_id as string,
-      ).rowsWritten;
+      count.events += sql
+        .exec(
+          "INSERT INTO graph_event_claims (source_id, event_key, profile_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING RETURNING 1",
+          e.source_id as string,
+          e.event_key as string,
+          e.profile_id as string,
+        )
+        .toArray().length;
     // Merges are keyed by the merged profile: each profile is merged away at most once.
     for (const m of merges!.results)
       if (
