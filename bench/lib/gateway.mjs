@@ -12,22 +12,28 @@ const root = path.resolve(import.meta.dirname, "../..");
 export const ADMIN_TOKEN = "bench-admin-token";
 const SECRETS_KEY = Buffer.alloc(32, 7).toString("base64");
 
-/** Bundles src/index.ts with wrangler (as a deploy would) into a temp dir; returns the module path. */
-export function buildWorker() {
+/**
+ * Bundles src/index.ts (or another `entry`, relative to the repository) with wrangler, as a deploy
+ * would, into a temp dir; returns the module path.
+ */
+export function buildWorker(entry) {
   const outdir = mkdtempSync(path.join(tmpdir(), "tributary-bench-"));
-  execFileSync("npx", ["wrangler", "deploy", "--dry-run", "--outdir", outdir], {
+  execFileSync("npx", ["wrangler", "deploy", "--dry-run", "--outdir", outdir, ...(entry ? [entry] : [])], {
     cwd: root,
     stdio: "ignore",
   });
-  return path.join(outdir, "index.js");
+  return path.join(
+    outdir,
+    readdirSync(outdir).find((f) => f.endsWith(".js") && !f.endsWith(".map.js")),
+  );
 }
 
 /**
  * Starts the gateway. Returns { url, mf, db, stop }. `extra` overrides miniflare options
  * (e.g. bindings).
  */
-export async function startGateway(extra = {}) {
-  const scriptPath = buildWorker();
+export async function startGateway(extra = {}, entry = undefined) {
+  const scriptPath = buildWorker(entry);
   const { workerOptions } = unstable_getMiniflareWorkerOptions(path.join(root, "wrangler.toml"));
   const mf = new Miniflare({
     ...workerOptions,
