@@ -20,12 +20,22 @@ function delayed(db: D1Database, ms: number): D1Database {
   const wrap = (statement: D1PreparedStatement): D1PreparedStatement => {
     const wrapper = {
       bind: (...values: unknown[]) => wrap(statement.bind(...values)),
-      first: async (column?: string) => (
-        await pause(ms), column ? statement.first(column) : statement.first()
-      ),
-      all: async () => (await pause(ms), statement.all()),
-      run: async () => (await pause(ms), statement.run()),
-      raw: async () => (await pause(ms), statement.raw()),
+      first: async (column?: string) => {
+        await pause(ms);
+        return column ? statement.first(column) : statement.first();
+      },
+      all: async () => {
+        await pause(ms);
+        return statement.all();
+      },
+      run: async () => {
+        await pause(ms);
+        return statement.run();
+      },
+      raw: async () => {
+        await pause(ms);
+        return statement.raw();
+      },
     } as unknown as D1PreparedStatement;
     real.set(wrapper, statement);
     return wrapper;

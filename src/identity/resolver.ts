@@ -133,7 +133,7 @@ export class IdentityResolver extends DurableObject<Env> {
   async setRules(workspace: string, rules: IdentityRulesInput): Promise<StoredRules> {
     return this.serialize(async () => {
       // D1 keeps the copy the admin API reads; the object's copy is the one resolution uses.
-      const stored = await saveRules(this.env.DB, workspace, rules);
+      const stored = await saveRules(this.db(), workspace, rules);
       this.useRules(workspace, stored);
       return stored;
     });
@@ -192,7 +192,7 @@ export class IdentityResolver extends DurableObject<Env> {
       // Changes made here and not yet in D1 would be read back as missing: project them first.
       await this.project();
       const progress = await rebuildStep(
-        this.env.DB,
+        this.db(),
         this.ctx.storage,
         this.outbox,
         workspace,
@@ -238,8 +238,12 @@ export class IdentityResolver extends DurableObject<Env> {
         const started = Date.now();
         let projected: number;
         try {
-          projected = await projectOnce(this.env, workspace, this.outbox, this.batchSize(), (id, receipt) =>
-            this.receipts.set(id, receipt),
+          projected = await projectOnce(
+            { ...this.env, DB: this.db() },
+            workspace,
+            this.outbox,
+            this.batchSize(),
+            (id, receipt) => this.receipts.set(id, receipt),
           );
         } catch (error) {
           this.meter.projectionFailures++;
@@ -256,6 +260,14 @@ export class IdentityResolver extends DurableObject<Env> {
 
   private async armAlarm(delayMs: number): Promise<void> {
     if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + delayMs);
+  }
+
+  /**
+   * The D1 database holding this workspace's projection: the one place that picks it (a workspace may
+   * get its own database by configuration; until then, the default binding).
+   */
+  private db(): D1Database {
+    return this.env.DB;
   }
 
   private batchSize(): number {
@@ -294,7 +306,7 @@ export class IdentityResolver extends DurableObject<Env> {
     if (saved) {
       this.bindWorkspace(workspace);
       this.context = resolverContext(JSON.parse(saved) as StoredRules);
-    } else this.useRules(workspace, await loadRules(this.env.DB, workspace));
+    } else this.useRules(workspace, await loadRules(this.db(), workspace));
     return this.context!;
   }
 
@@ -305,7 +317,8 @@ export class IdentityResolver extends DurableObject<Env> {
    */
   private async migrateOnce(workspace: string): Promise<void> {
     this.bindWorkspace(workspace);
-    const known = await this.env.DB.prepare("SELECT 1 FROM profiles WHERE workspace = ? LIMIT 1")
+    const known = await this.db()
+      .prepare("SELECT 1 FROM profiles WHERE workspace = ? LIMIT 1")
       .bind(workspace)
       .first();
     if (!known) {
@@ -314,7 +327,7 @@ export class IdentityResolver extends DurableObject<Env> {
     }
     let cursor: string | null = null;
     for (;;) {
-      const progress = await rebuildStep(this.env.DB, this.ctx.storage, this.outbox, workspace, cursor, 200);
+      const progress = await rebuildStep(this.db(), this.ctx.storage, this.outbox, workspace, cursor, 200);
       if (progress.rules) this.useRules(workspace, progress.rules);
       if (progress.done) break;
       cursor = progress.cursor;
