@@ -1,11 +1,13 @@
 // Identity resolution throughput: the built Worker under miniflare (one workerd process, local D1),
 // driving the real IdentityResolver Durable Object over RPC with calls of 100 canonical events (the
-// size of one ingest queue batch). Reports resolved events/s and merges/s for one workspace and for
-// several at once, where the time goes (D1 round trips and the time spent waiting on them, from the
-// resolver's own counters; workerd CPU per event from /proc; normalization alone, measured in Node),
-// and the effect of resolving several events per D1 batch (IDENTITY_CHUNK_EVENTS 50 (default) vs 1 vs 20).
-// Each figure is the median of BENCH_ROUNDS rounds (default 3), after a warm-up.
-// Env: BENCH_EVENTS (default 3000 per scenario), BENCH_WORKSPACES (default 4), BENCH_ROUNDS.
+// size of one ingest queue batch). Reports, for one workspace: events/s and merges/s applied in the
+// object; how long D1's projection took to catch up (events/s into D1); the resolver's D1 calls on
+// the resolve path (from its own counters) and the share of its time waiting on D1; then the same with
+// BENCH_D1_DELAY_MS (default 20) added to every D1 call of the resolver, a stand-in for production's
+// network round trip (bench-only entry: bench/lib/delayed-d1-entry.ts). Works against the design
+// before the graph moved into the object too (same RPC), which is how docs/benchmarks.md's "before"
+// figures were taken. Each figure is the median of BENCH_ROUNDS rounds (default 3), after a warm-up.
+// Env: BENCH_EVENTS (default 3000 per scenario), BENCH_ROUNDS, BENCH_D1_DELAY_MS.
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -15,7 +17,7 @@ import { ADMIN_TOKEN, startGateway } from "./lib/gateway.mjs";
 import { findWorkerd, workerdCpuMs } from "./lib/measure.mjs";
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 3000);
-const WORKSPACES = Number(process.env.BENCH_WORKSPACES ?? 4);
+const DELAY = Number(process.env.BENCH_D1_DELAY_MS ?? 20);
 const CALL = 100;
 const root = path.resolve(import.meta.dirname, "..");
 
@@ -74,22 +76,25 @@ const linking = (ws, i) =>
     i,
   );
 
-async function startWith(chunkEvents) {
+async function startWith(delayMs) {
   const { workerOptions } = unstable_getMiniflareWorkerOptions(path.join(root, "wrangler.toml"));
-  const gateway = await startGateway({
-    bindings: {
-      ...workerOptions.bindings,
-      ADMIN_TOKEN,
-      SECRETS_KEY: Buffer.alloc(32, 7).toString("base64"),
-      PUBLIC_BASE_URL: "http://127.0.0.1",
-      IDENTITY_CHUNK_EVENTS: String(chunkEvents),
+  const gateway = await startGateway(
+    {
+      bindings: {
+        ...workerOptions.bindings,
+        ADMIN_TOKEN,
+        SECRETS_KEY: Buffer.alloc(32, 7).toString("base64"),
+        PUBLIC_BASE_URL: "http://127.0.0.1",
+        BENCH_D1_DELAY_MS: String(delayMs),
+      },
     },
-  });
+    "bench/lib/delayed-d1-entry.ts",
+  );
   const ns = await gateway.mf.getDurableObjectNamespace("IDENTITY_RESOLVER");
   return { gateway, resolver: (ws) => ns.get(ns.idFromName(ws)), pid: findWorkerd() };
 }
 
-/** Applies `make(ws, i)` for i < count in calls of CALL events; returns results. */
+/** Applies `make(ws, i)` for i < count in calls of CALL events; returns the merges made. */
 async function feed(stub, ws, make, count, from = 0) {
   let merges = 0;
   for (let i = from; i < from + count; i += CALL) {
@@ -104,31 +109,40 @@ async function feed(stub, ws, make, count, from = 0) {
   return merges;
 }
 
-/** Runs `work` against the workspaces; reports events/s, merges/s, D1 and CPU figures. */
-async function measure(env, label, workspaces, work, setup = async () => {}) {
-  const stubs = workspaces.map((ws) => env.resolver(ws));
-  await Promise.all(workspaces.map((ws, k) => setup(stubs[k], ws)));
-  await Promise.all(stubs.map((s) => s.stats(true)));
+/** Waits for the projection to D1 (only the design with a projection has one: its stats say so). */
+async function caughtUp(stub) {
+  const stats = JSON.parse(JSON.stringify(await stub.stats()));
+  if ("resolveD1Calls" in stats) await stub.awaitProjection();
+}
+
+/** Runs `work` on one fresh workspace; reports applied events/s, merges/s, projection and D1 figures. */
+async function measure(env, label, ws, work, setup = async () => {}) {
+  const stub = env.resolver(ws);
+  await setup(stub, ws);
+  await caughtUp(stub);
+  await stub.stats(true);
   const cpuBefore = workerdCpuMs(env.pid);
   const started = performance.now();
-  const merges = (await Promise.all(workspaces.map((ws, k) => work(stubs[k], ws)))).reduce(
-    (a, b) => a + b,
-    0,
-  );
-  const seconds = (performance.now() - started) / 1000;
+  const merges = await work(stub, ws);
+  const applied = (performance.now() - started) / 1000;
+  await caughtUp(stub);
+  const projected = (performance.now() - started) / 1000;
   const cpuMs = workerdCpuMs(env.pid) - cpuBefore;
-  const stats = await Promise.all(stubs.map(async (s) => JSON.parse(JSON.stringify(await s.stats()))));
-  const sum = (k) => stats.reduce((a, s) => a + s[k], 0);
-  const events = sum("events");
+  const stats = JSON.parse(JSON.stringify(await stub.stats()));
+  const events = stats.events;
+  const newDesign = "resolveD1Calls" in stats;
   const row = {
     scenario: label,
-    workspaces: workspaces.length,
     events,
-    "events/s": Math.round(events / seconds),
-    "merges/s": merges ? Math.round(merges / seconds) : "-",
-    "D1 round trips/event": ((sum("d1ReadBatches") + sum("d1WriteBatches")) / events).toFixed(2),
-    "statements/event": (sum("d1Statements") / events).toFixed(1),
-    "D1 wait % of DO time": `${Math.round((100 * (sum("d1ReadMs") + sum("d1WriteMs"))) / Math.max(1, sum("busyMs")))}%`,
+    "events/s": Math.round(events / applied),
+    "merges/s": merges ? Math.round(merges / applied) : "-",
+    "into D1 events/s": Math.round(events / projected),
+    "resolve-path D1 calls/event": newDesign
+      ? (stats.resolveD1Calls / events).toFixed(2)
+      : ((stats.d1ReadBatches + stats.d1WriteBatches) / events).toFixed(2),
+    "D1 wait % (resolve path)": newDesign
+      ? "0%"
+      : `${Math.round((100 * (stats.d1ReadMs + stats.d1WriteMs)) / Math.max(1, stats.busyMs))}%`,
     "workerd CPU ms/event": (cpuMs / events).toFixed(2),
   };
   console.log(JSON.stringify(row));
@@ -171,55 +185,46 @@ async function normalizationCost() {
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 
-/** Runs a scenario ROUNDS times (fresh workspaces each time) and keeps the round with the median events/s. */
-async function median(env, label, count, work, setup) {
+/** Runs a scenario ROUNDS times (a fresh workspace each time) and keeps the round with the median events/s. */
+async function median(env, label, work, setup) {
   const runs = [];
-  for (let r = 0; r < ROUNDS; r++) {
-    const workspaces = Array.from({ length: count }, (_, k) => `${label.replace(/\W+/g, "-")}-${r}-${k}`);
-    runs.push(await measure(env, label, workspaces, work, setup));
-  }
+  for (let r = 0; r < ROUNDS; r++)
+    runs.push(await measure(env, label, `${label.replace(/\W+/g, "-")}-${r}`, work, setup));
   runs.sort((a, b) => a["events/s"] - b["events/s"]);
   return runs[Math.floor(runs.length / 2)];
 }
 
 const rows = [];
-for (const chunk of [50, 20, 1]) {
-  const env = await startWith(chunk);
-  await feed(env.resolver("warmup"), "warmup", fresh, 500); // JIT and D1 warm-up, not measured
-  const tag = `chunk ${chunk}`;
-  rows.push(await median(env, `${tag}: new customers`, 1, (s, ws) => feed(s, ws, fresh, EVENTS)));
-  if (chunk === 50) {
-    rows.push(
-      await median(
-        env,
-        `${tag}: returning customers`,
-        1,
-        (s, ws) => feed(s, ws, returning, EVENTS),
-        (s, ws) => feed(s, ws, fresh, EVENTS),
-      ),
-    );
-    const half = Math.floor(EVENTS / 2);
-    rows.push(
-      await median(
-        env,
-        `${tag}: linking events (1 merge each)`,
-        1,
-        (s, ws) => feed(s, ws, linking, half),
-        async (s, ws) => {
-          await feed(s, ws, anonymous, half);
-          await feed(s, ws, known, half);
-        },
-      ),
-    );
-    rows.push(
-      await median(env, `${tag}: new customers, ${WORKSPACES} workspaces at once`, WORKSPACES, (s, ws) =>
-        feed(s, ws, fresh, EVENTS),
-      ),
-    );
-  }
+for (const delay of [0, DELAY]) {
+  const env = await startWith(delay);
+  const warm = env.resolver("warmup");
+  await feed(warm, "warmup", fresh, 500); // JIT and D1 warm-up, not measured
+  await caughtUp(warm);
+  const tag = delay ? `D1 +${delay} ms` : "local D1";
+  rows.push(await median(env, `${tag}: new customers`, (s, ws) => feed(s, ws, fresh, EVENTS)));
+  rows.push(
+    await median(
+      env,
+      `${tag}: returning customers`,
+      (s, ws) => feed(s, ws, returning, EVENTS),
+      (s, ws) => feed(s, ws, fresh, EVENTS),
+    ),
+  );
+  const half = Math.floor(EVENTS / 2);
+  rows.push(
+    await median(
+      env,
+      `${tag}: linking events (1 merge each)`,
+      (s, ws) => feed(s, ws, linking, half),
+      async (s, ws) => {
+        await feed(s, ws, anonymous, half);
+        await feed(s, ws, known, half);
+      },
+    ),
+  );
   await env.gateway.stop();
 }
-console.log("\nIdentity resolution (IdentityResolver DO + local D1, calls of 100 events)");
+console.log("\nIdentity resolution (IdentityResolver DO, one workspace, calls of 100 events)");
 console.table(rows);
 console.log("Normalization alone (Node, same module):");
 console.table(await normalizationCost());

@@ -13,24 +13,28 @@ export const ADMIN_TOKEN = "bench-admin-token";
 const SECRETS_KEY = Buffer.alloc(32, 7).toString("base64");
 
 /**
- * Bundles the bench entry module (bench/worker.ts: the gateway plus its bench-only route and sender)
- * with wrangler, as a deploy would, into a temp dir; returns the module path.
+ * Bundles the bench entry module (bench/worker.ts: the gateway plus its bench-only route and sender),
+ * or another `entry` relative to the repository, with wrangler, as a deploy would, into a temp dir;
+ * returns the module path.
  */
-export function buildWorker() {
+export function buildWorker(entry = "bench/worker.ts") {
   const outdir = mkdtempSync(path.join(tmpdir(), "tributary-bench-"));
-  execFileSync("npx", ["wrangler", "deploy", "bench/worker.ts", "--dry-run", "--outdir", outdir], {
+  execFileSync("npx", ["wrangler", "deploy", entry, "--dry-run", "--outdir", outdir], {
     cwd: root,
     stdio: "ignore",
   });
-  return path.join(outdir, "worker.js");
+  return path.join(
+    outdir,
+    readdirSync(outdir).find((f) => f.endsWith(".js") && !f.endsWith(".map.js")),
+  );
 }
 
 /**
  * Starts the gateway. Returns { url, mf, db, stop }. `extra` overrides miniflare options
  * (e.g. bindings).
  */
-export async function startGateway(extra = {}) {
-  const scriptPath = buildWorker();
+export async function startGateway(extra = {}, entry = undefined) {
+  const scriptPath = buildWorker(entry);
   const { workerOptions } = unstable_getMiniflareWorkerOptions(path.join(root, "wrangler.toml"));
   const mf = new Miniflare({
     ...workerOptions,

@@ -43,6 +43,14 @@ export interface ErasureReceipt {
   erasedAt: string;
 }
 
+/** How the identity projection runs an erasure (outbox.ts). */
+export interface ErasureOptions {
+  /** Receipt id chosen when the erasure was decided, so a retried projection keeps it. */
+  receiptId?: string;
+  /** Statements that lead the deleting batch and abort it if it was applied already. */
+  guard?: D1PreparedStatement[];
+}
+
 /** Dead letters scanned per erasure (newest first); the receipt cannot vouch for older ones. */
 const MAX_DEAD_LETTERS_SCANNED = 5000;
 /** Out-of-band bodies (R2) of dead letters read to look for the person. */
@@ -69,6 +77,7 @@ export async function eraseProfile(
   workspace: string,
   profileId: string,
   now = Date.now(),
+  options: ErasureOptions = {},
 ): Promise<ErasureReceipt | null> {
   // Customer data lives in the workspace's database; dead letters (control data) in env.DB.
   const db = workspaceDb(env, workspace);
@@ -151,8 +160,10 @@ export async function eraseProfile(
         ]
       : []),
   ];
-  const receiptId = newId("era");
-  const results = await db.batch([
+  const receiptId = options.receiptId ?? newId("era");
+  const guard = options.guard ?? [];
+  const all = await db.batch([
+    ...guard,
     db
       .prepare(
         `INSERT INTO erased_events (workspace, source_id, event_key, erased_at)
@@ -183,6 +194,7 @@ export async function eraseProfile(
       )
       .bind(receiptId, workspace, live.id, ids, now),
   ]);
+  const results = all.slice(guard.length);
   const changes = results.map((r) => r.meta.changes ?? 0);
   // Dead letters are control data in the default database (one more statement, after the erasure
   // committed: a failure here leaves only dead letters, which running the erasure again removes).

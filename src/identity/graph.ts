@@ -1,25 +1,15 @@
 import type { CanonicalEvent } from "../events/event";
-import { indicatorStatements } from "../indicators/statements";
 import { sha256Hex } from "../lib/encoding";
 import { newId } from "../lib/ids";
-import { eventRef, identifierKey, readChunk } from "./graph-state";
+import { identifierKey } from "./graph-state";
+import type { SqlGraph } from "./graph-store";
 import type { NormalizedIdentifier, Normalizer } from "./normalize";
+import type { Outbox } from "./outbox";
+import type { EventChange } from "./projection";
 import { type Candidate, type Resolution, type ResolveRules, resolve } from "./resolve";
-import {
-  addLinks,
-  claimIdentifiers,
-  type Flag,
-  insertEvent,
-  insertFlags,
-  insertProfile,
-  insertQuarantine,
-  mergeStatements,
-  touchIdentifiers,
-  touchProfile,
-  upsertTraits,
-} from "./writes";
+import type { Flag } from "./writes";
 
-/** What happened to one event in {@link applyEvents}. */
+/** What happened to one event in {@link applyPrepared}. */
 export interface ApplyResult {
   eventKey: string;
   /** `duplicate`: stored before (or erased with its profile: then `erased` is set and `profileId` is ""). */
@@ -38,93 +28,50 @@ export interface ResolverContext {
   resolveRules: ResolveRules;
   /** Version of the rules in force (0 = defaults); recorded with each merge. */
   rulesVersion: number;
-  /** Events per D1 read/write batch pair; default {@link CHUNK_EVENTS}. */
-  chunkEvents?: number;
 }
 
 /**
- * Counters of the work done (for the resolver's stats and the benchmark). Times are milliseconds of
- * wall time around D1 calls: inside a Worker the clock only moves across I/O, so this is where the
- * time measurably goes; what remains of a call is CPU (normalization, resolution, statement building).
+ * Counters of the work done (for the resolver's stats and the benchmark). The resolve path makes no
+ * D1 call: `resolveD1Calls` stays 0 and is kept so the benchmark can say so from the object itself.
+ * The projection's D1 work is counted apart. Times are milliseconds of wall time around D1 calls
+ * (inside a Worker the clock only moves across I/O, so synchronous SQLite work reads as 0 here; the
+ * benchmark times it from outside).
  */
 export interface GraphMeter {
-  chunks: number;
-  d1ReadBatches: number;
-  d1WriteBatches: number;
-  d1Statements: number;
-  d1ReadMs: number;
-  d1WriteMs: number;
+  batches: number;
   stored: number;
   duplicates: number;
   merges: number;
   drops: number;
+  resolveD1Calls: number;
+  projectionBatches: number;
+  projectionEntries: number;
+  projectionMs: number;
+  projectionFailures: number;
 }
 
 /** A zeroed {@link GraphMeter}. */
 export function newMeter(): GraphMeter {
   return {
-    chunks: 0,
-    d1ReadBatches: 0,
-    d1WriteBatches: 0,
-    d1Statements: 0,
-    d1ReadMs: 0,
-    d1WriteMs: 0,
+    batches: 0,
     stored: 0,
     duplicates: 0,
     merges: 0,
     drops: 0,
+    resolveD1Calls: 0,
+    projectionBatches: 0,
+    projectionEntries: 0,
+    projectionMs: 0,
+    projectionFailures: 0,
   };
 }
 
 /**
- * Events per D1 read and write batch (override: IDENTITY_CHUNK_EVENTS). Two round trips per chunk
- * instead of two or more per event; measured in bench/identity.bench.mjs (1 → 20 → 50 events per
- * chunk: about 10× then 2× the throughput locally). A chunk is one D1 transaction: bigger ones hold
- * the database's write lock longer and roll back more work when one statement fails.
+ * Outbox entries per D1 projection batch (override: IDENTITY_CHUNK_EVENTS, 1–100). About ten
+ * statements per event: 50 events stay well under D1's per-invocation query limit, and a bigger
+ * batch holds D1's write lock longer and rolls back more work when one statement fails.
  */
 export const CHUNK_EVENTS = 50;
-
-/**
- * Applies canonical events, in order, to the workspace's identity graph and profile store in D1.
- * Per chunk of {@link CHUNK_EVENTS}: one read batch (dedupe, owners, profile facts, quarantine), then
- * each event is resolved in memory against that snapshot, which is updated as it goes, and all
- * writes go in one `db.batch`, which D1 runs as a transaction.
- *
- * Must only run inside the workspace's IdentityResolver (one writer), which makes the read-decide-
- * write sequence safe. Each event's row is the first statement of its writes: its unique key
- * (workspace, source, event key) would abort the batch if a copy were stored meanwhile, so nothing is
- * applied twice or half-applied; the chunk is then re-applied one event at a time.
- * @throws when D1 fails; chunks before the failure are committed, and re-applying them is a no-op
- * @see https://developers.cloudflare.com/d1/worker-api/d1-database/#batch
- */
-export async function applyEvents(
-  db: D1Database,
-  events: readonly CanonicalEvent[],
-  context: ResolverContext,
-  now = Date.now(),
-  meter: GraphMeter = newMeter(),
-): Promise<ApplyResult[]> {
-  const results: ApplyResult[] = [];
-  const size = context.chunkEvents ?? CHUNK_EVENTS;
-  for (let i = 0; i < events.length; i += size) {
-    const chunk = events.slice(i, i + size);
-    try {
-      results.push(...(await applyChunk(db, chunk, context, now, meter)));
-    } catch (error) {
-      if (!isDuplicateClaim(error)) throw error;
-      // A copy was stored between our read and the batch (the batch rolled back): go one by one.
-      for (const event of chunk) {
-        try {
-          results.push(...(await applyChunk(db, [event], context, now, meter)));
-        } catch (single) {
-          if (!isDuplicateClaim(single)) throw single;
-          results.push({ eventKey: event.eventKey, status: "duplicate", profileId: "", merged: [] });
-        }
-      }
-    }
-  }
-  return results;
-}
 
 /**
  * The stored event id is derived from (workspace, source, event key), not drawn at random, so the
@@ -136,62 +83,61 @@ export async function eventRowIdFor(
   return `evt_${(await sha256Hex(`${event.workspace}\u0000${event.sourceId}\u0000${event.eventKey}`)).slice(0, 32)}`;
 }
 
-interface PreparedEvent {
+/** An event normalized and hashed ahead of the transaction (hashing is asynchronous). */
+export interface PreparedEvent {
   event: CanonicalEvent;
   eventRowId: string;
   normalized: NormalizedIdentifier[];
   candidates: Candidate[];
 }
 
-async function applyChunk(
-  db: D1Database,
+/** Normalizes each event's identifiers under the workspace's rules and derives its stored id. */
+export function prepareEvents(
   events: readonly CanonicalEvent[],
   context: ResolverContext,
-  now: number,
-  meter: GraphMeter,
-): Promise<ApplyResult[]> {
-  const workspace = events[0]!.workspace;
-  const prepared = await Promise.all(events.map((event) => prepare(event, context)));
-  const identifiers = new Map<string, Candidate>();
-  for (const p of prepared) for (const c of p.candidates) identifiers.set(c.key, c);
-  meter.chunks++;
-  const readStart = Date.now();
-  const snapshot = await readChunk(
-    db,
-    workspace,
-    events,
-    [...identifiers.values()],
-    context.resolveRules.limitedTypes.map((t) => t.type),
-  );
-  meter.d1ReadBatches++;
-  meter.d1ReadMs += Date.now() - readStart;
+): Promise<PreparedEvent[]> {
+  return Promise.all(events.map((event) => prepare(event, context)));
+}
 
-  const statements: D1PreparedStatement[] = [];
+/**
+ * Applies prepared events, in order, to the workspace's identity graph in the object's SQLite: per
+ * event, the dedupe claim is checked, the event resolved (resolve.ts) against the graph as the events
+ * before it left it, the graph written, and the change added to the projection outbox. Synchronous:
+ * call it inside one `ctx.storage.transactionSync`, so the whole batch (graph and outbox) commits or
+ * nothing does. No D1 call; D1 receives the changes from the outbox (outbox.ts).
+ * @throws on a storage error; the transaction then rolls back and re-applying the batch is safe
+ */
+export function applyPrepared(
+  graph: SqlGraph,
+  outbox: Outbox,
+  prepared: readonly PreparedEvent[],
+  context: ResolverContext,
+  now: number,
+  meter: GraphMeter = newMeter(),
+): ApplyResult[] {
   const results: ApplyResult[] = [];
-  const applied = new Map<string, string>();
+  const rule = `shared_identifier@v${context.rulesVersion}`;
+  meter.batches++;
   for (const p of prepared) {
-    const ref = eventRef(p.event);
-    const earlier = snapshot.stored.get(ref) ?? applied.get(ref);
-    if (earlier !== undefined) {
-      results.push({ eventKey: p.event.eventKey, status: "duplicate", profileId: earlier, merged: [] });
-      continue;
-    }
-    if (snapshot.erased.has(ref)) {
+    const claim = graph.claim(p.event.sourceId, p.event.eventKey);
+    if (claim) {
       results.push({
         eventKey: p.event.eventKey,
         status: "duplicate",
-        profileId: "",
+        profileId: claim.profileId,
         merged: [],
-        erased: true,
+        ...(claim.erased ? { erased: true as const } : {}),
       });
+      meter.duplicates++;
       continue;
     }
-    const resolution = resolve(p.candidates, snapshot.state, context.resolveRules, p.event.occurredAt);
+    const resolution = resolve(p.candidates, graph, context.resolveRules, p.event.occurredAt);
     const profileId = resolution.profileId ?? newId("prf");
-    statements.push(...(await eventStatements(db, p, resolution, profileId, context, now)));
+    graph.apply(resolution, profileId, p.event, p.eventRowId, rule, now);
+    outbox.add(eventChange(p, resolution, profileId, rule, context, now), now);
+    meter.stored++;
+    meter.merges += resolution.merges.length;
     meter.drops += resolution.dropped.length;
-    snapshot.state.apply(resolution, profileId, p.event.occurredAt, now);
-    applied.set(ref, profileId);
     results.push({
       eventKey: p.event.eventKey,
       status: "stored",
@@ -199,18 +145,6 @@ async function applyChunk(
       merged: resolution.merges.map((m) => m.profileId),
       mergesBlocked: resolution.dropped.filter((d) => d.mergeRefused).map((d) => d.rule),
     });
-  }
-  if (statements.length > 0) {
-    const writeStart = Date.now();
-    await db.batch(statements);
-    meter.d1WriteBatches++;
-    meter.d1Statements += statements.length;
-    meter.d1WriteMs += Date.now() - writeStart;
-  }
-  for (const r of results) {
-    if (r.status === "stored") meter.stored++;
-    else meter.duplicates++;
-    meter.merges += r.merged.length;
   }
   return results;
 }
@@ -229,57 +163,41 @@ async function prepare(event: CanonicalEvent, context: ResolverContext): Promise
 }
 
 /**
- * Every write of one resolved event, in order: the event row (the dedupe claim), the new profile,
- * the merges, identifier claims and touches, traits, review flags and quarantines. Other per-profile
- * state kept current on apply or merge (activity indicators) adds its statements here, so they
- * commit, or roll back, with the event.
+ * What D1 must do for one resolved event: the event row, the new profile, the merges, identifier
+ * claims and touches, traits, review flags and quarantines (projection.ts turns it into statements;
+ * activity indicators add theirs there).
  */
-async function eventStatements(
-  db: D1Database,
+function eventChange(
   p: PreparedEvent,
   resolution: Resolution,
   profileId: string,
+  rule: string,
   context: ResolverContext,
   now: number,
-): Promise<D1PreparedStatement[]> {
-  const { event, eventRowId } = p;
-  const statements = [insertEvent(db, event, eventRowId, profileId, warningsFor(p, resolution, context))];
-  if (resolution.profileId === null) statements.push(insertProfile(db, profileId, event.workspace, now));
-  for (const merge of resolution.merges)
-    statements.push(
-      ...mergeStatements(
-        db,
-        event.workspace,
-        profileId,
-        merge.profileId,
-        merge.via,
-        eventRowId,
-        `shared_identifier@v${context.rulesVersion}`,
-        now,
-      ),
-    );
-  if (resolution.fresh.length > 0)
-    statements.push(claimIdentifiers(db, event, profileId, resolution.fresh, now));
-  if (resolution.owned.length > 0)
-    statements.push(touchIdentifiers(db, event.workspace, resolution.owned, event.occurredAt));
-  if (resolution.links.length > 0)
-    statements.push(
-      addLinks(
-        db,
-        event.workspace,
-        resolution.links.map((l) => l.identifier),
-        resolution.links[0]!.delta,
-      ),
-    );
-  const traits = traitEntries(p);
-  if (traits.length > 0) statements.push(upsertTraits(db, profileId, event, eventRowId, traits));
-  if (resolution.profileId !== null) statements.push(touchProfile(db, profileId, now));
-  const flags = flagsFor(resolution, profileId, context);
-  if (flags.length > 0) statements.push(insertFlags(db, event.workspace, eventRowId, flags, now));
-  if (resolution.quarantined.length > 0)
-    statements.push(insertQuarantine(db, event.workspace, eventRowId, resolution.quarantined, now));
-  statements.push(...(await indicatorStatements(db, event, eventRowId)));
-  return statements;
+): EventChange {
+  return {
+    kind: "event",
+    event: p.event,
+    eventRowId: p.eventRowId,
+    profileId,
+    created: resolution.profileId === null,
+    merges: resolution.merges,
+    rule,
+    fresh: resolution.fresh,
+    owned: resolution.owned,
+    links:
+      resolution.links.length > 0
+        ? { identifiers: resolution.links.map((l) => l.identifier), delta: resolution.links[0]!.delta }
+        : null,
+    traits: traitEntries(p),
+    warnings: warningsFor(p, resolution, context),
+    flags: flagsFor(resolution, profileId, context),
+    quarantined: resolution.quarantined.map((q) => ({
+      identifier: q.identifier,
+      linkedProfiles: q.linkedProfiles,
+    })),
+    at: now,
+  };
 }
 
 /**
@@ -345,8 +263,4 @@ function flagsFor(resolution: Resolution, profileId: string, context: ResolverCo
       detail: `would link ${q.linkedProfiles} profiles (threshold ${context.resolveRules.quarantineThreshold})`,
     });
   return flags;
-}
-
-function isDuplicateClaim(error: unknown): boolean {
-  return String(error).includes("UNIQUE constraint failed: events.");
 }

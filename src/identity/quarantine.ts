@@ -31,25 +31,3 @@ export async function listQuarantine(
     createdAt: isoTime(r.created_at),
   }));
 }
-
-/**
- * Releases a quarantined value (an operator reviewed it) and resets its link count, so it is judged
- * afresh from the next event on. Run through the workspace's IdentityResolver.
- * @returns false when the value was not quarantined
- */
-export async function releaseQuarantine(
-  db: D1Database,
-  workspace: string,
-  type: string,
-  value: string,
-): Promise<boolean> {
-  const [deleted] = await db.batch([
-    db
-      .prepare("DELETE FROM identifier_quarantine WHERE workspace = ? AND type = ? AND value = ?")
-      .bind(workspace, type, value),
-    db
-      .prepare("UPDATE identifiers SET link_count = 0 WHERE workspace = ? AND type = ? AND value = ?")
-      .bind(workspace, type, value),
-  ]);
-  return (deleted?.meta.changes ?? 0) > 0;
-}

@@ -1,6 +1,7 @@
 import type { ApplyResult } from "../identity/graph";
 import { resolverFor } from "../identity/resolver";
 import type { Env } from "../lib/env";
+import { log } from "../lib/log";
 import type { PreparedMessage } from "./prepare";
 
 /** What applying one message's events gave: a result per event, or the error that stopped it. */
@@ -12,6 +13,10 @@ export type ApplyOutcome = { ok: true; results: ApplyResult[] } | { ok: false; e
  * time, so a message that always fails (a poison message) fails alone instead of taking its batch-mates
  * through retries and into the dead letters with it. Re-applying what the failed call had already
  * committed is a no-op: every event is deduplicated by its unique key.
+ *
+ * The events are committed once the resolver answers (in its graph); the consumer then waits for
+ * their projection to D1 as well, so the queue cannot run ahead of D1 without bound (back-pressure)
+ * and what a batch stored is readable in D1 when it is acknowledged, in the normal case.
  */
 export async function applyByWorkspace(
   env: Env,
@@ -29,6 +34,7 @@ export async function applyByWorkspace(
       const resolver = resolverFor(env, workspace);
       try {
         const results = await resolver.apply(group.flatMap((i) => i.events));
+        await awaitProjection(resolver, workspace);
         let offset = 0;
         for (const item of group) {
           outcomes.set(item, { ok: true, results: results.slice(offset, offset + item.events.length) });
@@ -38,6 +44,7 @@ export async function applyByWorkspace(
         for (const item of group) {
           try {
             outcomes.set(item, { ok: true, results: await resolver.apply(item.events) });
+            await awaitProjection(resolver, workspace);
           } catch (error) {
             outcomes.set(item, { ok: false, error });
           }
@@ -46,4 +53,16 @@ export async function applyByWorkspace(
     }),
   );
   return outcomes;
+}
+
+/**
+ * Waits for the workspace's projection to D1. A failure does not fail the messages: their events are
+ * committed in the graph already, and the resolver's alarm retries the projection.
+ */
+async function awaitProjection(resolver: ReturnType<typeof resolverFor>, workspace: string): Promise<void> {
+  try {
+    await resolver.awaitProjection();
+  } catch (error) {
+    log.warn("identity_projection_behind", { workspace, error });
+  }
 }

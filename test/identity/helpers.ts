@@ -41,9 +41,19 @@ export function event(
   };
 }
 
-/** Applies events through the workspace's real IdentityResolver Durable Object. */
-export function apply(workspace: string, events: CanonicalEvent[]) {
-  return resolverFor(env, workspace).apply(events);
+/**
+ * Applies events through the workspace's real IdentityResolver Durable Object, then waits for their
+ * projection to D1 (which the tests read), as the queue consumer does.
+ */
+export async function apply(workspace: string, events: CanonicalEvent[]) {
+  const results = await resolverFor(env, workspace).apply(events);
+  await awaitProjection(workspace);
+  return results;
+}
+
+/** Waits until everything the workspace's resolver committed is in D1 (reads of D1 are eventually consistent). */
+export function awaitProjection(workspace: string) {
+  return resolverFor(env, workspace).awaitProjection();
 }
 
 /** The workspace's live grouping: each profile's identifiers as sorted `type:value`, profiles sorted. */

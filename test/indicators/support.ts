@@ -35,8 +35,11 @@ export function orderEvent(
 }
 
 /** Applies events through the workspace's IdentityResolver, as the queue consumer does. */
-export function apply(workspace: string, events: CanonicalEvent[]) {
-  return resolverFor(env as unknown as Env, workspace).apply(events);
+export async function apply(workspace: string, events: CanonicalEvent[]) {
+  const resolver = resolverFor(env as unknown as Env, workspace);
+  const results = await resolver.apply(events);
+  await resolver.awaitProjection();
+  return results;
 }
 
 /** The profile owning `type:value`, straight from the admin API (null when none). */

@@ -5,6 +5,7 @@ export * from "./erasures";
 export * from "./events";
 export * from "./extensions";
 export * from "./file-imports";
+export * from "./identity-projection";
 export * from "./identity-review";
 export * from "./identity-rules";
 export * from "./indicators";

@@ -58,3 +58,41 @@ export function splitIdentifier(identifier: string): { type: string; value: stri
   const colon = identifier.indexOf(":");
   return { type: identifier.slice(0, colon), value: identifier.slice(colon + 1) };
 }
+
+/** GET /v1/admin/workspaces/{workspace}/identity/projection response. */
+export const ProjectionStatusSchema = z
+  .object({
+    workspace: z.string(),
+    pending: z.number().int().openapi({ description: "Graph changes committed and not yet written to D1" }),
+    oldestPendingAgeSeconds: z.number().openapi({ description: "Age of the oldest of them; 0 when none" }),
+    lastSeq: z.number().int().openapi({ description: "Sequence number of the last graph change" }),
+  })
+  .openapi("IdentityProjectionStatus");
+
+/** POST /v1/admin/workspaces/{workspace}/identity/rebuild body. */
+export const RebuildRequestSchema = z
+  .object({
+    cursor: z.string().max(200).nullable().default(null).openapi({ description: "From the previous answer" }),
+    pageSize: z.number().int().min(1).max(1000).default(200),
+  })
+  .openapi("IdentityRebuildRequest");
+
+/** POST /v1/admin/workspaces/{workspace}/identity/rebuild response. */
+export const RebuildProgressSchema = z
+  .object({
+    workspace: z.string(),
+    cursor: z.string().nullable().openapi({ description: "Send it back to continue; null when done" }),
+    done: z.boolean(),
+    totalProfiles: z.number().int().openapi({ description: "Profiles (live and merged) D1 holds" }),
+    graphProfiles: z.number().int().openapi({ description: "Profiles the graph holds now" }),
+    copied: z.object({
+      profiles: z.number().int(),
+      identifiers: z.number().int(),
+      events: z.number().int(),
+      merges: z.number().int(),
+    }),
+  })
+  .openapi("IdentityRebuildProgress");
+
+/** The rebuild progress as the admin API returns it. */
+export type RebuildProgressView = z.infer<typeof RebuildProgressSchema>;

@@ -2,16 +2,18 @@ import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../../lib/env";
 import { registerEraseProfile } from "./erase-profile";
 import { registerExportProfile } from "./export-profile";
+import { registerGetIdentityProjection } from "./get-identity-projection";
 import { registerGetIdentityRules } from "./get-identity-rules";
 import { registerListIdentityFlags } from "./list-identity-flags";
 import { registerListProfileMerges } from "./list-profile-merges";
 import { registerListQuarantine } from "./list-quarantine";
 import { registerPutIdentityRules } from "./put-identity-rules";
+import { registerRebuildIdentityGraph } from "./rebuild-identity-graph";
 import { registerReleaseQuarantine } from "./release-quarantine";
 
 /**
  * Registers the identity admin routes: per-workspace rules, review flags and quarantine; a profile's
- * merges, export and erasure. Lookups (find/get profile, events) are registered with the profile routes.
+ * merges, export and erasure; the graph's projection lag and its rebuild from D1. Lookups (find/get profile, events) are registered with the profile routes.
  */
 export function registerIdentityAdmin(app: OpenAPIHono<AppEnv>): void {
   registerGetIdentityRules(app);
@@ -22,4 +24,6 @@ export function registerIdentityAdmin(app: OpenAPIHono<AppEnv>): void {
   registerListProfileMerges(app);
   registerExportProfile(app);
   registerEraseProfile(app);
+  registerGetIdentityProjection(app);
+  registerRebuildIdentityGraph(app);
 }

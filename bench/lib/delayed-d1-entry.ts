@@ -1,0 +1,59 @@
+// Bench-only Worker entry: the real Worker, except that the IdentityResolver's D1 binding waits
+// BENCH_D1_DELAY_MS (default 0) before every call, to stand in for the network round trip from a
+// Durable Object to a D1 primary in production. Never deployed; bench/identity.bench.mjs builds it.
+import worker, {
+  ExternalSystem,
+  IndicatorRecompute,
+  IdentityResolver as RealResolver,
+} from "../../src/index";
+import type { Env } from "../../src/lib/env";
+
+export { ExternalSystem, IndicatorRecompute };
+export default worker;
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** `db` with `ms` of waiting added before each first/all/run/raw/batch call. */
+function delayed(db: D1Database, ms: number): D1Database {
+  if (ms <= 0) return db;
+  const real = new WeakMap<object, D1PreparedStatement>();
+  const wrap = (statement: D1PreparedStatement): D1PreparedStatement => {
+    const wrapper = {
+      bind: (...values: unknown[]) => wrap(statement.bind(...values)),
+      first: async (column?: string) => {
+        await pause(ms);
+        return column ? statement.first(column) : statement.first();
+      },
+      all: async () => {
+        await pause(ms);
+        return statement.all();
+      },
+      run: async () => {
+        await pause(ms);
+        return statement.run();
+      },
+      raw: async () => {
+        await pause(ms);
+        return statement.raw();
+      },
+    } as unknown as D1PreparedStatement;
+    real.set(wrapper, statement);
+    return wrapper;
+  };
+  return {
+    prepare: (sql: string) => wrap(db.prepare(sql)),
+    batch: async (statements: D1PreparedStatement[]) => {
+      await pause(ms);
+      return db.batch(statements.map((s) => real.get(s) ?? s));
+    },
+    exec: (sql: string) => db.exec(sql),
+    dump: () => db.dump(),
+  } as unknown as D1Database;
+}
+
+/** The IdentityResolver, its D1 delayed. */
+export class IdentityResolver extends RealResolver {
+  constructor(ctx: DurableObjectState, env: Env & { BENCH_D1_DELAY_MS?: string }) {
+    super(ctx, { ...env, DB: delayed(env.DB, Number(env.BENCH_D1_DELAY_MS ?? 0)) });
+  }
+}

@@ -1,0 +1,311 @@
+import type { GraphView, ProfileFacts, Resolution } from "./resolve";
+
+/**
+ * The workspace's identity graph in its IdentityResolver's own SQLite storage (`ctx.storage.sql`):
+ * identifiers → profile, profiles with their redirects, the merge log, quarantined values, the dedupe
+ * claims of every event applied, and the outbox of changes still to be projected to D1 (outbox.ts).
+ * This is the authoritative graph; D1 holds a projection of it for the API and the console.
+ *
+ * Tables are created on first use (`CREATE … IF NOT EXISTS`): the object has no migration runner, and
+ * a later change adds tables or columns the same way, guarded by {@link SCHEMA_VERSION}.
+ * @see https://developers.cloudflare.com/durable-objects/api/sqlite-storage-api/
+ */
+export const SCHEMA_VERSION = 1;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS graph_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS graph_profiles (
+  id TEXT PRIMARY KEY, created_at INTEGER NOT NULL, merge_count INTEGER NOT NULL DEFAULT 0,
+  identifier_count INTEGER NOT NULL DEFAULT 0, merged_into TEXT);
+CREATE INDEX IF NOT EXISTS graph_profiles_merged_into ON graph_profiles (merged_into);
+CREATE TABLE IF NOT EXISTS graph_identifiers (
+  type TEXT NOT NULL, value TEXT NOT NULL, profile_id TEXT NOT NULL, last_seen_at INTEGER NOT NULL,
+  link_count INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (type, value)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS graph_identifiers_profile ON graph_identifiers (profile_id, type);
+CREATE TABLE IF NOT EXISTS graph_merges (
+  seq INTEGER PRIMARY KEY, survivor_id TEXT NOT NULL, merged_id TEXT NOT NULL, identifier_type TEXT NOT NULL,
+  identifier_value TEXT NOT NULL, event_id TEXT NOT NULL, rule TEXT NOT NULL, created_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS graph_quarantine (
+  type TEXT NOT NULL, value TEXT NOT NULL, linked_profiles INTEGER NOT NULL, event_id TEXT NOT NULL,
+  created_at INTEGER NOT NULL, PRIMARY KEY (type, value)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS graph_event_claims (
+  source_id TEXT NOT NULL, event_key TEXT NOT NULL, profile_id TEXT NOT NULL, erased INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (source_id, event_key)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS graph_event_claims_profile ON graph_event_claims (profile_id);
+CREATE TABLE IF NOT EXISTS projection_outbox (
+  seq INTEGER PRIMARY KEY, created_at INTEGER NOT NULL, change TEXT NOT NULL);
+`;
+
+/** Creates the graph's tables when missing. Idempotent; call once per object instance. */
+export function ensureGraphSchema(sql: SqlStorage): void {
+  sql.exec(SCHEMA);
+}
+
+/** A value of `graph_meta` (workspace name, rules), or undefined. */
+export function readMeta(sql: SqlStorage, key: string): string | undefined {
+  const row = sql.exec<{ value: string }>("SELECT value FROM graph_meta WHERE key = ?", key).toArray()[0];
+  return row?.value;
+}
+
+/** Sets a value of `graph_meta`. */
+export function writeMeta(sql: SqlStorage, key: string, value: string): void {
+  sql.exec(
+    "INSERT INTO graph_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    key,
+    value,
+  );
+}
+
+/** What a stored claim says about an event seen before: its live profile, or that it was erased. */
+export type Claim = { profileId: string; erased: false } | { profileId: ""; erased: true };
+
+/**
+ * The identity graph as {@link GraphView} over the object's SQLite, plus the writes that apply a
+ * resolution. Reads are memoized until the next write, because resolution asks the same questions
+ * several times per event; every call is synchronous and local (no network round trip).
+ */
+export class SqlGraph implements GraphView {
+  private owners = new Map<string, { profileId: string; links: number } | null>();
+  private facts = new Map<string, ProfileFacts>();
+  private quarantined = new Map<string, boolean>();
+
+  constructor(
+    private readonly sql: SqlStorage,
+    private readonly limitedTypes: readonly string[],
+  ) {}
+
+  owner(key: string): string | undefined {
+    return this.ownerRow(key)?.profileId;
+  }
+
+  linkCount(key: string): number {
+    return this.ownerRow(key)?.links ?? 0;
+  }
+
+  isQuarantined(key: string): boolean {
+    let hit = this.quarantined.get(key);
+    if (hit === undefined) {
+      const [type, value] = splitKey(key);
+      hit =
+        this.sql.exec("SELECT 1 FROM graph_quarantine WHERE type = ? AND value = ?", type, value).toArray()
+          .length > 0;
+      this.quarantined.set(key, hit);
+    }
+    return hit;
+  }
+
+  profile(id: string): ProfileFacts {
+    let facts = this.facts.get(id);
+    if (facts) return facts;
+    const row = this.sql
+      .exec<{ created_at: number; merge_count: number; identifier_count: number }>(
+        "SELECT created_at, merge_count, identifier_count FROM graph_profiles WHERE id = ?",
+        id,
+      )
+      .toArray()[0];
+    if (!row) throw new Error(`identity graph lacks profile ${id}`);
+    facts = {
+      id,
+      createdAt: row.created_at,
+      mergeCount: row.merge_count,
+      identifierCount: row.identifier_count,
+      limited: new Map(),
+    };
+    for (const type of this.limitedTypes) {
+      const values = new Map<string, number>();
+      for (const r of this.sql.exec<{ value: string; last_seen_at: number }>(
+        "SELECT value, last_seen_at FROM graph_identifiers WHERE profile_id = ? AND type = ?",
+        id,
+        type,
+      ))
+        values.set(r.value, r.last_seen_at);
+      if (values.size > 0) facts.limited.set(type, values);
+    }
+    this.facts.set(id, facts);
+    return facts;
+  }
+
+  /** The claim of an event applied before (by source and event key), following merge redirects. */
+  claim(sourceId: string, eventKey: string): Claim | undefined {
+    const row = this.sql
+      .exec<{ profile_id: string; erased: number; merged_into: string | null }>(
+        `SELECT c.profile_id, c.erased, p.merged_into FROM graph_event_claims c
+         LEFT JOIN graph_profiles p ON p.id = c.profile_id WHERE c.source_id = ? AND c.event_key = ?`,
+        sourceId,
+        eventKey,
+      )
+      .toArray()[0];
+    if (!row) return undefined;
+    if (row.erased) return { profileId: "", erased: true };
+    return { profileId: row.merged_into ?? row.profile_id, erased: false };
+  }
+
+  /**
+   * Writes a resolution: the event's claim, the new profile, the merges (identifiers and redirects
+   * move to the survivor, redirects stay one hop, the merge is logged), fresh identifiers, last-seen
+   * times, link counts and quarantines. Must run inside the batch's `transactionSync`.
+   */
+  apply(
+    resolution: Resolution,
+    profileId: string,
+    event: { sourceId: string; eventKey: string; occurredAt: number },
+    eventRowId: string,
+    rule: string,
+    now: number,
+  ): void {
+    const sql = this.sql;
+    sql.exec(
+      "INSERT INTO graph_event_claims (source_id, event_key, profile_id) VALUES (?, ?, ?)",
+      event.sourceId,
+      event.eventKey,
+      profileId,
+    );
+    if (resolution.profileId === null)
+      sql.exec("INSERT INTO graph_profiles (id, created_at) VALUES (?, ?)", profileId, now);
+    for (const merge of resolution.merges) {
+      sql.exec(
+        `UPDATE graph_profiles SET
+           merge_count = merge_count + 1 + (SELECT merge_count FROM graph_profiles WHERE id = ?1),
+           identifier_count = identifier_count + (SELECT identifier_count FROM graph_profiles WHERE id = ?1)
+         WHERE id = ?2`,
+        merge.profileId,
+        profileId,
+      );
+      sql.exec(
+        "UPDATE graph_identifiers SET profile_id = ? WHERE profile_id = ?",
+        profileId,
+        merge.profileId,
+      );
+      // Two statements rather than one with OR, so each uses its index instead of a scan per merge.
+      sql.exec("UPDATE graph_profiles SET merged_into = ? WHERE merged_into = ?", profileId, merge.profileId);
+      sql.exec(
+        "UPDATE graph_profiles SET merged_into = ?, identifier_count = 0 WHERE id = ?",
+        profileId,
+        merge.profileId,
+      );
+      sql.exec(
+        `INSERT INTO graph_merges (survivor_id, merged_id, identifier_type, identifier_value, event_id, rule, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        profileId,
+        merge.profileId,
+        merge.via.type,
+        merge.via.value,
+        eventRowId,
+        rule,
+        now,
+      );
+    }
+    for (const c of resolution.fresh)
+      sql.exec(
+        "INSERT INTO graph_identifiers (type, value, profile_id, last_seen_at) VALUES (?, ?, ?, ?)",
+        c.type,
+        c.value,
+        profileId,
+        event.occurredAt,
+      );
+    if (resolution.fresh.length > 0)
+      sql.exec(
+        "UPDATE graph_profiles SET identifier_count = identifier_count + ? WHERE id = ?",
+        resolution.fresh.length,
+        profileId,
+      );
+    for (const c of resolution.owned)
+      sql.exec(
+        "UPDATE graph_identifiers SET last_seen_at = max(last_seen_at, ?) WHERE type = ? AND value = ?",
+        event.occurredAt,
+        c.type,
+        c.value,
+      );
+    for (const { identifier, delta } of resolution.links)
+      sql.exec(
+        "UPDATE graph_identifiers SET link_count = link_count + ? WHERE type = ? AND value = ?",
+        delta,
+        identifier.type,
+        identifier.value,
+      );
+    for (const q of resolution.quarantined)
+      sql.exec(
+        `INSERT INTO graph_quarantine (type, value, linked_profiles, event_id, created_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT DO NOTHING`,
+        q.identifier.type,
+        q.identifier.value,
+        q.linkedProfiles,
+        eventRowId,
+        now,
+      );
+    this.forget();
+  }
+
+  /** Drops memoized reads (after a write outside {@link apply}). */
+  forget(): void {
+    this.owners = new Map();
+    this.facts = new Map();
+    this.quarantined = new Map();
+  }
+
+  private ownerRow(key: string): { profileId: string; links: number } | null {
+    let row = this.owners.get(key);
+    if (row === undefined) {
+      const [type, value] = splitKey(key);
+      const found = this.sql
+        .exec<{ profile_id: string; link_count: number }>(
+          "SELECT profile_id, link_count FROM graph_identifiers WHERE type = ? AND value = ?",
+          type,
+          value,
+        )
+        .toArray()[0];
+      row = found ? { profileId: found.profile_id, links: found.link_count } : null;
+      this.owners.set(key, row);
+    }
+    return row;
+  }
+}
+
+function splitKey(key: string): [string, string] {
+  const at = key.indexOf("\u0000");
+  return [key.slice(0, at), key.slice(at + 1)];
+}
+
+/** The graph as the invariant checker and the rebuild compare it: live profiles and their identifiers. */
+export interface GraphSnapshot {
+  workspace: string | null;
+  /** Highest outbox sequence number ever assigned (changes made so far). */
+  lastSeq: number;
+  /** Outbox entries not yet projected to D1. */
+  pending: number;
+  /** Live profile id → its identifiers as sorted `type:value`. */
+  profiles: Record<string, string[]>;
+  /** Merged-away profile id → the live profile it redirects to. */
+  redirects: Record<string, string>;
+  quarantined: string[];
+}
+
+/** Reads the whole graph (for tests and operators; the size of the workspace). */
+export function snapshotGraph(sql: SqlStorage, workspace: string | null): GraphSnapshot {
+  const profiles: Record<string, string[]> = {};
+  const redirects: Record<string, string> = {};
+  for (const p of sql.exec<{ id: string; merged_into: string | null }>(
+    "SELECT id, merged_into FROM graph_profiles",
+  ))
+    if (p.merged_into) redirects[p.id] = p.merged_into;
+    else profiles[p.id] = [];
+  for (const i of sql.exec<{ type: string; value: string; profile_id: string }>(
+    "SELECT type, value, profile_id FROM graph_identifiers ORDER BY type, value",
+  )) {
+    profiles[i.profile_id] ??= [];
+    profiles[i.profile_id]!.push(`${i.type}:${i.value}`);
+  }
+  const quarantined = sql
+    .exec<{ type: string; value: string }>("SELECT type, value FROM graph_quarantine ORDER BY type, value")
+    .toArray()
+    .map((q) => `${q.type}:${q.value}`);
+  const pending = sql.exec<{ n: number }>("SELECT count(*) AS n FROM projection_outbox").one().n;
+  return {
+    workspace,
+    lastSeq: Number(readMeta(sql, "last_seq") ?? 0),
+    pending,
+    profiles,
+    redirects,
+    quarantined,
+  };
+}

@@ -1,0 +1,153 @@
+import { forgetDefinitions } from "../indicators/cache";
+import type { Env } from "../lib/env";
+import { log } from "../lib/log";
+import { eraseProfile } from "./erasure";
+import { readMeta, writeMeta } from "./graph-store";
+import { type ProjectedChange, projectedVersion, projectionStatements, versionGuard } from "./projection";
+
+/** An outbox entry: a change with its sequence number (the projection version it brings D1 to). */
+export interface OutboxEntry {
+  seq: number;
+  createdAt: number;
+  change: ProjectedChange;
+}
+
+/** Projection lag as operators see it. */
+export interface ProjectionStatus {
+  /** Changes committed in the graph and not yet in D1. */
+  pending: number;
+  /** Age of the oldest of them in seconds (0 when none). */
+  oldestPendingAgeSeconds: number;
+  /** Outbox sequence number of the last change made. */
+  lastSeq: number;
+}
+
+/**
+ * The object's outbox (`projection_outbox` in its SQLite): changes of the graph waiting to be
+ * written to D1, numbered 1, 2, 3… in the order they were made. The counter lives in `graph_meta`
+ * rather than in AUTOINCREMENT so a rebuilt graph can continue after the version D1 already holds.
+ */
+export class Outbox {
+  private lastSeq: number;
+
+  constructor(private readonly sql: SqlStorage) {
+    this.lastSeq = Number(readMeta(sql, "last_seq") ?? 0);
+  }
+
+  /** Adds a change; call inside the transaction that makes it. */
+  add(change: ProjectedChange, now: number): number {
+    this.lastSeq++;
+    this.sql.exec(
+      "INSERT INTO projection_outbox (seq, created_at, change) VALUES (?, ?, ?)",
+      this.lastSeq,
+      now,
+      JSON.stringify(change),
+    );
+    writeMeta(this.sql, "last_seq", String(this.lastSeq));
+    return this.lastSeq;
+  }
+
+  /** Re-reads the counter (after a rolled-back transaction, whose increments did not persist). */
+  reload(): void {
+    this.lastSeq = Number(readMeta(this.sql, "last_seq") ?? 0);
+  }
+
+  /** Makes the next change get a number after `version` (a rebuilt graph continuing D1's projection). */
+  continueAfter(version: number): void {
+    if (version <= this.lastSeq) return;
+    this.lastSeq = version;
+    writeMeta(this.sql, "last_seq", String(version));
+  }
+
+  /** The oldest `limit` entries, in order. */
+  take(limit: number): OutboxEntry[] {
+    return this.sql
+      .exec<{ seq: number; created_at: number; change: string }>(
+        "SELECT seq, created_at, change FROM projection_outbox ORDER BY seq LIMIT ?",
+        limit,
+      )
+      .toArray()
+      .map((r) => ({ seq: r.seq, createdAt: r.created_at, change: JSON.parse(r.change) as ProjectedChange }));
+  }
+
+  /** Forgets entries up to `seq`: D1 has them. */
+  ack(seq: number): void {
+    this.sql.exec("DELETE FROM projection_outbox WHERE seq <= ?", seq);
+  }
+
+  /** Pending count, age of the oldest, last number given. */
+  status(now = Date.now()): ProjectionStatus {
+    const row = this.sql
+      .exec<{ n: number; oldest: number | null }>(
+        "SELECT count(*) AS n, min(created_at) AS oldest FROM projection_outbox",
+      )
+      .one();
+    return {
+      pending: row.n,
+      oldestPendingAgeSeconds: row.oldest === null ? 0 : Math.max(0, (now - row.oldest) / 1000),
+      lastSeq: this.lastSeq,
+    };
+  }
+}
+
+/** Erasure receipts produced by the projection of erase changes, by receipt id. */
+export type ReceiptSink = (receiptId: string, receipt: Awaited<ReturnType<typeof eraseProfile>>) => void;
+
+/**
+ * Writes the oldest outbox entries to D1 in one batch (at most `batchSize` event changes; an erasure
+ * goes alone, through erasure.ts), led by the version guard, then forgets them. When D1 reports the
+ * batch as failed, its version says whether the batch committed anyway (the answer was lost): then
+ * the entries are forgotten, never sent again. Returns how many entries were projected (0 when the
+ * outbox is empty).
+ * @throws when D1 refuses the batch; the entries stay in the outbox for the next attempt
+ */
+export async function projectOnce(
+  env: Pick<Env, "DB" | "PAYLOADS">,
+  workspace: string,
+  outbox: Outbox,
+  batchSize: number,
+  onReceipt?: ReceiptSink,
+): Promise<number> {
+  const db = env.DB;
+  const candidates = outbox.take(batchSize);
+  if (candidates.length === 0) return 0;
+  const first = candidates[0]!;
+  const entries = first.change.kind === "erase" ? [first] : takeUntilErase(candidates);
+  const last = entries.at(-1)!;
+  const now = Date.now();
+  try {
+    if (first.change.kind === "erase") {
+      const receipt = await eraseProfile(env, workspace, first.change.profileId, first.change.at, {
+        receiptId: first.change.receiptId,
+        guard: versionGuard(db, workspace, first.seq, first.seq, now),
+      });
+      // Erased before (a lost answer): only the version is left to move, and the guard says whether it must.
+      if (!receipt) await db.batch(versionGuard(db, workspace, first.seq, first.seq, now));
+      onReceipt?.(first.change.receiptId, receipt);
+    } else {
+      const statements = versionGuard(db, workspace, first.seq, last.seq, now);
+      for (const entry of entries)
+        statements.push(...(await projectionStatements(db, workspace, entry.change as never)));
+      await db.batch(statements);
+    }
+  } catch (error) {
+    // A batch that commits is never sent again as is: later changes may have joined it since. The
+    // version says how far D1 got; what it holds is forgotten here and the rest goes next time.
+    const version = await projectedVersion(db, workspace).catch(() => -1);
+    if (version >= first.seq) {
+      outbox.ack(version);
+      return Math.min(entries.length, version - first.seq + 1);
+    }
+    // A definitions guard may have failed on a stale cache: the next attempt reads them again.
+    forgetDefinitions(workspace);
+    log.warn("identity_projection_failed", { workspace, firstSeq: first.seq, lastSeq: last.seq, error });
+    throw error;
+  }
+  outbox.ack(last.seq);
+  return entries.length;
+}
+
+function takeUntilErase(entries: OutboxEntry[]): OutboxEntry[] {
+  const stop = entries.findIndex((e) => e.change.kind === "erase");
+  return stop === -1 ? entries : entries.slice(0, stop);
+}
