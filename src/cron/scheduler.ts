@@ -1,3 +1,4 @@
+import { evaluateAlerts } from "../alerts/evaluate";
 import { sendInBatches } from "../deliveries/send-in-batches";
 import type { Env } from "../lib/env";
 import { log } from "../lib/log";
@@ -14,7 +15,7 @@ const STALLED_IMPORT_MS = 10 * 60_000;
  * Cron Trigger handler (every minute): picks due work and enqueues it; it never fetches and never
  * sleeps. Poll jobs are synced with the sources that have a `poll` config, due ones (including runs
  * parked by a rate limit whose time has come) are marked running and sent to the poll queue;
- * stalled file imports are re-queued; housekeeping runs last. Each task is isolated: one failing does
+ * stalled file imports are re-queued; housekeeping runs next, alert rules are evaluated last. Each task is isolated: one failing does
  * not stop the others, and no exception escapes. `scheduledTime` is "now", so a late tick is exact.
  * @see https://developers.cloudflare.com/workers/configuration/cron-triggers/
  */
@@ -25,6 +26,8 @@ export async function handleScheduled(controller: ScheduledController, env: Env)
   await task("requeue_stalled_imports", () => requeueStalledImports(env, now));
   await task("forget_old_fetches", () => forgetOldFetches(env.DB, now));
   await task("clean_up_delivery_log", () => cleanUpDeliveryLog(env, now));
+  // Last, so a slow receiver or a failing evaluation never delays the poll jobs.
+  await task("evaluate_alerts", () => evaluateAlerts(env, now));
 }
 
 /** Syncs poll jobs with sources and enqueues the due ones; returns how many were enqueued. */

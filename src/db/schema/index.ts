@@ -1,4 +1,5 @@
 /** Every D1 table, one file per aggregate. drizzle-kit reads this file to generate migrations/. */
+export * from "./alerts";
 export * from "./deliveries";
 export * from "./erasures";
 export * from "./events";
