@@ -107,7 +107,7 @@ export async function sendDueNotifications(env: Env, now: number): Promise<numbe
       summary: row.summary,
       createdAt: row.created_at,
     };
-    const result = await sendOne(env, row, alert, await channels.get(row.workspace)!, now);
+    const result = await sendOne(env, row, alert, await channels.get(row.workspace)!);
     const attempts = row.attempts + 1;
     const status = result.ok ? "sent" : result.final || attempts >= MAX_ATTEMPTS ? "failed" : "pending";
     if (result.ok) sent++;
@@ -137,13 +137,7 @@ export async function sendDueNotifications(env: Env, now: number): Promise<numbe
 
 type SendResult = { ok: true } | { ok: false; final: boolean; error: string };
 
-async function sendOne(
-  env: Env,
-  row: DueRow,
-  alert: AlertMessage,
-  channels: Channels,
-  now: number,
-): Promise<SendResult> {
+async function sendOne(env: Env, row: DueRow, alert: AlertMessage, channels: Channels): Promise<SendResult> {
   let url: string;
   let body: string;
   const headers: Record<string, string> = {
@@ -159,7 +153,8 @@ async function sendOne(
     url = channels.webhook.url;
     body = webhookBody(alert);
     // The notification id is the message id: stable across retries, so a receiver can deduplicate.
-    Object.assign(headers, await standardWebhookHeaders(channels.webhook.secret, row.id, body, now));
+    // Signed at the real send time (not the tick's), which is what a receiver's tolerance window checks.
+    Object.assign(headers, await standardWebhookHeaders(channels.webhook.secret, row.id, body));
   }
   try {
     const response = await guardedFetch(
