@@ -6,6 +6,7 @@ import { INITIAL_STATE, transition } from "../../src/alerts/transition";
 import { CircuitBreaker } from "../../src/enrichment/breaker";
 import { externalSystem } from "../../src/enrichment/external-system";
 import worker from "../../src/index";
+import { PollJobStore } from "../../src/pull/jobs";
 import type { AlertChannelsView, AlertList, AlertRulesView } from "../../src/routes/admin/alerts/schemas";
 import { admin } from "../support/gateway";
 import { mockServer } from "../support/msw";
@@ -366,5 +367,27 @@ describe("transition (pure)", () => {
     expect(fired.announce).toBe("firing");
     expect(transition(fired.next!, true, 2000, 0)).toEqual({ next: null, announce: null });
     expect(transition(fired.next!, false, 3000, 0).announce).toBe("resolved");
+  });
+});
+
+describe("poll job failed runs", () => {
+  it("counts runs that end failed in a row, and a completed run resets the count", async () => {
+    await addSource("al-runs", "src_al_runs", {
+      poll: { kind: "api", url: "https://api.example/y", intervalSeconds: 60 },
+    });
+    await env.DB.prepare(
+      "INSERT INTO poll_jobs (source_id, workspace, status, run_id, next_run_at, updated_at) VALUES ('src_al_runs', 'al-runs', 'running', 'run_1', 0, 0)",
+    ).run();
+    const jobs = new PollJobStore(env.DB);
+    const counts = { pages: 0, records: 0, newRecords: 0 };
+    const failedRuns = async () =>
+      (await env.DB.prepare("SELECT failed_runs AS n FROM poll_jobs WHERE source_id = 'src_al_runs'").first<{
+        n: number;
+      }>())!.n;
+    await jobs.fail("src_al_runs", "run_1", "HTTP 500", counts, 60_000, Date.now());
+    await jobs.fail("src_al_runs", "run_1", "HTTP 500", counts, 60_000, Date.now());
+    expect(await failedRuns()).toBe(2);
+    await jobs.complete("src_al_runs", "run_1", { checkpoint: {}, seen: [], ...counts }, 60_000, Date.now());
+    expect(await failedRuns()).toBe(0);
   });
 });
