@@ -8,7 +8,7 @@ import { externalSystem } from "../../src/enrichment/external-system";
 import worker from "../../src/index";
 import { PollJobStore } from "../../src/pull/jobs";
 import type { AlertChannelsView, AlertList, AlertRulesView } from "../../src/routes/admin/alerts/schemas";
-import { admin } from "../support/gateway";
+import { admin, call } from "../support/gateway";
 import { mockServer } from "../support/msw";
 
 const server = mockServer();
@@ -101,6 +101,12 @@ describe("alert rules and channels (admin API)", () => {
       "status",
       401,
     );
+    const doc = (await (await call("/openapi.json")).json()) as {
+      paths: Record<string, Record<string, unknown>>;
+    };
+    expect(Object.keys(doc.paths["/v1/admin/alerts/rules"] ?? {})).toEqual(["get", "put"]);
+    expect(Object.keys(doc.paths["/v1/admin/alerts/channels"] ?? {})).toEqual(["get", "put"]);
+    expect(Object.keys(doc.paths["/v1/admin/alerts"] ?? {})).toEqual(["get"]);
   });
 
   it("channels never show the Slack URL or the secret (a generated secret is shown once); private targets are refused", async () => {
