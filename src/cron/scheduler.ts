@@ -1,3 +1,4 @@
+import { evaluateAlerts } from "../alerts/evaluate";
 import { sendInBatches } from "../deliveries/send-in-batches";
 import type { Env } from "../lib/env";
 import { log } from "../lib/log";
@@ -15,8 +16,8 @@ const STALLED_IMPORT_MS = 10 * 60_000;
  * Cron Trigger handler (every minute): picks due work and enqueues it; it never fetches and never
  * sleeps. Poll jobs are synced with the sources that have a `poll` config, due ones (including runs
  * parked by a rate limit whose time has come) are marked running and sent to the poll queue;
- * stalled file imports are re-queued; housekeeping runs last (delivery log; events: archive outbox,
- * then retention, see event-retention.ts). Each task is isolated: one failing does
+ * stalled file imports are re-queued; housekeeping runs next (delivery log; events: archive outbox,
+ * then retention, see event-retention.ts), alert rules are evaluated last. Each task is isolated: one failing does
  * not stop the others, and no exception escapes. `scheduledTime` is "now", so a late tick is exact.
  * @see https://developers.cloudflare.com/workers/configuration/cron-triggers/
  */
@@ -29,6 +30,8 @@ export async function handleScheduled(controller: ScheduledController, env: Env)
   await task("clean_up_delivery_log", () => cleanUpDeliveryLog(env, now));
   await task("archive_pending_events", () => archivePending(env, now));
   await task("age_out_events", () => ageOutEvents(env, now));
+  // Last, so a slow receiver or a failing evaluation never delays the poll jobs.
+  await task("evaluate_alerts", () => evaluateAlerts(env, now));
 }
 
 /** Syncs poll jobs with sources and enqueues the due ones; returns how many were enqueued. */

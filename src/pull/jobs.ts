@@ -167,7 +167,7 @@ export class PollJobStore {
     await this.db
       .prepare(
         `UPDATE poll_jobs SET status = 'idle', checkpoint = ?3, run_seen = '[]', run_pages = ?4, run_records = ?5,
-           records_fetched = records_fetched + ?6, run_failures = 0, lease_until = NULL,
+           records_fetched = records_fetched + ?6, run_failures = 0, failed_runs = 0, lease_until = NULL,
            next_run_at = max(coalesce(run_started_at, ?8) + ?7, ?8), last_success_at = ?8, last_run_records = ?5,
            updated_at = ?8
          WHERE source_id = ?1 AND run_id = ?2`,
@@ -200,7 +200,7 @@ export class PollJobStore {
   ): Promise<void> {
     await this.db
       .prepare(
-        `UPDATE poll_jobs SET status = 'failed', run_pages = max(run_pages, ?4), run_records = max(run_records, ?5),
+        `UPDATE poll_jobs SET status = 'failed', failed_runs = failed_runs + 1, run_pages = max(run_pages, ?4), run_records = max(run_records, ?5),
            records_fetched = records_fetched + ?6, lease_until = NULL, last_error = ?3, last_error_at = ?8,
            last_run_records = max(run_records, ?5), next_run_at = max(coalesce(run_started_at, ?8) + ?7, ?8 + ?9),
            updated_at = ?8

@@ -1,5 +1,6 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../lib/env";
+import { registerAlertAdmin } from "./admin/alerts";
 import { requireAdmin } from "./admin/auth";
 import { registerCreateSource } from "./admin/create-source";
 import { registerCreateWriteKey } from "./admin/create-write-key";
@@ -66,4 +67,5 @@ export function registerRoutes(app: OpenAPIHono<AppEnv>): void {
   registerIndicatorAdmin(app);
   registerIdentityAdmin(app);
   registerPullAdmin(app);
+  registerAlertAdmin(app);
 }

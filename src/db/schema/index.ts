@@ -1,4 +1,6 @@
 /** Every D1 table, one file per aggregate. drizzle-kit reads this file to generate migrations/. */
+
+export * from "./alerts";
 export * from "./archive";
 export * from "./deliveries";
 export * from "./erasures";

@@ -27,6 +27,8 @@ export const pollJobs = sqliteTable(
     runRecords: integer("run_records").notNull().default(0),
     /** Consecutive transient failures in this run (5xx, network); reset by a good page. */
     runFailures: integer("run_failures").notNull().default(0),
+    /** Runs in a row that ended `failed`; reset by a run that completes. */
+    failedRuns: integer("failed_runs").notNull().default(0),
     runStartedAt: integer("run_started_at"),
     /** A poller holds the job until this time; another message for the run waits or is dropped. */
     leaseUntil: integer("lease_until"),
