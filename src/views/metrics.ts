@@ -1,4 +1,5 @@
 import { externalSystem } from "../enrichment/external-system";
+import { resolverFor } from "../identity/resolver";
 import type { Env } from "../lib/env";
 import { log } from "../lib/log";
 import type { MetricsSnapshot } from "../observability/metrics/aggregator";
@@ -8,6 +9,9 @@ import { metrics } from "../observability/metrics/recorder";
 /** Breaker states as `tributary_breaker_state` values. */
 const BREAKER_VALUE = { closed: 0, half_open: 1, open: 2 } as const;
 
+/** At most this many workspaces' projection lags are read per scrape (one Durable Object call each). */
+const MAX_WORKSPACES = 200;
+
 /** At most this many extensions' breakers are read per scrape (one Durable Object call each). */
 const MAX_BREAKERS = 200;
 
@@ -16,7 +20,7 @@ const MAX_BREAKERS = 200;
  * this isolate's own pending counts are handed over, so a scrape sees what this isolate counted), the
  * queue gauges derived from them, and gauges read when scraped: dead letters per workspace and poll
  * lag per source from D1 (two indexed aggregate queries), breaker states from the extensions'
- * external-system objects. Nothing here runs on the delivery path.
+ * external-system objects, projection lag from each workspace's IdentityResolver. Nothing here runs on the delivery path.
  * @throws D1 errors; an unreachable aggregator or breaker only leaves its series out (logged)
  */
 export async function collectMetrics(env: Env, now = Date.now()): Promise<Sample[]> {
@@ -38,7 +42,7 @@ export async function collectMetrics(env: Env, now = Date.now()): Promise<Sample
       log.warn("metrics_aggregator_unreachable", { error: String(error).slice(0, 200) });
     }
   }
-  const [deadLetters, pollJobs, extensions] = await env.DB.batch([
+  const [deadLetters, pollJobs, extensions, workspaces] = await env.DB.batch([
     env.DB.prepare(
       // A dead letter whose source is gone still names its workspace in the message it kept.
       `SELECT coalesce(s.workspace, CASE WHEN json_valid(d.message) THEN json_extract(d.message, '$.workspace') END,
@@ -71,5 +75,23 @@ export async function collectMetrics(env: Env, now = Date.now()): Promise<Sample
   );
   for (const b of breakers)
     if (b) samples.push({ name: "tributary_breaker_state", labels: { extension: b.name }, value: b.value });
+  const lags = await Promise.all(
+    (workspaces!.results as { workspace: string }[]).map(async ({ workspace }) => {
+      try {
+        const status = await resolverFor(env, workspace).projectionStatus();
+        return { workspace, value: status.oldestPendingAgeSeconds };
+      } catch (error) {
+        log.warn("metrics_projection_unreadable", { workspace, error: String(error).slice(0, 200) });
+        return null;
+      }
+    }),
+  );
+  for (const l of lags)
+    if (l)
+      samples.push({
+        name: "tributary_projection_lag_seconds",
+        labels: { workspace: l.workspace },
+        value: l.value,
+      });
   return samples;
 }

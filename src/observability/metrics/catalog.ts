@@ -65,6 +65,11 @@ export const METRICS = {
     help: "How far a poll job is behind its schedule (0 when on time).",
     labels: ["source"],
   },
+  tributary_projection_lag_seconds: {
+    type: "gauge",
+    help: "Age of the oldest identity change committed in a workspace's resolver and not yet projected to D1 (0 when none).",
+    labels: ["workspace"],
+  },
   tributary_breaker_state: {
     type: "gauge",
     help: "Circuit breaker of an extension's external system: 0 closed, 1 half-open, 2 open.",
