@@ -6,6 +6,7 @@ import { ApiError } from "../../../lib/errors";
 import { log } from "../../../lib/log";
 import { assertConfiguredTarget } from "../../../lib/outbound/configured";
 import { problemResponses } from "../../openapi";
+import { assertOwnFieldPaths } from "../field-paths";
 import { translate } from "./create";
 import { ExtensionIdParamSchema, ExtensionSchema, extensionView, UpdateExtensionSchema } from "./schemas";
 
@@ -33,6 +34,7 @@ export function registerUpdateExtension(app: OpenAPIHono<AppEnv>): void {
   app.openapi(route, async (c) => {
     const { extensionId } = c.req.valid("param");
     const { name, mode, system, position, enabled, secret, limits, ...rest } = c.req.valid("json");
+    assertOwnFieldPaths(rest.match?.conditions);
     const store = new ExtensionStore(c.env.DB, c.env.SECRETS_KEY);
     const current = await store.get(extensionId);
     if (!current) throw new ApiError("extension_not_found");
