@@ -5,6 +5,7 @@ import { forgetOldFetches } from "../pipeline/notify-cache";
 import { FileImportStore } from "../pull/csv/imports";
 import { PollJobStore } from "../pull/jobs";
 import type { PollMessage } from "../pull/messages";
+import { sweepOrphanedSourceRows } from "./orphans";
 import { cleanUpDeliveryLog } from "./retention";
 
 /** An import untouched this long lost its queue message: the cron queues it again. */
@@ -25,6 +26,7 @@ export async function handleScheduled(controller: ScheduledController, env: Env)
   await task("requeue_stalled_imports", () => requeueStalledImports(env, now));
   await task("forget_old_fetches", () => forgetOldFetches(env.DB, now));
   await task("clean_up_delivery_log", () => cleanUpDeliveryLog(env, now));
+  await task("sweep_orphaned_source_rows", () => sweepOrphanedSourceRows(env));
 }
 
 /** Syncs poll jobs with sources and enqueues the due ones; returns how many were enqueued. */
