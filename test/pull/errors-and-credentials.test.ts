@@ -38,6 +38,26 @@ describe("poll errors are recorded on the job", () => {
     expect(object.lastError).toMatch(/no array of records at \$\.data/);
   });
 
+  it("a page that is not valid UTF-8 fails the run with that reason; nothing is stored with U+FFFD", async () => {
+    // "Zoë" in Latin-1: 0xEB is no UTF-8 sequence; a lenient decoder would import "Zo\uFFFD".
+    const bytes = new Uint8Array([
+      ...new TextEncoder().encode('{"data":[{"email":"latin1-page@example.com","name":"Zo'),
+      0xeb,
+      ...new TextEncoder().encode('"}]}'),
+    ]);
+    server.use(
+      http.get(
+        `${API}/latin1`,
+        () => new HttpResponse(bytes, { headers: { "content-type": "application/json" } }),
+      ),
+    );
+    const source = await createPullSource(poll("latin1"));
+    const job = await runNow(source.id);
+    expect(job.status).toBe("failed");
+    expect(job.lastError).toMatch(/not valid UTF-8/);
+    expect(job.recordsFetched).toBe(0);
+  });
+
   it("5xx and network errors park the run for a retry; five in a row fail it", async () => {
     let calls = 0;
     server.use(
