@@ -166,6 +166,35 @@ describe("credentials for the source's API", () => {
     expect(authorizations).toEqual(["Bearer at-1", "Bearer at-1", "Bearer at-1", "Bearer at-2"]);
   });
 
+  it("an OAuth2 token response that is not valid UTF-8 fails the run with that reason", async () => {
+    const bytes = new Uint8Array([
+      ...new TextEncoder().encode('{"token_type":"Bearer","expires_in":3600,"access_token":"at-'),
+      0xff,
+      ...new TextEncoder().encode('"}'),
+    ]);
+    server.use(
+      http.post(
+        `${API}/oauth-latin1/token`,
+        () => new HttpResponse(bytes, { headers: { "content-type": "application/json" } }),
+      ),
+      http.get(`${API}/oauth-latin1/customers`, () => HttpResponse.json({ data: [] })),
+    );
+    const source = await createPullSource(poll("oauth-latin1/customers"));
+    const put = await admin(`/v1/admin/sources/${source.id}/api-credentials`, {
+      method: "PUT",
+      json: {
+        type: "oauth2-client-credentials",
+        tokenUrl: `${API}/oauth-latin1/token`,
+        clientId: "client-1",
+        clientSecret: "s3cr:t",
+      },
+    });
+    expect(put.status).toBe(200);
+    const job = await runNow(source.id);
+    expect(job.status).toBe("failed");
+    expect(job.lastError).toMatch(/token response: .*not valid UTF-8/);
+  });
+
   it("the credentials route refuses bad input, unknown sources and callers without the admin token", async () => {
     const source = await createPullSource(poll("unused"));
     const bad = await admin(`/v1/admin/sources/${source.id}/api-credentials`, {
