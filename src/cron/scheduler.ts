@@ -7,6 +7,7 @@ import { FileImportStore } from "../pull/csv/imports";
 import { PollJobStore } from "../pull/jobs";
 import type { PollMessage } from "../pull/messages";
 import { ageOutEvents, archivePending } from "./event-retention";
+import { sweepOrphanedSourceRows } from "./orphans";
 import { cleanUpDeliveryLog } from "./retention";
 
 /** An import untouched this long lost its queue message: the cron queues it again. */
@@ -28,6 +29,7 @@ export async function handleScheduled(controller: ScheduledController, env: Env)
   await task("requeue_stalled_imports", () => requeueStalledImports(env, now));
   await task("forget_old_fetches", () => forgetOldFetches(env.DB, now));
   await task("clean_up_delivery_log", () => cleanUpDeliveryLog(env, now));
+  await task("sweep_orphaned_source_rows", () => sweepOrphanedSourceRows(env));
   await task("archive_pending_events", () => archivePending(env, now));
   await task("age_out_events", () => ageOutEvents(env, now));
   // Last, so a slow receiver or a failing evaluation never delays the poll jobs.

@@ -30,6 +30,18 @@ export function forbiddenPathIn(value: unknown, where = ""): string | undefined 
   return undefined;
 }
 
+/**
+ * The first of `fields` (dot paths into an event such as `properties.a.b`, as conditions and indicators
+ * name fields) with a {@link FORBIDDEN_PATH_SEGMENTS} segment; undefined when there is none. Checked
+ * when a condition or indicator is configured; settings stored earlier keep loading (reads are own-only).
+ */
+export function forbiddenFieldIn(fields: Iterable<string | null | undefined>): string | undefined {
+  for (const field of fields)
+    if (field?.split(/[.[\]]/).some((segment) => FORBIDDEN_PATH_SEGMENTS.has(segment)))
+      return field.slice(0, 100);
+  return undefined;
+}
+
 /** `object[key]` when `key` is the object's own property (never an inherited one); else undefined. */
 export function ownProperty(object: object, key: string): unknown {
   return Object.hasOwn(object, key) ? (object as Record<string, unknown>)[key] : undefined;

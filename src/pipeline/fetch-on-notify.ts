@@ -4,7 +4,7 @@ import type { Env } from "../lib/env";
 import { PermanentError } from "../lib/failure";
 import { parseJsonExact } from "../lib/json";
 import { readPath, scalarString } from "../lib/json-path";
-import { readTextCapped } from "../lib/outbound/guard";
+import { NotUtf8, readUtf8Capped } from "../lib/outbound/guard";
 import { callSourceApi, isRetryableStatus, RateLimited, SourceApiError } from "../pull/source-client";
 import type { FetchStep } from "../sources/poll-config";
 import type { Source } from "../sources/store";
@@ -94,7 +94,14 @@ async function fetchOnce(
       throw new PermanentError(`fetch-on-notify: source API answered ${response.status}`);
     }
     // Counted while reading, not taken from Content-Length (absent when the answer is chunked).
-    const text = await readTextCapped(response, MAX_OBJECT_BYTES);
+    let text: string | null;
+    try {
+      text = await readUtf8Capped(response, MAX_OBJECT_BYTES);
+    } catch (error) {
+      if (error instanceof NotUtf8)
+        throw new PermanentError(`fetch-on-notify: ${error.message}`, "payload_invalid");
+      throw error;
+    }
     if (text === null)
       throw new PermanentError(
         `fetch-on-notify: the fetched object is larger than ${MAX_OBJECT_BYTES} bytes`,

@@ -79,3 +79,18 @@ export async function forgetOldFetches(db: D1Database, now: number): Promise<voi
     .bind(now - KEEP_FETCHES_MS)
     .run();
 }
+
+/**
+ * Deletes up to `limit` cached fetches whose source no longer exists (a fetch already running when its
+ * source was deleted stores its body after the deletion; it holds customer data). Returns rows deleted.
+ */
+export async function forgetOrphanedFetches(db: D1Database, limit: number): Promise<number> {
+  const result = await db
+    .prepare(
+      `DELETE FROM notify_fetches WHERE rowid IN (SELECT n.rowid FROM notify_fetches n
+         WHERE NOT EXISTS (SELECT 1 FROM sources s WHERE s.id = n.source_id) LIMIT ?)`,
+    )
+    .bind(limit)
+    .run();
+  return result.meta.changes ?? 0;
+}

@@ -1,5 +1,11 @@
 import { toBase64, utf8 } from "../lib/encoding";
-import { guardedFetch, type OutboundPolicy, OutboundRefused, readTextCapped } from "../lib/outbound/guard";
+import {
+  guardedFetch,
+  NotUtf8,
+  type OutboundPolicy,
+  OutboundRefused,
+  readUtf8Capped,
+} from "../lib/outbound/guard";
 import type { CachedToken, Credentials } from "../sources/api-credentials";
 
 type ClientCredentials = Extract<Credentials, { type: "oauth2-client-credentials" }>;
@@ -71,9 +77,11 @@ export async function requestToken(
         response.status >= 500 || response.status === 429,
       );
     }
-    text = await readTextCapped(response, MAX_TOKEN_RESPONSE_BYTES);
+    text = await readUtf8Capped(response, MAX_TOKEN_RESPONSE_BYTES);
   } catch (error) {
     if (error instanceof TokenError) throw error;
+    // A token decoded with U+FFFD in it would be sent, refused, and fetched again on every run.
+    if (error instanceof NotUtf8) throw new TokenError(`token response: ${error.message}`, false);
     if (error instanceof OutboundRefused) throw new TokenError(`token URL: ${error.message}`, false);
     throw new TokenError(`token endpoint unreachable: ${String(error).slice(0, 120)}`, true);
   }

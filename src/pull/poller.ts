@@ -4,7 +4,7 @@ import type { Env } from "../lib/env";
 import { parseJsonExact } from "../lib/json";
 import { readPath } from "../lib/json-path";
 import { log } from "../lib/log";
-import { readTextCapped } from "../lib/outbound/guard";
+import { NotUtf8, readUtf8Capped } from "../lib/outbound/guard";
 import { waitAfterRefusal } from "../lib/retry-after";
 import type { PollConfig } from "../sources/poll-config";
 import { type Source, SourceStore } from "../sources/store";
@@ -222,7 +222,13 @@ async function fetchPage(env: Env, source: Source, poll: ApiPoll, url: URL, now:
     throw new RunStop("fail", `source API answered ${response.status} for ${url.pathname}`);
   }
   // Counted while reading: a chunked answer has no Content-Length, and a declared one may lie.
-  const text = await readTextCapped(response, MAX_PAGE_BYTES);
+  let text: string | null;
+  try {
+    text = await readUtf8Capped(response, MAX_PAGE_BYTES);
+  } catch (error) {
+    if (error instanceof NotUtf8) throw new RunStop("fail", `page of ${url.pathname}: ${error.message}`);
+    throw error;
+  }
   if (text === null) throw new RunStop("fail", `page larger than ${MAX_PAGE_BYTES} bytes`);
   let body: unknown;
   try {

@@ -103,3 +103,18 @@ export class RateBudget {
       : null;
   }
 }
+
+/**
+ * Deletes up to `limit` budget rows whose source no longer exists (a poll or fetch already running when
+ * its source was deleted can write the row again after the deletion). Returns rows deleted.
+ */
+export async function forgetOrphanedBudgets(db: D1Database, limit: number): Promise<number> {
+  const result = await db
+    .prepare(
+      `DELETE FROM rate_budgets WHERE rowid IN (SELECT b.rowid FROM rate_budgets b
+         WHERE NOT EXISTS (SELECT 1 FROM sources s WHERE s.id = b.source_id) LIMIT ?)`,
+    )
+    .bind(limit)
+    .run();
+  return result.meta.changes ?? 0;
+}

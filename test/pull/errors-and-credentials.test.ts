@@ -38,6 +38,26 @@ describe("poll errors are recorded on the job", () => {
     expect(object.lastError).toMatch(/no array of records at \$\.data/);
   });
 
+  it("a page that is not valid UTF-8 fails the run with that reason; nothing is stored with U+FFFD", async () => {
+    // "Zoë" in Latin-1: 0xEB is no UTF-8 sequence; a lenient decoder would import "Zo\uFFFD".
+    const bytes = new Uint8Array([
+      ...new TextEncoder().encode('{"data":[{"email":"latin1-page@example.com","name":"Zo'),
+      0xeb,
+      ...new TextEncoder().encode('"}]}'),
+    ]);
+    server.use(
+      http.get(
+        `${API}/latin1`,
+        () => new HttpResponse(bytes, { headers: { "content-type": "application/json" } }),
+      ),
+    );
+    const source = await createPullSource(poll("latin1"));
+    const job = await runNow(source.id);
+    expect(job.status).toBe("failed");
+    expect(job.lastError).toMatch(/not valid UTF-8/);
+    expect(job.recordsFetched).toBe(0);
+  });
+
   it("5xx and network errors park the run for a retry; five in a row fail it", async () => {
     let calls = 0;
     server.use(
@@ -144,6 +164,35 @@ describe("credentials for the source's API", () => {
     expect((await runNow(source.id)).status).toBe("idle");
     expect(tokens).toBe(2);
     expect(authorizations).toEqual(["Bearer at-1", "Bearer at-1", "Bearer at-1", "Bearer at-2"]);
+  });
+
+  it("an OAuth2 token response that is not valid UTF-8 fails the run with that reason", async () => {
+    const bytes = new Uint8Array([
+      ...new TextEncoder().encode('{"token_type":"Bearer","expires_in":3600,"access_token":"at-'),
+      0xff,
+      ...new TextEncoder().encode('"}'),
+    ]);
+    server.use(
+      http.post(
+        `${API}/oauth-latin1/token`,
+        () => new HttpResponse(bytes, { headers: { "content-type": "application/json" } }),
+      ),
+      http.get(`${API}/oauth-latin1/customers`, () => HttpResponse.json({ data: [] })),
+    );
+    const source = await createPullSource(poll("oauth-latin1/customers"));
+    const put = await admin(`/v1/admin/sources/${source.id}/api-credentials`, {
+      method: "PUT",
+      json: {
+        type: "oauth2-client-credentials",
+        tokenUrl: `${API}/oauth-latin1/token`,
+        clientId: "client-1",
+        clientSecret: "s3cr:t",
+      },
+    });
+    expect(put.status).toBe(200);
+    const job = await runNow(source.id);
+    expect(job.status).toBe("failed");
+    expect(job.lastError).toMatch(/token response: .*not valid UTF-8/);
   });
 
   it("the credentials route refuses bad input, unknown sources and callers without the admin token", async () => {

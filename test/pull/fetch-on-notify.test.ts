@@ -91,6 +91,34 @@ describe("fetch-on-notify for thin webhooks", () => {
     expect(row.detail).toMatch(/no such object \(HTTP 404\)/);
   });
 
+  it("an object that is not valid UTF-8 goes to the dead letters with that reason, never stored with U+FFFD", async () => {
+    // "Zoë" in Latin-1: 0xEB is no UTF-8 sequence; a lenient decoder would store "Zo\uFFFD".
+    const bytes = new Uint8Array([
+      ...new TextEncoder().encode('{"id":"cus_l1","email":"latin1@example.com","plan":"Zo'),
+      0xeb,
+      ...new TextEncoder().encode('"}'),
+    ]);
+    server.use(
+      http.get(
+        `${API}/latin1/:id`,
+        () => new HttpResponse(bytes, { headers: { "content-type": "application/json" } }),
+      ),
+    );
+    const source = await thinSource("latin1", "fon-latin1");
+    expect((await notify(source.id, "cus_l1")).status).toBe(202);
+    const row = await eventually(() =>
+      env.DB.prepare("SELECT reason, detail FROM dead_letters WHERE source_id = ?")
+        .bind(source.id)
+        .first<{ reason: string; detail: string }>()
+        .then((r) => r ?? undefined),
+    );
+    expect(row.detail).toMatch(/not valid UTF-8/);
+    const profiles = await env.DB.prepare("SELECT count(*) AS n FROM profiles WHERE workspace = ?")
+      .bind("fon-latin1")
+      .first<{ n: number }>();
+    expect(profiles?.n).toBe(0);
+  });
+
   it("fills the URL template percent-encoded, so a value cannot change the path, query or host", () => {
     expect(expandUrl("https://api.x/c/{$.id}", { id: "../admin?x=1#" })).toBe(
       "https://api.x/c/..%2Fadmin%3Fx%3D1%23",

@@ -27,6 +27,44 @@ describe("inherited properties in JSON paths", () => {
     }
   });
 
+  it("extension conditions and indicator fields with such segments are 400 on create and update", async () => {
+    const workspace = `inherit-${crypto.randomUUID().slice(0, 8)}`;
+    const extension = {
+      workspace,
+      name: "proto",
+      mode: "sync",
+      endpoint: "https://enrich.example.test/",
+      auth: "none",
+    };
+    const indicator = { workspace, name: "proto", aggregate: "count" };
+    const refused = async (path: string, method: string, json: unknown) => {
+      const response = await admin(path, { method, json });
+      expect(response.status, `${method} ${path} ${JSON.stringify(json)}`).toBe(400);
+      expect(await response.text()).toMatch(/__proto__, constructor and prototype are refused/);
+    };
+    const proto = { conditions: [{ field: "properties.__proto__.x", op: "exists" }] };
+    await refused("/v1/admin/extensions", "POST", { ...extension, match: proto });
+    await refused("/v1/admin/extensions", "POST", {
+      ...extension,
+      match: { conditions: [{ field: "traits.constructor", op: "eq", value: 1 }] },
+    });
+    await refused("/v1/admin/indicators", "POST", { ...indicator, ...proto });
+    await refused("/v1/admin/indicators", "POST", {
+      ...indicator,
+      aggregate: "sum",
+      field: "properties.a.prototype",
+    });
+
+    const created = await admin("/v1/admin/extensions", { json: extension });
+    expect(created.status).toBe(201);
+    const { id: extensionId } = (await created.json()) as { id: string };
+    await refused(`/v1/admin/extensions/${extensionId}`, "PATCH", { match: proto });
+    const defined = await admin("/v1/admin/indicators", { json: indicator });
+    expect(defined.status).toBe(201);
+    const { id: indicatorId } = (await defined.json()) as { id: string };
+    await refused(`/v1/admin/indicators/${indicatorId}`, "PATCH", { field: "traits.__proto__" });
+  });
+
   it("a config stored earlier with such paths does not dead-letter every event", async () => {
     const source = await createSource({
       type: "bearer-token",

@@ -116,3 +116,23 @@ export async function readTextCapped(response: Response, maxBytes: number): Prom
   const bytes = await readBodyCapped(response, maxBytes);
   return bytes === null ? null : new TextDecoder().decode(bytes);
 }
+
+/** The answer's bytes are not valid UTF-8 (thrown by {@link readUtf8Capped}). */
+export class NotUtf8 extends Error {}
+
+/**
+ * {@link readBodyCapped} decoded strictly as UTF-8 (a byte order mark removed): bytes that are not
+ * UTF-8 are an error, never U+FFFD, so nothing is stored that differs from what the server sent
+ * (uploads and the webhook edge decode the same way). Null when over the cap.
+ * @throws NotUtf8
+ * @see https://encoding.spec.whatwg.org/#utf-8-decode
+ */
+export async function readUtf8Capped(response: Response, maxBytes: number): Promise<string | null> {
+  const bytes = await readBodyCapped(response, maxBytes);
+  if (bytes === null) return null;
+  try {
+    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
+  } catch {
+    throw new NotUtf8("the answer is not valid UTF-8 (its charset must be UTF-8)");
+  }
+}

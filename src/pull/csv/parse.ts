@@ -1,4 +1,4 @@
-import { type CsvError, type Options, parse } from "csv-parse/stream";
+import { type CsvError, type Options, Parser } from "csv-parse";
 import {
   type CsvEncoding,
   CsvFileError,
@@ -56,43 +56,54 @@ export async function* readCsv(
   // characters are put right in each header name and value.
   const legacy = options.encoding === "windows-1252";
   const text = legacy ? latin1AsWindows1252 : (s: string) => s;
-  const parser = parse({
-    bom: options.offset === 0 && !legacy,
-    encoding: legacy ? "latin1" : options.encoding === "utf16le" ? "utf16le" : "utf8",
-    delimiter: options.delimiter,
-    columns: options.columns
-      ? options.columns.map(parserName)
-      : (header: string[]) => {
-          const columns = normalizeHeader(header.map(text));
-          options.onHeader?.(columns);
-          return columns.map(parserName);
-        },
-    skip_empty_lines: true,
-    skip_records_with_error: true,
-    on_skip: (error: CsvError | undefined) => {
-      progressAt = fed;
-      if (!error) return;
-      const line = options.linesBefore + (typeof error.lines === "number" ? error.lines : 0) - extraLines;
-      // csv-parse goes on reading a record after its first error and may report more (each stray quote
-      // of `He said "hi" there`); the record is still one rejection, so later row numbers stay right.
-      if (line === lastRejectedLine) return;
-      lastRejectedLine = line;
-      rejections.push({ line, reason: error.message.replace(/ on line \d+| at line \d+/, "") });
+  // Set once the parser exists; on_skip only runs while it parses.
+  let core: ParserCore | undefined;
+  const parser = parserStream(
+    {
+      bom: options.offset === 0 && !legacy,
+      encoding: legacy ? "latin1" : options.encoding === "utf16le" ? "utf16le" : "utf8",
+      delimiter: options.delimiter,
+      columns: options.columns
+        ? options.columns.map(parserName)
+        : (header: string[]) => {
+            const columns = normalizeHeader(header.map(text));
+            options.onHeader?.(columns);
+            return columns.map(parserName);
+          },
+      skip_empty_lines: true,
+      skip_records_with_error: true,
+      on_skip: (error: CsvError | undefined) => {
+        progressAt = fed;
+        if (!error) return;
+        // After `"Fo"o` csv-parse stays inside the quote, so the rest of the file would become one field
+        // and one "Quote Not Closed" at the end. The quote that was no closing quote is taken as plain
+        // text instead: the record ends at its line break (rejected), and the next line starts afresh.
+        if (error.code === "CSV_INVALID_CLOSING_QUOTE" && core) core.state.quoting = false;
+        const line = options.linesBefore + (typeof error.lines === "number" ? error.lines : 0) - extraLines;
+        // csv-parse goes on reading a record after its first error and may report more (each stray quote
+        // of `He said "hi" there`); the record is still one rejection, so later row numbers stay right.
+        if (line === lastRejectedLine) return;
+        lastRejectedLine = line;
+        rejections.push({ line, reason: error.message.replace(/ on line \d+| at line \d+/, "") });
+      },
+      // With `columns` the record is an object, and what on_record returns is what the stream yields;
+      // the library's types assume arrays in and out.
+      on_record: ((record: Record<string, string>, info: { bytes: number; lines: number }) => {
+        progressAt = fed;
+        for (const value of Object.values(record))
+          if (value.includes("\r\n")) extraLines += value.split("\r\n").length - 1;
+        if (legacy) for (const name of Object.keys(record)) record[name] = text(record[name]!);
+        return {
+          record,
+          end: options.offset + info.bytes,
+          line: options.linesBefore + info.lines - extraLines,
+        };
+      }) as unknown as Options["on_record"],
     },
-    // With `columns` the record is an object, and what on_record returns is what the stream yields;
-    // the library's types assume arrays in and out.
-    on_record: ((record: Record<string, string>, info: { bytes: number; lines: number }) => {
-      progressAt = fed;
-      for (const value of Object.values(record))
-        if (value.includes("\r\n")) extraLines += value.split("\r\n").length - 1;
-      if (legacy) for (const name of Object.keys(record)) record[name] = text(record[name]!);
-      return {
-        record,
-        end: options.offset + info.bytes,
-        line: options.linesBefore + info.lines - extraLines,
-      };
-    }) as unknown as Options["on_record"],
-  });
+    (created) => {
+      core = created;
+    },
+  );
   const guard = new TransformStream<Uint8Array, Uint8Array>({
     transform(chunk, controller) {
       fed += chunk.byteLength;
@@ -144,4 +155,52 @@ function compact(record: Record<string, string>): Record<string, string> {
   for (const [name, value] of Object.entries(record))
     if (value !== "" && name !== "undefined") out[name === PROTO_STANDIN ? "__proto__" : name] = value;
   return out;
+}
+
+/** The parser core that csv-parse's Node `Parser` keeps as `api`: its state is not in the library's types. */
+interface ParserCore {
+  state: { quoting: boolean };
+  parse(
+    chunk: Uint8Array | undefined,
+    end: boolean,
+    push: (record: unknown) => void,
+    close: () => void,
+  ): Error | undefined;
+}
+
+/**
+ * A web TransformStream over csv-parse's parser core, like `csv-parse/stream`, but with the core handed to
+ * `onCore` so an `on_skip` callback can correct its quoting state. The Node `Parser` is only built to get
+ * at the core; no Node stream carries data.
+ */
+function parserStream(
+  options: Options,
+  onCore: (core: ParserCore) => void,
+): TransformStream<Uint8Array, unknown> {
+  const core = (new Parser(options) as unknown as { api: ParserCore }).api;
+  onCore(core);
+  return new TransformStream<Uint8Array, unknown>(
+    {
+      transform(chunk, controller) {
+        const error = core.parse(
+          chunk,
+          false,
+          (record) => controller.enqueue(record),
+          () => controller.terminate(),
+        );
+        if (error) controller.error(error);
+      },
+      flush(controller) {
+        const error = core.parse(
+          undefined,
+          true,
+          (record) => controller.enqueue(record),
+          () => controller.terminate(),
+        );
+        if (error) controller.error(error);
+      },
+    },
+    new CountQueuingStrategy({ highWaterMark: 1024 }),
+    new CountQueuingStrategy({ highWaterMark: 1024 }),
+  );
 }

@@ -132,7 +132,15 @@ export function describeSchemeContract(name: string, sender: Sender): void {
     if (sender.timestamped)
       it("rejects stale and future timestamps (401 timestamp_invalid)", async () => {
         const { source } = await setup();
-        for (const skew of [-301, 301, -3600, 86_400]) {
+        // The tolerance is 300 s either way. The skews keep a minute from it on each side: the test's
+        // clock and the server's tick apart while a request runs, so ±301 was sometimes 300 (202) by
+        // the time it was checked. The exact edge is pinned in test/sources/auth/timestamp.test.ts.
+        for (const skew of [-240, 240]) {
+          const headers = await sender.sign(sender.secrets[0], sender.body, nowSeconds() + skew);
+          const response = await send(source.id, sender, sender.body, headers);
+          expect(response.status, `skew ${skew}`).toBe(202);
+        }
+        for (const skew of [-360, 360, -3600, 86_400]) {
           const headers = await sender.sign(sender.secrets[0], sender.body, nowSeconds() + skew);
           const response = await send(source.id, sender, sender.body, headers);
           expect(response.status, `skew ${skew}`).toBe(401);

@@ -29,4 +29,25 @@ describe("CSV rejection report", () => {
     expect(result.rejections[2]!.reason).toMatch(/Record Length/);
     expect((await profileFor("email", `a7.${tag}@example.com`)).traits.first_name).toBe("A7");
   });
+
+  it("a field whose closing quote is followed by more text is one rejection, and later rows are imported", async () => {
+    const tag = crypto.randomUUID().slice(0, 8);
+    const source = await createCsvSource();
+    const body = [
+      "email,phone,first_name",
+      `a1.${tag}@example.com,,A1`,
+      `a2.${tag}@example.com,"Fo"o,x`,
+      `a3.${tag}@example.com,,A3`,
+      `a4.${tag}@example.com,,"Multi`,
+      'line"',
+      `a5.${tag}@example.com,,A5`,
+    ].join("\r\n");
+    const result = await importFile(source.id, body);
+    expect(result).toMatchObject({ status: "completed", rowsRead: 5, accepted: 4, rejected: 1 });
+    expect(result.rejections.map((r) => [r.row, r.line])).toEqual([[2, 3]]);
+    expect(result.rejections[0]!.reason).toMatch(/closing quote/i);
+    expect((await profileFor("email", `a3.${tag}@example.com`)).traits.first_name).toBe("A3");
+    expect((await profileFor("email", `a4.${tag}@example.com`)).traits.first_name).toBe("Multi\r\nline");
+    expect((await profileFor("email", `a5.${tag}@example.com`)).traits.first_name).toBe("A5");
+  });
 });

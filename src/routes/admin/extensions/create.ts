@@ -5,6 +5,7 @@ import type { AppEnv } from "../../../lib/env";
 import { log } from "../../../lib/log";
 import { assertConfiguredTarget } from "../../../lib/outbound/configured";
 import { problemResponses } from "../../openapi";
+import { assertOwnFieldPaths } from "../field-paths";
 import { CreateExtensionSchema, ExtensionSchema, extensionView } from "./schemas";
 
 const route = createRoute({
@@ -24,6 +25,7 @@ const route = createRoute({
 export function registerCreateExtension(app: OpenAPIHono<AppEnv>): void {
   app.openapi(route, async (c) => {
     const { workspace, name, mode, system, position, enabled, secret, ...config } = c.req.valid("json");
+    assertOwnFieldPaths(config.match.conditions);
     assertConfiguredTarget(c.env, "endpoint", config.endpoint);
     const extension = await new ExtensionStore(workspaceDb(c.env, workspace), c.env.SECRETS_KEY).create({
       workspace,

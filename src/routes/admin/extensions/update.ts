@@ -7,6 +7,7 @@ import { ApiError } from "../../../lib/errors";
 import { log } from "../../../lib/log";
 import { assertConfiguredTarget } from "../../../lib/outbound/configured";
 import { problemResponses } from "../../openapi";
+import { assertOwnFieldPaths } from "../field-paths";
 import { ExtensionIdParamSchema, ExtensionSchema, extensionView, UpdateExtensionSchema } from "./schemas";
 
 const route = createRoute({
@@ -33,6 +34,7 @@ export function registerUpdateExtension(app: OpenAPIHono<AppEnv>): void {
   app.openapi(route, async (c) => {
     const { extensionId } = c.req.valid("param");
     const { name, mode, system, position, enabled, secret, limits, ...rest } = c.req.valid("json");
+    assertOwnFieldPaths(rest.match?.conditions);
     const store = new ExtensionStore(
       (await databaseHolding(c.env, "extensions", extensionId)) ?? c.env.DB,
       c.env.SECRETS_KEY,

@@ -6,6 +6,7 @@ import { IndicatorStore } from "../../../indicators/store";
 import type { AppEnv } from "../../../lib/env";
 import { log } from "../../../lib/log";
 import { problemResponses } from "../../openapi";
+import { assertOwnFieldPaths } from "../field-paths";
 import { IndicatorSchema, indicatorView } from "./schemas";
 
 const route = createRoute({
@@ -28,6 +29,7 @@ const route = createRoute({
 export function registerCreateIndicator(app: OpenAPIHono<AppEnv>): void {
   app.openapi(route, async (c) => {
     const input = c.req.valid("json");
+    assertOwnFieldPaths(input.conditions, input.field);
     const record = await new IndicatorStore(workspaceDb(c.env, input.workspace)).create(input);
     await recomputerFor(c.env, record.workspace).start(record.workspace);
     log.info("indicator_created", { indicatorId: record.id, workspace: record.workspace });

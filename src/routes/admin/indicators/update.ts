@@ -7,6 +7,7 @@ import type { AppEnv } from "../../../lib/env";
 import { ApiError } from "../../../lib/errors";
 import { log } from "../../../lib/log";
 import { problemResponses } from "../../openapi";
+import { assertOwnFieldPaths } from "../field-paths";
 import { IndicatorIdParamSchema, IndicatorSchema, indicatorView } from "./schemas";
 
 const route = createRoute({
@@ -32,8 +33,10 @@ const route = createRoute({
 export function registerUpdateIndicator(app: OpenAPIHono<AppEnv>): void {
   app.openapi(route, async (c) => {
     const { indicatorId } = c.req.valid("param");
+    const input = c.req.valid("json");
+    assertOwnFieldPaths(input.conditions, input.field);
     const db = await databaseHolding(c.env, "indicator_definitions", indicatorId);
-    const updated = db && (await new IndicatorStore(db).update(indicatorId, c.req.valid("json")));
+    const updated = db && (await new IndicatorStore(db).update(indicatorId, input));
     if (!updated) throw new ApiError("indicator_not_found");
     if (updated.recompute)
       await recomputerFor(c.env, updated.record.workspace).start(updated.record.workspace);
