@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { readBody } from "../../src/edge/read-body";
-import { clientDisconnectCount } from "../../src/edge/request-body";
 import { ApiError, ERROR_CODES } from "../../src/lib/errors";
+import { clientDisconnectCount } from "../../src/edge/request-body";
 
 /**
  * A client that goes away mid-body (a phone losing signal, a killed curl) is the client's doing: a

@@ -1,10 +1,10 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { admitToSource } from "../../edge/admission";
-import { requestBody } from "../../edge/request-body";
 import type { AppEnv } from "../../lib/env";
 import { ApiError } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { log } from "../../lib/log";
+import { requestBody } from "../../edge/request-body";
 import { type CsvEncoding, CsvFileError, sniffHead } from "../../pull/csv/detect";
 import { startImport } from "../../pull/csv/start-import";
 import { FileTooLargeError, peekHead, storeFile, utf8Validator } from "../../pull/csv/stream-utils";
