@@ -136,6 +136,22 @@ describe.skipIf(!sshd)("SFTP pull against OpenSSH", () => {
     expect(job.lastError).not.toContain("not-the-password-1234");
   });
 
+  it("records an unknown private key as an authentication failure", async () => {
+    const job = await pull((await sftpSource({ privateKey: sshd!.strangerKey })).id);
+    expect(job.status).toBe("failed");
+    expect(job.lastError).toContain("authentication failed");
+  });
+
+  it("records a directory that does not exist, and an unreachable port, each with its own error", async () => {
+    const missing = await pull((await sftpSource({ directory: `${sshd!.directory}/nope` })).id);
+    expect(missing.status).toBe("failed");
+    expect(missing.lastError).toContain("does not exist");
+    // A closed port is a network failure: the run waits and retries, with the reason on the job.
+    const closed = await pull((await sftpSource({ port: 1 })).id);
+    expect(closed.status).toBe("waiting");
+    expect(closed.lastError).toContain("unreachable");
+  });
+
   it("never shows the password or key, and refuses a loopback host outside local development", async () => {
     const source = await sftpSource({ password: "shown-nowhere-5678" });
     const refused = await admin("/v1/admin/sources", {

@@ -15,6 +15,8 @@ export interface SshdInfo {
   fingerprint: string;
   /** The user's private key (its public half is in authorized_keys). */
   privateKey: string;
+  /** A key the server does not know. */
+  strangerKey: string;
   /** Absolute directory the files are in (the SFTP path is the same). */
   directory: string;
   /**
@@ -49,7 +51,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const root = mkdtempSync(path.join(tmpdir(), "tributary-sshd-"));
   const hostKey = path.join(root, "host_ed25519");
   const userKey = path.join(root, "user_ed25519");
-  for (const file of [hostKey, userKey])
+  const strangerKey = path.join(root, "stranger_ed25519");
+  for (const file of [hostKey, userKey, strangerKey])
     spawnSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", file], { stdio: "ignore" });
   writeFileSync(path.join(root, "authorized_keys"), readFileSync(`${userKey}.pub`));
   const fingerprint = spawnSync("ssh-keygen", ["-l", "-E", "sha256", "-f", `${hostKey}.pub`])
@@ -109,6 +112,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     username,
     fingerprint,
     privateKey: readFileSync(userKey, "utf8"),
+    strangerKey: readFileSync(strangerKey, "utf8"),
     directory,
   };
   project.provide("sshd", JSON.stringify(info));
