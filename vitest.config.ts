@@ -24,7 +24,7 @@ export default defineConfig(async () => {
     test: {
       include: ["test/**/*.test.ts"],
       setupFiles: ["./test/support/setup.ts"],
-      globalSetup: ["./test/support/promtool-server.ts"],
+      globalSetup: ["./test/support/promtool-server.ts", "./test/support/sshd-server.ts"],
       // The gateway's own structured logs (JSON lines) are hidden unless VERBOSE=1: a passing run would
       // otherwise print thousands of expected warn/error lines from the failure tests.
       onConsoleLog: (line: string) =>

@@ -12,6 +12,7 @@ import { pollCsvUrl, pollR2Drop } from "./file-sources";
 import { type PollJob, PollJobStore, type RunProgress } from "./jobs";
 import { type Checkpoint, checkpointKey, type Page, PaginationError, strategyFor } from "./pagination";
 import { recordEnvelope, recordKeys } from "./record-envelope";
+import { pollSftp } from "./sftp/pull";
 import { callSourceApi, isRetryableStatus, RateLimited, SourceApiError } from "./source-client";
 
 /** Pages fetched per queue message before the run continues in a new one (CPU and subrequest limits). */
@@ -65,6 +66,21 @@ export async function runPollJob(env: Env, sourceId: string, runId: string, now 
         poll.kind === "csv-url"
           ? await pollCsvUrl(env, source, poll, runId, now)
           : await pollR2Drop(env, source, poll, now);
+      await jobs.complete(
+        sourceId,
+        runId,
+        { checkpoint: {}, seen: [], pages: 1, records: imported, newRecords: 0 },
+        interval,
+        now,
+      );
+    } catch (error) {
+      await stop(env, jobs, job, error, zero(), interval, now);
+    }
+    return;
+  }
+  if (poll.kind === "sftp") {
+    try {
+      const imported = await pollSftp(env, source, poll, now);
       await jobs.complete(
         sourceId,
         runId,

@@ -81,6 +81,9 @@ const Schedule = {
  * - `csv-url`: a CSV file at a URL, imported like an upload.
  * - `r2-drop`: CSV files dropped into the PAYLOADS bucket under `prefix` whose name matches `pattern`
  *   (`*` and `?` wildcards); each is imported once, then moved under `processedPrefix`.
+ * - `sftp`: CSV files in `directory` on an SFTP server whose name matches `pattern`; each version
+ *   (name, size, modification time) is imported once, then left, renamed into `processed/` or deleted.
+ *   The server must present the host key `hostKeyFingerprint`; `password` / `privateKey` are sealed.
  */
 export const PollConfigSchema = z
   .discriminatedUnion("kind", [
@@ -113,7 +116,46 @@ export const PollConfigSchema = z
         .regex(/^[A-Za-z0-9_.\-/]{1,200}\/$/)
         .optional(),
     }),
+    z.object({
+      kind: z.literal("sftp"),
+      ...Schedule,
+      host: z
+        .string()
+        .regex(/^[A-Za-z0-9.-]{1,253}$|^\[[0-9A-Fa-f:.]{2,45}\]$/, "a host name or IP address")
+        .describe("SFTP server host name or IP address (IPv6 in brackets)"),
+      port: z.number().int().min(1).max(65_535).default(22),
+      username: z.string().min(1).max(128),
+      password: z
+        .string()
+        .min(1)
+        .max(1024)
+        .optional()
+        .describe("Write-only: stored sealed, shown as [sealed]."),
+      privateKey: z
+        .string()
+        .min(1)
+        .max(16_384)
+        .optional()
+        .describe("OpenSSH or PEM private key (unencrypted). Write-only: stored sealed, shown as [sealed]."),
+      hostKeyFingerprint: z
+        .string()
+        .regex(
+          /^SHA256:[A-Za-z0-9+/]{43}=?$/,
+          "the server's host key fingerprint as `ssh-keygen -l` prints it",
+        )
+        .describe("The server's host key SHA-256 fingerprint (`SHA256:...`); any other key is refused."),
+      directory: z
+        .string()
+        .regex(/^[^\0]{1,512}$/)
+        .default(".")
+        .describe("Directory listed on each run (not recursive)."),
+      pattern: z.string().min(1).max(128).default("*.csv"),
+      afterImport: z.enum(["leave", "rename", "delete"]).default("leave"),
+    }),
   ])
+  .refine((p) => p.kind !== "sftp" || p.password !== undefined || p.privateKey !== undefined, {
+    message: "an sftp poll needs a password or a privateKey",
+  })
   .openapi("PollConfig");
 
 /** A source's poll settings. */
@@ -173,12 +215,35 @@ export const PullSettingsSchema = z.object({
 /** What the admin API shows in place of a static poll header's value. */
 export const REDACTED_HEADER_VALUE = "[sealed]";
 
+/** The write-only credentials of a poll: static headers of an `api` poll, password / key of an `sftp` one. */
+export function pollSecretsOf(poll: PollConfig | undefined): Record<string, string> | undefined {
+  if (poll?.kind === "api" && poll.headers) return poll.headers;
+  if (poll?.kind === "sftp") {
+    const secrets: Record<string, string> = {};
+    if (poll.password !== undefined) secrets.password = poll.password;
+    if (poll.privateKey !== undefined) secrets.privateKey = poll.privateKey;
+    return secrets;
+  }
+  return undefined;
+}
+
 /**
- * The settings with each static poll header's value replaced by {@link REDACTED_HEADER_VALUE}: the
+ * The settings with each static poll header's value (and an SFTP poll's password and key) replaced by {@link REDACTED_HEADER_VALUE}: the
  * names stay visible, the values (often API keys) never leave the gateway.
  */
 export function redactPollHeaders<T extends { poll?: PollConfig }>(settings: T): T {
   const poll = settings.poll;
+  if (poll?.kind === "sftp") {
+    const { password, privateKey, ...rest } = poll;
+    return {
+      ...settings,
+      poll: {
+        ...rest,
+        ...(password === undefined ? {} : { password: REDACTED_HEADER_VALUE }),
+        ...(privateKey === undefined ? {} : { privateKey: REDACTED_HEADER_VALUE }),
+      },
+    };
+  }
   if (poll?.kind !== "api" || !poll.headers) return settings;
   const headers = Object.fromEntries(Object.keys(poll.headers).map((name) => [name, REDACTED_HEADER_VALUE]));
   return { ...settings, poll: { ...poll, headers } };

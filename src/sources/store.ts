@@ -7,7 +7,7 @@ import { log } from "../lib/log";
 import { SecretsBox } from "../lib/secrets-box";
 import { SecretRejected } from "./auth/types";
 import { type SourceConfig, SourceConfigSchema, type SourceType } from "./config";
-import { redactPollHeaders } from "./poll-config";
+import { pollSecretsOf, redactPollHeaders } from "./poll-config";
 import { senderFor } from "./senders";
 
 /**
@@ -101,7 +101,7 @@ export class SourceStore {
     const box = await SecretsBox.fromEnv(this.secretsKey);
     const secrets: SourceSecret[] = [{ value, createdAt: now }];
     const poll = input.config.poll;
-    const pollHeaders = poll?.kind === "api" && poll.headers ? poll.headers : undefined;
+    const pollHeaders = pollSecretsOf(poll);
     const row = {
       id,
       workspace: input.workspace,
@@ -128,6 +128,12 @@ export class SourceStore {
     const config = SourceConfigSchema.parse(row.config);
     if (row.sealedPollHeaders && config.poll?.kind === "api")
       config.poll.headers = JSON.parse(await box.open(row.sealedPollHeaders)) as Record<string, string>;
+    // An SFTP poll's password and key live in the same sealed column.
+    else if (row.sealedPollHeaders && config.poll?.kind === "sftp") {
+      const sealed = JSON.parse(await box.open(row.sealedPollHeaders)) as Record<string, string>;
+      config.poll.password = sealed.password;
+      config.poll.privateKey = sealed.privateKey;
+    }
     return { ...toPublic(row), config, secrets };
   }
 

@@ -5,7 +5,7 @@ export interface FileImport {
   id: string;
   sourceId: string;
   workspace: string;
-  origin: "upload" | "url" | "r2";
+  origin: "upload" | "url" | "r2" | "sftp";
   filename: string | null;
   r2Key: string;
   byteSize: number | null;
@@ -92,6 +92,15 @@ export class FileImportStore {
       )
       .first<Row>();
     return row ? toImport(row) : null;
+  }
+
+  /** True when `sourceId` already has an import with `dedupeKey` (whatever its status). */
+  async hasDedupeKey(sourceId: string, dedupeKey: string): Promise<boolean> {
+    const row = await this.db
+      .prepare("SELECT 1 AS found FROM file_imports WHERE source_id = ? AND dedupe_key = ?")
+      .bind(sourceId, dedupeKey)
+      .first<{ found: number }>();
+    return row !== null;
   }
 
   /** Takes the lease on a queued or running import; null when it is finished or held elsewhere. */

@@ -36,6 +36,9 @@ export function registerCreateSource(app: OpenAPIHono<AppEnv>): void {
       config.poll && "url" in config.poll ? config.poll.url : undefined,
     );
     assertConfiguredTarget(c.env, "fetch.url", config.fetch?.url);
+    // An SFTP host obeys the same address rule (checked as a URL's host; the scheme is irrelevant here).
+    if (config.poll?.kind === "sftp")
+      assertConfiguredTarget(c.env, "poll.host", `https://${config.poll.host}`);
     const problems = sourceConfigProblems(type, config);
     if (problems.length > 0) throw new ApiError(problems[0]!.code, problems.map((p) => p.detail).join("; "));
     const store = new SourceStore(database(c.env.DB), c.env.SECRETS_KEY);

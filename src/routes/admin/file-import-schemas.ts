@@ -15,7 +15,7 @@ export const FileImportSchema = z
   .object({
     id: z.string(),
     sourceId: z.string(),
-    origin: z.enum(["upload", "url", "r2"]),
+    origin: z.enum(["upload", "url", "r2", "sftp"]),
     filename: z.string().nullable(),
     byteSize: z.number().int().nullable(),
     status: z.enum(["queued", "running", "completed", "failed"]),
