@@ -258,8 +258,7 @@ async function eventStatements(
         now,
       ),
     );
-  if (resolution.fresh.length > 0)
-    statements.push(claimIdentifiers(db, event, profileId, resolution.fresh, now));
+  if (resolution.fresh.length > 0) statements.push(claimIdentifiers(db, event, profileId, resolution.fresh));
   if (resolution.owned.length > 0)
     statements.push(touchIdentifiers(db, event.workspace, resolution.owned, event.occurredAt));
   if (resolution.links.length > 0)
