@@ -25,20 +25,31 @@ export async function admin(route, { method, json } = {}) {
   return { status: response.status, body: text ? JSON.parse(text) : null };
 }
 
-/** True when the gateway answers on BASE_URL. */
-export async function isUp() {
+/**
+ * True when the gateway answers on BASE_URL within `probeTimeoutMs`. Nothing listening fails at once
+ * (connection refused); the timeout only bounds a gateway that accepted the connection.
+ */
+export async function isUp(probeTimeoutMs = 1000) {
   try {
-    return (await fetch(`${BASE_URL}/`, { signal: AbortSignal.timeout(1000) })).ok;
+    return (await fetch(`${BASE_URL}/`, { signal: AbortSignal.timeout(probeTimeoutMs) })).ok;
   } catch {
     return false;
   }
 }
 
+/**
+ * Per-probe wait of {@link waitUntilUp}. The first requests to a freshly started `wrangler dev` take
+ * seconds each (up to about 11 s on a loaded machine) while it builds and loads the Worker; a probe
+ * aborted before its answer makes workerd print a "Broken pipe" error for the answer it could not
+ * write, so a probe waits for its answer.
+ */
+const STARTUP_PROBE_MS = 30_000;
+
 /** Waits until the gateway answers, up to `timeoutMs`. */
 export async function waitUntilUp(timeoutMs = 60_000) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (await isUp()) return;
+    if (await isUp(Math.max(1000, Math.min(STARTUP_PROBE_MS, deadline - Date.now())))) return;
     await new Promise((r) => setTimeout(r, 300));
   }
   throw new Error(`the gateway did not answer on ${BASE_URL} within ${timeoutMs / 1000} s`);

@@ -4,7 +4,8 @@ import { requestBody } from "./request-body";
 
 /**
  * Reads the request body once, as bytes, refusing more than `maxBytes` (413) without buffering past
- * the limit. Signatures are verified over exactly these bytes.
+ * the limit. Signatures are verified over exactly these bytes. A chunked body found to be over the
+ * limit while reading is read to its end and discarded (bounded, see requestBody) before the 413.
  * @throws ApiError `payload_too_large`, `body_incomplete` (the client went away mid-body)
  */
 export async function readBody(request: Request, maxBytes: number): Promise<Uint8Array> {

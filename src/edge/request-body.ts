@@ -13,41 +13,84 @@ export function clientDisconnectCount(): number {
 }
 
 /**
+ * How many bytes past the point where the reader stopped (a body over its limit) are still read and
+ * discarded before the request stream is cancelled. Cancelling a request body the client is still
+ * sending takes the local runtime of `wrangler dev` down (its next requests answer 500/503, then it
+ * exits: https://github.com/cloudflare/workers-sdk/issues/15709), and a client still writing when the
+ * connection closes may see a reset instead of the 413. Draining costs only the transfer; the bound
+ * keeps an endless chunked body from holding the request open. Above the largest `maxBodyBytes`.
+ */
+export const DRAIN_LIMIT_BYTES = 32 * 1024 * 1024;
+
+/**
  * `request`'s body as a stream whose read failures (the client went away, or its body stream broke,
  * before the last byte) become one ApiError `body_incomplete` (400) and one warning-level
  * `client_disconnected` log line with the byte count read so far, instead of an error-level
  * `unhandled_error` and a 500. Nothing of a partial body is ever stored: the caller sees the error
  * before it has the whole body. Null when the request has no body.
+ *
+ * Cancelling the returned stream (the reader stopped early, e.g. at a size limit) reads the rest of
+ * the request body and discards it, up to {@link DRAIN_LIMIT_BYTES}, and only then cancels it; the
+ * cancel resolves once that is done. Stopping early is the reader's choice, never a client disconnect.
  */
 export function requestBody(request: Request): ReadableStream<Uint8Array> | null {
   if (!request.body) return null;
   const reader = request.body.getReader();
   let read = 0;
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      let next: ReadableStreamReadResult<Uint8Array>;
-      try {
-        next = await reader.read();
-      } catch (error) {
-        disconnects++;
-        metrics.count("tributary_client_disconnects_total", {});
-        log.warn("client_disconnected", {
-          path: new URL(request.url).pathname,
-          bytesRead: read,
-          error: error instanceof Error ? error.message : String(error),
-          disconnects,
-        });
-        controller.error(
-          new ApiError("body_incomplete", `The body ended after ${read} bytes, before it was complete`),
-        );
-        return;
-      }
-      if (next.done) controller.close();
-      else {
-        read += next.value.byteLength;
-        controller.enqueue(next.value);
-      }
+  let stopped = false;
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        let next: ReadableStreamReadResult<Uint8Array>;
+        try {
+          next = await reader.read();
+        } catch (error) {
+          if (stopped) return;
+          disconnects++;
+          metrics.count("tributary_client_disconnects_total", {});
+          log.warn("client_disconnected", {
+            path: new URL(request.url).pathname,
+            bytesRead: read,
+            error: error instanceof Error ? error.message : String(error),
+            disconnects,
+          });
+          controller.error(
+            new ApiError("body_incomplete", `The body ended after ${read} bytes, before it was complete`),
+          );
+          return;
+        }
+        if (next.done) controller.close();
+        else {
+          read += next.value.byteLength;
+          controller.enqueue(next.value);
+        }
+      },
+      cancel: async () => {
+        stopped = true;
+        await drain(reader, DRAIN_LIMIT_BYTES);
+      },
     },
-    cancel: (reason) => reader.cancel(reason).catch(() => undefined),
-  });
+    // No read ahead: a chunk is read from the request only when the caller asks for one, so nothing
+    // is in flight when the caller stops.
+    { highWaterMark: 0 },
+  );
+}
+
+/**
+ * Reads and discards what is left of a request body, up to `limitBytes`; past that (or when reading
+ * fails) the body is cancelled. Never throws: the caller's answer is already decided.
+ */
+async function drain(reader: ReadableStreamDefaultReader<Uint8Array>, limitBytes: number): Promise<void> {
+  let drained = 0;
+  try {
+    while (drained <= limitBytes) {
+      const next = await reader.read();
+      if (next.done) return;
+      drained += next.value.byteLength;
+    }
+  } catch {
+    // The client went away meanwhile: there is nothing left to drain.
+    return;
+  }
+  await reader.cancel().catch(() => undefined);
 }

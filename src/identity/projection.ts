@@ -96,7 +96,7 @@ export async function projectionStatements(
         at,
       ),
     );
-  if (change.fresh.length > 0) statements.push(claimIdentifiers(db, event, profileId, change.fresh, at));
+  if (change.fresh.length > 0) statements.push(claimIdentifiers(db, event, profileId, change.fresh));
   if (change.owned.length > 0)
     statements.push(touchIdentifiers(db, event.workspace, change.owned, event.occurredAt));
   if (change.links)

@@ -54,14 +54,14 @@ export function insertProfile(
 /**
  * Claims identifiers nobody owns for `profileId`. No ON CONFLICT: under the single writer a conflict
  * means the snapshot was wrong, and failing the batch (then retrying) beats attaching an event to a
- * profile without its identifier.
+ * profile without its identifier. First and last seen are both the event's time (not the receipt
+ * time), so a backfilled or late event never shows a first sighting after the last one.
  */
 export function claimIdentifiers(
   db: D1Database,
   event: CanonicalEvent,
   profileId: string,
   fresh: readonly Candidate[],
-  now: number,
 ): D1PreparedStatement {
   return db
     .prepare(
@@ -73,13 +73,16 @@ export function claimIdentifiers(
       event.workspace,
       profileId,
       event.sourceId,
-      now,
+      event.occurredAt,
       event.occurredAt,
       JSON.stringify(fresh.map((c) => [c.type, c.value, c.raw])),
     );
 }
 
-/** Moves the last-seen time (event time) of identifiers the event carried forward. */
+/**
+ * Widens the seen window (event times) of identifiers the event carried: last seen forward, first seen
+ * back when events arrive out of order.
+ */
 export function touchIdentifiers(
   db: D1Database,
   workspace: string,
@@ -88,7 +91,7 @@ export function touchIdentifiers(
 ): D1PreparedStatement {
   return db
     .prepare(
-      `UPDATE identifiers SET last_seen_at = max(last_seen_at, ?3) WHERE workspace = ?1 AND (type, value) IN (${PAIRS(2)})`,
+      `UPDATE identifiers SET last_seen_at = max(last_seen_at, ?3), first_seen_at = min(first_seen_at, ?3) WHERE workspace = ?1 AND (type, value) IN (${PAIRS(2)})`,
     )
     .bind(workspace, pairsJson(owned), occurredAt);
 }

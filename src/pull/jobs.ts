@@ -156,7 +156,10 @@ export class PollJobStore {
     return (result.meta.changes ?? 0) > 0;
   }
 
-  /** Ends the run successfully; the next one starts `intervalMs` after this one started. */
+  /**
+   * Ends the run successfully; the next one starts `intervalMs` after this one started. The last error
+   * (and its time) is cleared: it described a failure or a wait this successful run has left behind.
+   */
   async complete(
     sourceId: string,
     runId: string,
@@ -169,7 +172,7 @@ export class PollJobStore {
         `UPDATE poll_jobs SET status = 'idle', checkpoint = ?3, run_seen = '[]', run_pages = ?4, run_records = ?5,
            records_fetched = records_fetched + ?6, run_failures = 0, failed_runs = 0, lease_until = NULL,
            next_run_at = max(coalesce(run_started_at, ?8) + ?7, ?8), last_success_at = ?8, last_run_records = ?5,
-           updated_at = ?8
+           last_error = NULL, last_error_at = NULL, updated_at = ?8
          WHERE source_id = ?1 AND run_id = ?2`,
       )
       .bind(

@@ -12,6 +12,7 @@ export interface IdentifierDetail {
   /** The first spelling seen, kept for display. */
   rawValue: string;
   sourceId: string | null;
+  /** Event time of the earliest event that carried it (receipt time for identifiers stored before). */
   firstSeenAt: string;
   /** Event time of the latest event that carried it; null for identifiers stored before it was tracked. */
   lastSeenAt: string | null;

@@ -322,3 +322,23 @@ async function adminJsonDelete(path: string): Promise<number> {
   const { admin } = await import("../support/gateway");
   return (await admin(path, { method: "DELETE" })).status;
 }
+
+describe("identifier first and last seen", () => {
+  it("are both event times: the earliest and latest event that carried it, whatever the arrival order", async () => {
+    const ws = freshWorkspace();
+    const day = 86_400_000;
+    await apply(ws, [event(ws, "k1", [["email", "seen@x.io"]], { occurredAt: T - 2 * day })]);
+    await apply(ws, [event(ws, "k2", [["email", "seen@x.io"]], { occurredAt: T - 5 * day })]);
+    await apply(ws, [event(ws, "k3", [["email", "seen@x.io"]], { occurredAt: T - 1 * day })]);
+    const found = await adminJson<ProfileView>(
+      `/v1/admin/profiles?workspace=${ws}&identifier=email:seen@x.io`,
+    );
+    expect(found.identifierDetails).toMatchObject([
+      {
+        value: "seen@x.io",
+        firstSeenAt: new Date(T - 5 * day).toISOString(),
+        lastSeenAt: new Date(T - 1 * day).toISOString(),
+      },
+    ]);
+  });
+});

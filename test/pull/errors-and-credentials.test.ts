@@ -84,6 +84,44 @@ describe("poll errors are recorded on the job", () => {
   });
 });
 
+describe("a successful run clears the last error", () => {
+  it("a run parked by a 503 that then completes shows no last error, and a failed job's next good run too", async () => {
+    let calls = 0;
+    server.use(
+      http.get(`${API}/recovers`, () => {
+        calls++;
+        return calls === 1
+          ? new HttpResponse(null, { status: 503 })
+          : HttpResponse.json({ data: [{ id: "r1", email: "recovers@example.com" }] });
+      }),
+    );
+    const source = await createPullSource(poll("recovers"));
+    const parked = await runNow(source.id);
+    expect(parked.status).toBe("waiting");
+    expect(parked.lastError).toMatch(/retrying: source API answered 503/);
+    await runPollJob(env, source.id, parked.run.id!, Date.now() + 3_600_000);
+    const recovered = await pollJob(source.id);
+    expect(recovered.status).toBe("idle");
+    expect(recovered.lastSuccessAt).not.toBeNull();
+    expect(recovered).toMatchObject({ lastError: null, lastErrorAt: null });
+
+    let failing = true;
+    server.use(
+      http.get(`${API}/fails-then-works`, () =>
+        failing
+          ? new HttpResponse("nope", { status: 404 })
+          : HttpResponse.json({ data: [{ id: "f1", email: "fails-then-works@example.com" }] }),
+      ),
+    );
+    const other = await createPullSource(poll("fails-then-works"));
+    expect((await runNow(other.id)).lastError).toMatch(/answered 404/);
+    failing = false;
+    const next = await runNow(other.id);
+    expect(next.status).toBe("idle");
+    expect(next).toMatchObject({ lastError: null, lastErrorAt: null });
+  });
+});
+
 describe("credentials for the source's API", () => {
   it("bearer, Basic and API-key credentials are sent; none is ever returned", async () => {
     const seen: Record<string, string | null> = {};

@@ -37,6 +37,7 @@ export const identifiers = sqliteTable(
     profileId: text("profile_id").notNull(),
     rawValue: text("raw_value").notNull(),
     sourceId: text("source_id"),
+    /** Earliest `occurred_at` of an event that carried it (rows stored before: their receipt time). */
     firstSeenAt: integer("first_seen_at").notNull(),
     /** Latest `occurred_at` of an event that carried it onto this profile (windowed limits count from it). */
     lastSeenAt: integer("last_seen_at").notNull().default(0),

@@ -13,7 +13,9 @@ export const PollJobSchema = z
     nextRunAt: z.string(),
     lastRunAt: z.string().nullable(),
     lastSuccessAt: z.string().nullable(),
-    lastError: z.string().nullable(),
+    lastError: z.string().nullable().openapi({
+      description: "Why the job's last run failed or is waiting; null again once a run succeeds",
+    }),
     lastErrorAt: z.string().nullable(),
     recordsFetched: z.number().int(),
     lastRunRecords: z.number().int().nullable(),
