@@ -1,5 +1,7 @@
 import { env, listDurableObjectIds } from "cloudflare:test";
+import { workspaceDb } from "../../src/db/workspace-db";
 import type { GraphSnapshot } from "../../src/identity/graph-store";
+import type { Env } from "../../src/lib/env";
 
 /**
  * Breaches of the identity graph's invariants (design invariant 3) in D1's projection, read in one
@@ -89,7 +91,8 @@ export async function projectionMismatches(): Promise<string[]> {
       }
       snapshot = await stub.graphSnapshot();
     }
-    const projected = await projectedGraph(workspace);
+    // A workspace may have its own database (WORKSPACE_DATABASES): the projection is compared there.
+    const projected = await projectedGraph(workspace, workspaceDb(env as unknown as Env, workspace));
     const graph = {
       profiles: snapshot.profiles,
       redirects: snapshot.redirects,
