@@ -2,7 +2,7 @@ import type { Env } from "../lib/env";
 import { ApiError } from "../lib/errors";
 import { log } from "../lib/log";
 import { countDisposition } from "../observability/counts";
-import type { DeliveryEnvelope, QueueMessage, WebhookEnvelope } from "./envelope";
+import type { DeliveryEnvelope, QueueMessage } from "./envelope";
 import { messageBytes, PER_MESSAGE_OVERHEAD_BYTES, sendInBatches } from "./send-in-batches";
 
 /** Name of the ingest queue (wrangler.toml), whose batches the pipeline consumes. */

@@ -53,6 +53,7 @@ export async function collectMetrics(env: Env, now = Date.now()): Promise<Sample
     env.DB.prepare(
       "SELECT name, workspace, system FROM extensions WHERE enabled = 1 ORDER BY workspace, name LIMIT ?",
     ).bind(MAX_BREAKERS),
+    env.DB.prepare("SELECT DISTINCT workspace FROM sources ORDER BY workspace LIMIT ?").bind(MAX_WORKSPACES),
   ]);
   for (const row of deadLetters!.results as { workspace: string; n: number }[])
     samples.push({ name: "tributary_dead_letters", labels: { workspace: row.workspace }, value: row.n });
