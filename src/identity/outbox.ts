@@ -1,3 +1,4 @@
+import { workspaceDb } from "../db/workspace-db";
 import { forgetDefinitions } from "../indicators/cache";
 import type { Env } from "../lib/env";
 import { log } from "../lib/log";
@@ -102,13 +103,13 @@ export type ReceiptSink = (receiptId: string, receipt: Awaited<ReturnType<typeof
  * @throws when D1 refuses the batch; the entries stay in the outbox for the next attempt
  */
 export async function projectOnce(
-  env: Pick<Env, "DB" | "PAYLOADS">,
+  env: Pick<Env, "DB" | "PAYLOADS" | "ARCHIVE" | "WORKSPACE_DATABASES"> & Partial<Env>,
   workspace: string,
   outbox: Outbox,
   batchSize: number,
   onReceipt?: ReceiptSink,
 ): Promise<number> {
-  const db = env.DB;
+  const db = workspaceDb(env as Env, workspace);
   const candidates = outbox.take(batchSize);
   if (candidates.length === 0) return 0;
   const first = candidates[0]!;

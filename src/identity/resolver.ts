@@ -239,12 +239,10 @@ export class IdentityResolver extends DurableObject<Env> {
         const started = Date.now();
         let projected: number;
         try {
-          projected = await projectOnce(
-            { ...this.env, DB: this.db() },
-            workspace,
-            this.outbox,
-            this.batchSize(),
-            (id, receipt) => this.receipts.set(id, receipt),
+          // The projection goes to the workspace's database; dead letters an erasure reaches stay in
+          // the default one (control data), so the whole env is passed (outbox.ts picks).
+          projected = await projectOnce(this.env, workspace, this.outbox, this.batchSize(), (id, receipt) =>
+            this.receipts.set(id, receipt),
           );
         } catch (error) {
           this.meter.projectionFailures++;

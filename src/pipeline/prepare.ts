@@ -1,4 +1,5 @@
 import { database } from "../db/client";
+import { workspaceDb } from "../db/workspace-db";
 import type { DeliveryEnvelope } from "../deliveries/envelope";
 import type { PlannedJob } from "../enrichment/async-jobs";
 import type { CanonicalEvent } from "../events/event";
@@ -70,7 +71,10 @@ export async function prepareMessage(
     if (error instanceof PermanentError) throw error;
     throw new PermanentError(`mapping failed: ${String(error).slice(0, 300)}`, "mapping_failed");
   }
-  const events = await capped(env.DB, toCanonical(envelope, mapped, source.config));
+  const events = await capped(
+    workspaceDb(env as Env, envelope.workspace),
+    toCanonical(envelope, mapped, source.config),
+  );
   // Identity reads national phone numbers in the source's region.
   const region = source.config.defaultRegion;
   return {
