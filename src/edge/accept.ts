@@ -109,8 +109,8 @@ async function acceptWebhook(
     headers: forwardedHeaders(request.headers, sender.forwardedHeaders),
     body: text,
   });
-  // The delivery log's "accepted" row is written by the queue consumer with the outcome, so the edge
-  // adds no D1 write to an accepted delivery.
+  // The delivery's log row (its settled status) is written by the queue consumer, so the edge adds no
+  // D1 write to an accepted delivery.
   await enqueueDelivery(c.env, envelope);
   return { kind: "queued", deliveryId: envelope.deliveryId };
 }

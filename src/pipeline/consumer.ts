@@ -14,14 +14,15 @@ import { settleFailure } from "./settle";
 
 /**
  * Ingest queue consumer. Each message is decoded into canonical events (prepare), each workspace's
- * events are applied by its IdentityResolver (apply), the outcome of each delivery (accepted or
- * duplicate) goes to the delivery log in one statement set, and only then is the message acked.
+ * events are applied by its IdentityResolver (apply), the outcome of each delivery (stored, merged,
+ * duplicate or ignored) goes to the delivery log in one statement set, and only then is the message acked.
  * The events stored are appended to the archive (R2) on the way (pipeline/archive.ts).
  * Anything that fails is retried with backoff or dead-lettered (settle).
  *
- * Exactly-once effect on an at-least-once queue: every event's effects (event row, identifiers,
- * traits, merge counters) commit in one D1 batch behind the unique key (workspace, source, event key),
- * so a redelivered message, a sender's duplicate or a replay re-applies nothing.
+ * Exactly-once effect on an at-least-once queue: every event's effects commit in its workspace's
+ * IdentityResolver in one SQLite transaction behind the event's dedupe claim (workspace, source, event
+ * key), and reach D1 through the resolver's versioned outbox, so a redelivered message, a sender's
+ * duplicate or a replay re-applies nothing.
  */
 export async function handleIngestBatch(
   batch: MessageBatch<unknown>,
