@@ -46,7 +46,7 @@ async function workload(
       ...(random() < 0.5 ? { email: `c${customer}@example.com` } : {}),
       plan: `plan-${n}`,
       n,
-      timestamp: 1_795_953_600 + Math.floor(random() * 1_000_000) * 7 + n,
+      timestamp: 1_700_000_000 + Math.floor(random() * 1_000_000) * 7 + n,
       ...(n % 5 === 3 ? { padding: "x".repeat(150_000) } : {}),
     };
     const envelope = envelopeFor(source, body, { idempotencyKey: `evt-${n}` });
