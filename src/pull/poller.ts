@@ -60,27 +60,14 @@ export async function runPollJob(env: Env, sourceId: string, runId: string, now 
     return;
   }
   const interval = poll.intervalSeconds * 1000;
-  if (poll.kind === "csv-url" || poll.kind === "r2-drop") {
+  if (poll.kind === "csv-url" || poll.kind === "r2-drop" || poll.kind === "sftp") {
     try {
       const imported =
         poll.kind === "csv-url"
           ? await pollCsvUrl(env, source, poll, runId, now)
-          : await pollR2Drop(env, source, poll, now);
-      await jobs.complete(
-        sourceId,
-        runId,
-        { checkpoint: {}, seen: [], pages: 1, records: imported, newRecords: 0 },
-        interval,
-        now,
-      );
-    } catch (error) {
-      await stop(env, jobs, job, error, zero(), interval, now);
-    }
-    return;
-  }
-  if (poll.kind === "sftp") {
-    try {
-      const imported = await pollSftp(env, source, poll, now);
+          : poll.kind === "r2-drop"
+            ? await pollR2Drop(env, source, poll, now)
+            : await pollSftp(env, source, poll, now);
       await jobs.complete(
         sourceId,
         runId,

@@ -16,8 +16,8 @@ const sources = {
   ...import.meta.glob("../../src/routes/admin/auth.ts", { query: "?raw", import: "default", eager: true }),
 } as Record<string, string>;
 
-describe("constant-time comparison", () => {
-  it("the scan reads every authentication scheme", () => {
+describe("C09: constant-time comparison", () => {
+  it("C09: the scan reads every authentication scheme", () => {
     const names = Object.keys(sources).map((f) => f.split("/").pop());
     for (const scheme of [
       "standard-webhooks.ts",
@@ -37,7 +37,7 @@ describe("constant-time comparison", () => {
     }
   });
 
-  it("the scan finds early-exit comparisons when they are there", () => {
+  it("C09: the scan finds early-exit comparisons when they are there", () => {
     const planted = {
       "planted.ts": [
         "if (signature === expected) return ok;",
@@ -56,17 +56,17 @@ describe("constant-time comparison", () => {
     ]);
   });
 
-  it("no early-exit ===/!== is applied to secrets, signatures or API keys", () => {
+  it("C09: no early-exit ===/!== is applied to secrets, signatures or API keys", () => {
     expect(earlyExitComparisons(sources)).toEqual([]);
   });
 
-  it("unequal lengths are a mismatch, not an exception", async () => {
+  it("C09: unequal lengths are a mismatch, not an exception", async () => {
     expect(bytesEqual(new Uint8Array(32), new Uint8Array(1))).toBe(false);
     expect(bytesEqual(new Uint8Array([1, 2]), new Uint8Array([1, 2]))).toBe(true);
     expect(await secretsEqual("short", "a much longer secret value")).toBe(false);
   });
 
-  it("truncated and garbage signatures are a plain mismatch at the scheme", async () => {
+  it("C09: truncated and garbage signatures are a plain mismatch at the scheme", async () => {
     const secret = `whsec_${btoa("c09-scheme-level-key-0123456789")}`;
     const now = Date.now();
     for (const signature of ["v1,AA==", "v1,zz!", "v1,", "v1"]) {

@@ -16,7 +16,7 @@ describeSchemeContract("GitHub", {
 });
 
 describe("GitHub: multibyte bodies and legacy sha1", () => {
-  it("GitHub's documented vector verifies", async () => {
+  it("C02: GitHub's documented vector verifies", async () => {
     const secret = "It's a Secret to Everybody";
     const signature = await sign(secret, "Hello, World!");
     expect(signature).toBe("sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17");
@@ -28,7 +28,7 @@ describe("GitHub: multibyte bodies and legacy sha1", () => {
     expect(response.status).toBe(202);
   });
 
-  it("an emoji body verifies over its UTF-8 bytes; an ASCII-forced digest is refused", async () => {
+  it("C02: an emoji body verifies over its UTF-8 bytes; an ASCII-forced digest is refused", async () => {
     const secret = "gh_test_b02";
     const body = '{"action":"opened","title":"Ship it 😀"}';
     expect(new TextEncoder().encode(body)).toHaveLength(42);

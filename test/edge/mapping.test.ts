@@ -59,7 +59,7 @@ describe("Slack mapping", () => {
     expect(event?.traits).toEqual({ real_name: "New Person", tz: "Europe/Paris" });
   });
 
-  it("an interactivity form's payload is URL-decoded only here, after verification", () => {
+  it("C04: an interactivity form's payload is URL-decoded only here, after verification", () => {
     const payload = `payload=${encodeURIComponent(JSON.stringify({ type: "block_actions", user: { id: "U7", username: "ada" }, team: { id: "T7" }, text: "*bold*" }))}`;
     const [event] = mapSlack({
       payload,
@@ -94,7 +94,7 @@ describe("Slack mapping", () => {
 describe("Twilio mapping", () => {
   const form = "application/x-www-form-urlencoded";
 
-  it("repeated fields reach the event as a list; the author is the identifier, participants are not", () => {
+  it("C05: repeated fields reach the event as a list; the author is the identifier, participants are not", () => {
     const payload =
       "EventType=onConversationAdd&MessagingBinding.Address=%2B15555550177&MessagingBinding.Address=%2B15555550122&MessagingBinding.AuthorAddress=%2B15555550133&Source=SMS";
     const [event] = mapTwilio({ payload, envelope: envelope("twilio", form), config: {} });

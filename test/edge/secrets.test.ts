@@ -99,7 +99,7 @@ describe("secret rotation", () => {
   const signedWith = (key: string) =>
     standardWebhooksHeaders(key, body, nowSeconds(), `msg_${crypto.randomUUID()}`);
 
-  it("during a rotation window both secrets are accepted, after it only the new one", async () => {
+  it("C06: during a rotation window both secrets are accepted, after it only the new one", async () => {
     const source = await createSource({ type: "standard-webhooks", secret: keyA });
     const response = await rotate(source.id, { secret: keyB, previousSecretTtlSeconds: 600 });
     expect(response.status).toBe(200);

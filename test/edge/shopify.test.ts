@@ -18,14 +18,14 @@ describe("Shopify: base64 over the raw bytes", () => {
   const secret = "shpss_test_b03";
   const body = String.raw`{"id":1001,"note":"a\/b \u0026 c"}`;
 
-  it("base64 HMAC of the body with Shopify's escapes is accepted", async () => {
+  it("C03: base64 HMAC of the body with Shopify's escapes is accepted", async () => {
     const source = await createSource({ type: "shopify", secret });
     const headers = shopifyHeaders(secret, body);
     expect(headers["x-shopify-hmac-sha256"]).toBe("dNdjo298BIj/PHRWfbAckDH3bj0MLnllOs1WtKMHO6c=");
     expect((await deliver(source.id, body, headers)).status).toBe(202);
   });
 
-  it("the hex form of the same digest, and a digest of the re-serialized body, are refused", async () => {
+  it("C03: the hex form of the same digest, and a digest of the re-serialized body, are refused", async () => {
     const source = await createSource({ type: "shopify", secret });
     const hex = createHmac("sha256", secret).update(body).digest("hex");
     expect((await deliver(source.id, body, { "x-shopify-hmac-sha256": hex })).status).toBe(401);

@@ -36,7 +36,7 @@ describe("Slack: form bodies and the url_verification handshake", () => {
     vi.useRealTimers();
   });
 
-  it("a form body is verified as received (%2A stays %2A); re-encoded or emptied bodies are refused", async () => {
+  it("C04: a form body is verified as received (%2A stays %2A); re-encoded or emptied bodies are refused", async () => {
     const T = 1795953600;
     vi.useFakeTimers({ toFake: ["Date"] });
     vi.setSystemTime(T * 1000);

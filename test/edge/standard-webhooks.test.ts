@@ -34,7 +34,7 @@ describe("Standard Webhooks: several signatures in one header", () => {
     vi.useRealTimers();
   });
 
-  it("a header mixing a bad, a good and an unknown-version entry is accepted", async () => {
+  it("C06: a header mixing a bad, a good and an unknown-version entry is accepted", async () => {
     vi.useFakeTimers({ toFake: ["Date"] });
     vi.setSystemTime(T * 1000);
     const source = await createSource({ type: "standard-webhooks", secret });
@@ -45,7 +45,7 @@ describe("Standard Webhooks: several signatures in one header", () => {
     expect((await deliver(source.id, body, headersWith(header))).status).toBe(202);
   });
 
-  it("unknown versions are never a fallback: v2 carrying the right bytes is refused", async () => {
+  it("C06: unknown versions are never a fallback: v2 carrying the right bytes is refused", async () => {
     vi.useFakeTimers({ toFake: ["Date"] });
     vi.setSystemTime(T * 1000);
     const source = await createSource({ type: "standard-webhooks", secret });

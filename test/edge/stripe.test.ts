@@ -21,7 +21,7 @@ describe("Stripe: raw bytes and rotation", () => {
     vi.useRealTimers();
   });
 
-  it("verified over the raw bytes; re-serialized, re-indented or LF-changed bodies are refused", async () => {
+  it("C01: verified over the raw bytes; re-serialized, re-indented or LF-changed bodies are refused", async () => {
     vi.useFakeTimers({ toFake: ["Date"] });
     vi.setSystemTime(T * 1000);
     const secret = "whsec_test_b01";
@@ -46,7 +46,7 @@ describe("Stripe: raw bytes and rotation", () => {
     }
   });
 
-  it("every v1 is tried (old and new secret), v0 is ignored", async () => {
+  it("C06: every v1 is tried (old and new secret), v0 is ignored", async () => {
     vi.useFakeTimers({ toFake: ["Date"] });
     vi.setSystemTime(T * 1000);
     const body = '{"id":"evt_b08","object":"event"}';

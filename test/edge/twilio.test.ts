@@ -26,7 +26,7 @@ const post = (sourceId: string, body: string, headers: Record<string, string>, q
   call(`/v1/sources/${sourceId}/webhooks${query}`, { method: "POST", headers, body });
 
 describe("Twilio: sorted multi-map parameters, bodySHA256, URLs", () => {
-  it("a repeated parameter is sorted by name then value, as Twilio signs it", async () => {
+  it("C05: a repeated parameter is sorted by name then value, as Twilio signs it", async () => {
     const token = "tw_test_b06";
     const body =
       "EventType=onConversationAdd&MessagingBinding.Address=%2B15555550177&MessagingBinding.Address=%2B15555550122&MessagingBinding.AuthorAddress=%2B15555550133&Source=SMS";

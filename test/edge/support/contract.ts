@@ -151,7 +151,7 @@ export function describeSchemeContract(name: string, sender: Sender): void {
 
     const signature = sender.signature;
     if (signature)
-      it("flipped, truncated and non-encoded signatures are 401, never 500", async () => {
+      it("C09: flipped, truncated and non-encoded signatures are 401, never 500", async () => {
         const { source } = await setup();
         const headers = await sender.sign(sender.secrets[0], sender.body, nowSeconds());
         for (const kind of ["first-byte", "last-byte", "truncated", "not-encoded"] as const) {
