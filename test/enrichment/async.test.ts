@@ -43,7 +43,8 @@ describe("async extensions", () => {
 
     await send(source, { email: "hal@example.com", serial: "123ABC", hours: 10_000 });
 
-    const pending = await profileWhen(workspace, "hal@example.com");
+    // The profile reaches D1 (the resolver's projection) before the consumer plans its async jobs.
+    const pending = await profileWhen(workspace, "hal@example.com", (p) => p.pendingEnrichments.length > 0);
     expect(pending.traits.warranty_plan).toBeUndefined();
     expect(pending.pendingEnrichments).toEqual([
       expect.objectContaining({
