@@ -9,6 +9,7 @@ import { registerDeleteSource } from "./admin/delete-source";
 import { registerExtensionAdmin } from "./admin/extensions";
 import { registerFindProfile } from "./admin/find-profile";
 import { registerGetDeadLetter } from "./admin/get-dead-letter";
+import { registerGetEventRetention } from "./admin/get-event-retention";
 import { registerGetProfile } from "./admin/get-profile";
 import { registerGetSource } from "./admin/get-source";
 import { registerGetSourceRejections } from "./admin/get-source-rejections";
@@ -20,6 +21,7 @@ import { registerListProfileEvents } from "./admin/list-profile-events";
 import { registerListSources } from "./admin/list-sources";
 import { registerListWriteKeys } from "./admin/list-write-keys";
 import { registerPullAdmin } from "./admin/pull";
+import { registerPutEventRetention } from "./admin/put-event-retention";
 import { registerReplayDeadLetter } from "./admin/replay-dead-letter";
 import { registerReplayDeadLetters } from "./admin/replay-dead-letters";
 import { registerRevokePreviousSecret } from "./admin/revoke-previous-secret";
@@ -68,4 +70,6 @@ export function registerRoutes(app: OpenAPIHono<AppEnv>): void {
   registerIdentityAdmin(app);
   registerPullAdmin(app);
   registerAlertAdmin(app);
+  registerGetEventRetention(app);
+  registerPutEventRetention(app);
 }
