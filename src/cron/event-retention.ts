@@ -1,23 +1,16 @@
 import { customerDatabases } from "../db/workspace-db";
 import { archivedFromRow, EVENT_ROW_COLUMNS, type EventRow } from "../events/archive/rows";
 import { archiveBucket, writeToArchive } from "../events/archive/store";
+import { configOf } from "../lib/config";
 import type { Env } from "../lib/env";
 import { log } from "../lib/log";
 
-/** Days D1 keeps an event's body when neither EVENT_RETENTION_DAYS nor the workspace's setting says otherwise. */
-export const DEFAULT_EVENT_RETENTION_DAYS = 90;
 /** Rows one cron tick handles per database and task: bounds its CPU time and D1 queries. */
 export const RETENTION_BATCH = 500;
 /** An event stored this recently may still be archived by its own consumer batch: the cron waits. */
 export const ARCHIVE_GRACE_MS = 10 * 60_000;
 
 const DAY_MS = 24 * 60 * 60 * 1000;
-
-/** A day count in 1–36500, or undefined. */
-function days(value: unknown): number | undefined {
-  const n = Number(value);
-  return Number.isFinite(n) && n >= 1 && n <= 36_500 ? n : undefined;
-}
 
 /**
  * The retention window of `workspace` in days: WORKSPACE_EVENT_RETENTION_DAYS[workspace], else
@@ -27,15 +20,8 @@ export function retentionDays(
   env: Pick<Env, "EVENT_RETENTION_DAYS" | "WORKSPACE_EVENT_RETENTION_DAYS">,
   workspace: string,
 ): number {
-  let own: unknown;
-  if (env.WORKSPACE_EVENT_RETENTION_DAYS) {
-    try {
-      own = (JSON.parse(env.WORKSPACE_EVENT_RETENTION_DAYS) as Record<string, unknown>)[workspace];
-    } catch {
-      log.warn("workspace_event_retention_days_invalid", {});
-    }
-  }
-  return days(own) ?? days(env.EVENT_RETENTION_DAYS) ?? DEFAULT_EVENT_RETENTION_DAYS;
+  const config = configOf(env);
+  return config.workspaceEventRetentionDays.get(workspace) ?? config.eventRetentionDays;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { workspaceDb } from "../db/workspace-db";
 import type { CanonicalEvent } from "../events/event";
+import { configOf } from "../lib/config";
 import type { Env } from "../lib/env";
 import { newId } from "../lib/ids";
 import { log } from "../lib/log";
@@ -8,7 +9,6 @@ import type { ErasureReceipt } from "./erasure";
 import {
   type ApplyResult,
   applyPrepared,
-  CHUNK_EVENTS,
   type GraphMeter,
   newMeter,
   prepareEvents,
@@ -272,8 +272,7 @@ export class IdentityResolver extends DurableObject<Env> {
   }
 
   private batchSize(): number {
-    const configured = Number(this.env.IDENTITY_CHUNK_EVENTS);
-    return Number.isInteger(configured) && configured >= 1 && configured <= 100 ? configured : CHUNK_EVENTS;
+    return configOf(this.env).identityChunkEvents;
   }
 
   private serialize<T>(operation: () => Promise<T>): Promise<T> {

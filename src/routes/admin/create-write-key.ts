@@ -1,10 +1,7 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
-import { database } from "../../db/client";
 import type { AppEnv } from "../../lib/env";
 import { ApiError } from "../../lib/errors";
 import { log } from "../../lib/log";
-import { SourceStore } from "../../sources/store";
-import { WriteKeyStore } from "../../sources/write-keys";
 import { problemResponses } from "../openapi";
 import { SourceIdParamSchema } from "./source-schemas";
 import {
@@ -38,15 +35,14 @@ export function registerCreateWriteKey(app: OpenAPIHono<AppEnv>): void {
     const { sourceId } = c.req.valid("param");
     // The body is optional: without one, valid("json") is undefined.
     const { name } = (c.req.valid("json") as CreateWriteKey | undefined) ?? { name: "default" };
-    const db = database(c.env.DB);
-    const source = await new SourceStore(db, c.env.SECRETS_KEY).getPublic(sourceId);
+    const source = await c.var.services.sources.getPublic(sourceId);
     if (!source) throw new ApiError("source_not_found");
     if (source.type !== "app")
       throw new ApiError(
         "conflict",
         `Write keys belong to sources of type app; this source is ${source.type}`,
       );
-    const { record, key } = await new WriteKeyStore(db).create({
+    const { record, key } = await c.var.services.writeKeys.create({
       sourceId,
       workspace: source.workspace,
       name,

@@ -3,7 +3,6 @@ import { databaseHolding } from "../../db/workspace-db";
 import { resolverFor } from "../../identity/resolver";
 import type { AppEnv } from "../../lib/env";
 import { ApiError } from "../../lib/errors";
-import { ProfileReader } from "../../views/profiles";
 import { problemResponses } from "../openapi";
 import { ErasureReceiptSchema, ProfileIdParamSchema } from "./profile-schemas";
 
@@ -27,7 +26,7 @@ export function registerEraseProfile(app: OpenAPIHono<AppEnv>): void {
   app.openapi(route, async (c) => {
     const { profileId } = c.req.valid("param");
     const db = await databaseHolding(c.env, "profiles", profileId);
-    const live = db && (await new ProfileReader(db).live(profileId));
+    const live = db && (await c.var.services.profiles(db).live(profileId));
     if (!live) throw new ApiError("profile_not_found");
     // The workspace's resolver erases between two events, so no merge races the erasure.
     const receipt = await resolverFor(c.env, live.workspace).erase(live.workspace, live.id);

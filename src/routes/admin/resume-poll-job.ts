@@ -1,6 +1,5 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../../lib/env";
-import { PollJobStore } from "../../pull/jobs";
 import { loadPollJob, pollJobAction, pollJobProblems, pollJobResponse } from "./poll-job-route";
 
 const route = createRoute({
@@ -18,7 +17,7 @@ export function registerResumePollJob(app: OpenAPIHono<AppEnv>): void {
     const { sourceId } = c.req.valid("param");
     const now = Date.now();
     await loadPollJob(c, sourceId, now);
-    await new PollJobStore(c.env.DB).resume(sourceId, now);
+    await c.var.services.pollJobs.resume(sourceId, now);
     return c.json(await loadPollJob(c, sourceId), 200);
   });
 }

@@ -1,10 +1,8 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import { database } from "../../db/client";
 import { forgetSource } from "../../edge/source-cache";
 import type { AppEnv } from "../../lib/env";
 import { ApiError } from "../../lib/errors";
 import { log } from "../../lib/log";
-import { SourceStore } from "../../sources/store";
 import { problemResponses } from "../openapi";
 import { SourceSecretsSchema, secretsView } from "./secret-schemas";
 import { SourceIdParamSchema } from "./source-schemas";
@@ -55,7 +53,7 @@ export function registerRotateSourceSecret(app: OpenAPIHono<AppEnv>): void {
   app.openapi(route, async (c) => {
     const { sourceId } = c.req.valid("param");
     const { secret, previousSecretTtlSeconds } = c.req.valid("json");
-    const store = new SourceStore(database(c.env.DB), c.env.SECRETS_KEY);
+    const store = c.var.services.sources;
     const result = await store.rotateSecret(sourceId, secret, previousSecretTtlSeconds * 1000);
     if (!result) throw new ApiError("source_not_found");
     await forgetSource(sourceId);

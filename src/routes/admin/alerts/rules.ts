@@ -1,6 +1,5 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { AlertRulesSchema } from "../../../alerts/rules";
-import { AlertSettingsStore } from "../../../alerts/settings";
 import type { AppEnv } from "../../../lib/env";
 import { log } from "../../../lib/log";
 import { problemResponses } from "../../openapi";
@@ -41,13 +40,13 @@ const putRoute = createRoute({
 export function registerAlertRules(app: OpenAPIHono<AppEnv>): void {
   app.openapi(getRoute, async (c) => {
     const { workspace } = c.req.valid("query");
-    const rules = await new AlertSettingsStore(c.env.DB, c.env.SECRETS_KEY).rules(workspace);
+    const rules = await c.var.services.alertSettings.rules(workspace);
     return c.json({ workspace, rules }, 200);
   });
   app.openapi(putRoute, async (c) => {
     const { workspace } = c.req.valid("query");
     const rules = c.req.valid("json");
-    await new AlertSettingsStore(c.env.DB, c.env.SECRETS_KEY).setRules(workspace, rules, Date.now());
+    await c.var.services.alertSettings.setRules(workspace, rules, Date.now());
     log.info("alert_rules_changed", { workspace });
     return c.json({ workspace, rules }, 200);
   });

@@ -2,7 +2,6 @@ import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { databaseHolding } from "../../../db/workspace-db";
 import { UpdateIndicatorSchema } from "../../../indicators/definitions";
 import { recomputerFor } from "../../../indicators/recompute";
-import { IndicatorStore } from "../../../indicators/store";
 import type { AppEnv } from "../../../lib/env";
 import { ApiError } from "../../../lib/errors";
 import { log } from "../../../lib/log";
@@ -36,7 +35,7 @@ export function registerUpdateIndicator(app: OpenAPIHono<AppEnv>): void {
     const input = c.req.valid("json");
     assertOwnFieldPaths(input.conditions, input.field);
     const db = await databaseHolding(c.env, "indicator_definitions", indicatorId);
-    const updated = db && (await new IndicatorStore(db).update(indicatorId, input));
+    const updated = db && (await c.var.services.indicators(db).update(indicatorId, input));
     if (!updated) throw new ApiError("indicator_not_found");
     if (updated.recompute)
       await recomputerFor(c.env, updated.record.workspace).start(updated.record.workspace);
