@@ -2,6 +2,7 @@ import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../../lib/env";
 import { ApiError } from "../../lib/errors";
 import { log } from "../../lib/log";
+import { SENDERS } from "../../sources/senders";
 import { problemResponses } from "../openapi";
 import { SourceIdParamSchema } from "./source-schemas";
 import {
@@ -14,6 +15,7 @@ import {
 const route = createRoute({
   method: "post",
   path: "/v1/admin/sources/{sourceId}/write-keys",
+  operationId: "createWriteKey",
   tags: ["admin"],
   summary: "Create a write key for an app source (shown once)",
   description:
@@ -37,7 +39,7 @@ export function registerCreateWriteKey(app: OpenAPIHono<AppEnv>): void {
     const { name } = (c.req.valid("json") as CreateWriteKey | undefined) ?? { name: "default" };
     const source = await c.var.services.sources.getPublic(sourceId);
     if (!source) throw new ApiError("source_not_found");
-    if (source.type !== "app")
+    if (SENDERS[source.type].ingress !== "write-key")
       throw new ApiError(
         "conflict",
         `Write keys belong to sources of type app; this source is ${source.type}`,
