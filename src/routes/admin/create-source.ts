@@ -11,6 +11,7 @@ import { CreateSourceSchema, SourceSchema, sourceView } from "./source-schemas";
 const route = createRoute({
   method: "post",
   path: "/v1/admin/sources",
+  operationId: "createSource",
   tags: ["admin"],
   summary: "Create a source",
   security: [{ adminToken: [] }],

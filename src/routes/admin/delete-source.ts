@@ -10,6 +10,7 @@ import { SourceIdParamSchema } from "./source-schemas";
 const route = createRoute({
   method: "delete",
   path: "/v1/admin/sources/{sourceId}",
+  operationId: "deleteSource",
   tags: ["admin"],
   summary: "Delete a source; its ingest URL answers 404 from then on",
   security: [{ adminToken: [] }],

@@ -9,6 +9,7 @@ import { ErasureReceiptSchema, ProfileIdParamSchema } from "./profile-schemas";
 const route = createRoute({
   method: "delete",
   path: "/v1/admin/profiles/{profileId}",
+  operationId: "eraseProfile",
   tags: ["admin", "identity"],
   summary: "Erase a profile (right to be forgotten) and answer with a receipt",
   description:

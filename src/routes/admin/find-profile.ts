@@ -10,6 +10,7 @@ import { ProfileSchema } from "./profile-schemas";
 const route = createRoute({
   method: "get",
   path: "/v1/admin/profiles",
+  operationId: "findProfile",
   tags: ["admin"],
   summary: "Find the profile that owns an identifier",
   description:

@@ -7,6 +7,7 @@ import { FileImportSchema, fileImportView } from "./file-import-schemas";
 const route = createRoute({
   method: "get",
   path: "/v1/admin/file-imports/{importId}",
+  operationId: "getFileImport",
   tags: ["admin", "files"],
   summary: "Get a CSV file import's result: rows read, accepted, rejected (row number and reason)",
   security: [{ adminToken: [] }],

@@ -8,6 +8,7 @@ import { ProfileIdParamSchema, ProfileSchema } from "./profile-schemas";
 const route = createRoute({
   method: "get",
   path: "/v1/admin/profiles/{profileId}",
+  operationId: "getProfile",
   tags: ["admin"],
   summary: "Get a profile (a merged profile's id returns the survivor)",
   security: [{ adminToken: [] }],

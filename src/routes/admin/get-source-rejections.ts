@@ -26,6 +26,7 @@ export type SourceRejections = z.infer<typeof SourceRejectionsSchema>;
 const route = createRoute({
   method: "get",
   path: "/v1/admin/sources/{sourceId}/rejections",
+  operationId: "listSourceRejections",
   tags: ["admin"],
   summary: "How many of a source's deliveries were rejected, per reason, in a time range",
   security: [{ adminToken: [] }],

@@ -8,6 +8,7 @@ import { SourceIdParamSchema, SourceSchema, sourceView } from "./source-schemas"
 const route = createRoute({
   method: "get",
   path: "/v1/admin/sources/{sourceId}",
+  operationId: "getSource",
   tags: ["admin"],
   summary: "Get a source",
   security: [{ adminToken: [] }],

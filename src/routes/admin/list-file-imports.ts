@@ -9,6 +9,7 @@ export const FileImportListSchema = z.object({ data: z.array(FileImportSchema) }
 const route = createRoute({
   method: "get",
   path: "/v1/admin/sources/{sourceId}/file-imports",
+  operationId: "listFileImports",
   tags: ["admin", "files"],
   summary: "List a source's CSV file imports, newest first",
   security: [{ adminToken: [] }],

@@ -13,6 +13,7 @@ export const EventListSchema = z
 const route = createRoute({
   method: "get",
   path: "/v1/admin/profiles/{profileId}/events",
+  operationId: "listProfileEvents",
   tags: ["admin"],
   summary: "List a profile's events, newest first",
   security: [{ adminToken: [] }],

@@ -8,6 +8,7 @@ import { MergeListSchema, ProfileIdParamSchema } from "./profile-schemas";
 const route = createRoute({
   method: "get",
   path: "/v1/admin/profiles/{profileId}/merges",
+  operationId: "listProfileMerges",
   tags: ["admin", "identity"],
   summary: "List the merges that formed a profile, oldest first",
   description:

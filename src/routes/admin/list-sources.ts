@@ -10,6 +10,7 @@ export const SourceListSchema = z.object({ data: z.array(SourceSchema) }).openap
 const route = createRoute({
   method: "get",
   path: "/v1/admin/sources",
+  operationId: "listSources",
   tags: ["admin"],
   summary: "List sources",
   security: [{ adminToken: [] }],

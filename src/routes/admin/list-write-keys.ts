@@ -8,6 +8,7 @@ import { WriteKeyListSchema, writeKeyView } from "./write-key-schemas";
 const route = createRoute({
   method: "get",
   path: "/v1/admin/sources/{sourceId}/write-keys",
+  operationId: "listWriteKeys",
   tags: ["admin"],
   summary: "List a source's write keys (prefixes only, revoked ones included)",
   security: [{ adminToken: [] }],

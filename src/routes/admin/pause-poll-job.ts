@@ -8,6 +8,7 @@ const route = createRoute({
     "Pause a poll job",
     "No run starts while paused; a run in progress stops after its current page and keeps its checkpoint.",
   ),
+  operationId: "pausePollJob",
   responses: { 200: pollJobResponse, ...pollJobProblems },
 });
 

@@ -14,6 +14,7 @@ export const CredentialsInfoSchema = z
 const route = createRoute({
   method: "put",
   path: "/v1/admin/sources/{sourceId}/api-credentials",
+  operationId: "setSourceApiCredentials",
   tags: ["admin", "polling"],
   summary: "Set the credentials the gateway uses to call the source's API (poller, fetch-on-notify)",
   description:

@@ -10,6 +10,7 @@ const route = createRoute({
     "Reset a poll job's cursor / watermark",
     "The next run reads from the start (records already stored are recognized as duplicates). A parked run is ended. 409 while a poller is fetching.",
   ),
+  operationId: "resetPollCursor",
   responses: { 200: pollJobResponse, ...pollJobProblems },
 });
 

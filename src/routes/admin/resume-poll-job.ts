@@ -8,6 +8,7 @@ const route = createRoute({
     "Resume a paused poll job",
     "Runs start on schedule again; a run that was paused mid-way continues from its checkpoint at the next cron tick.",
   ),
+  operationId: "resumePollJob",
   responses: { 200: pollJobResponse, ...pollJobProblems },
 });
 

@@ -10,6 +10,7 @@ import { SourceIdParamSchema } from "./source-schemas";
 const route = createRoute({
   method: "delete",
   path: "/v1/admin/sources/{sourceId}/secret-rotations/previous",
+  operationId: "revokePreviousSecret",
   tags: ["admin"],
   summary: "End a rotation window early: only the current secret keeps working",
   security: [{ adminToken: [] }],

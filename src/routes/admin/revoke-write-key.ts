@@ -9,6 +9,7 @@ import { WriteKeyParamsSchema, WriteKeySchema, writeKeyView } from "./write-key-
 const route = createRoute({
   method: "delete",
   path: "/v1/admin/sources/{sourceId}/write-keys/{keyId}",
+  operationId: "revokeWriteKey",
   tags: ["admin"],
   summary: "Revoke a write key; requests with it answer 401 from then on",
   security: [{ adminToken: [] }],

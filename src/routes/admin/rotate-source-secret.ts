@@ -30,6 +30,7 @@ export type RotateSecret = z.infer<typeof RotateSecretSchema>;
 const route = createRoute({
   method: "post",
   path: "/v1/admin/sources/{sourceId}/secret-rotations",
+  operationId: "rotateSourceSecret",
   tags: ["admin"],
   summary: "Rotate a source's secret without downtime",
   description:

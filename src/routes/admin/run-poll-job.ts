@@ -10,6 +10,7 @@ const route = createRoute({
     "Run a poll job now",
     "Starts a run at once instead of waiting for the schedule (a parked run resumes). 409 while a run is in progress or the job is paused.",
   ),
+  operationId: "runPollJob",
   responses: { 202: pollJobResponse, ...pollJobProblems },
 });
 

@@ -16,6 +16,7 @@ import {
 const getRoute = createRoute({
   method: "get",
   path: "/v1/admin/alerts/channels",
+  operationId: "getAlertChannels",
   tags: ["admin", "alerts"],
   summary: "Get a workspace's alert notification channels (without their secrets)",
   security: [{ adminToken: [] }],
@@ -32,6 +33,7 @@ const getRoute = createRoute({
 const putRoute = createRoute({
   method: "put",
   path: "/v1/admin/alerts/channels",
+  operationId: "updateAlertChannels",
   tags: ["admin", "alerts"],
   summary: "Set a workspace's alert channels: a Slack incoming webhook and a Standard Webhooks receiver",
   description:

@@ -8,6 +8,7 @@ import { AlertRulesViewSchema, WorkspaceQuerySchema } from "./schemas";
 const getRoute = createRoute({
   method: "get",
   path: "/v1/admin/alerts/rules",
+  operationId: "getAlertRules",
   tags: ["admin", "alerts"],
   summary: "Get a workspace's alert rules (the defaults until changed)",
   security: [{ adminToken: [] }],
@@ -21,6 +22,7 @@ const getRoute = createRoute({
 const putRoute = createRoute({
   method: "put",
   path: "/v1/admin/alerts/rules",
+  operationId: "updateAlertRules",
   tags: ["admin", "alerts"],
   summary: "Replace a workspace's alert rules",
   description:

@@ -10,6 +10,7 @@ import { CreateExtensionSchema, ExtensionSchema, extensionView } from "./schemas
 const route = createRoute({
   method: "post",
   path: "/v1/admin/extensions",
+  operationId: "createExtension",
   tags: ["admin"],
   summary: "Create an extension (enrichment) of a workspace",
   security: [{ adminToken: [] }],

@@ -9,6 +9,7 @@ import { ExtensionIdParamSchema } from "./schemas";
 const route = createRoute({
   method: "delete",
   path: "/v1/admin/extensions/{extensionId}",
+  operationId: "deleteExtension",
   tags: ["admin"],
   summary: "Delete an extension; its pending async enrichments are abandoned",
   security: [{ adminToken: [] }],

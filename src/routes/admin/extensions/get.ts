@@ -9,6 +9,7 @@ import { ExtensionIdParamSchema, ExtensionSchema, extensionView } from "./schema
 const route = createRoute({
   method: "get",
   path: "/v1/admin/extensions/{extensionId}",
+  operationId: "getExtension",
   tags: ["admin"],
   summary: "Get an extension, with its external system's circuit breaker state",
   security: [{ adminToken: [] }],

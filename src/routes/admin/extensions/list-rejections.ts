@@ -14,6 +14,7 @@ export const RejectionListSchema = z
 const route = createRoute({
   method: "get",
   path: "/v1/admin/extensions/{extensionId}/rejections",
+  operationId: "listExtensionRejections",
   tags: ["admin"],
   summary: "Events the extension rejected (not stored), newest first, with the reason",
   security: [{ adminToken: [] }],

@@ -10,6 +10,7 @@ export const ExtensionListSchema = z.object({ data: z.array(ExtensionSchema) }).
 const route = createRoute({
   method: "get",
   path: "/v1/admin/extensions",
+  operationId: "listExtensions",
   tags: ["admin"],
   summary: "List a workspace's extensions in run order",
   security: [{ adminToken: [] }],

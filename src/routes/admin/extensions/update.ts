@@ -12,6 +12,7 @@ import { ExtensionIdParamSchema, ExtensionSchema, extensionView, UpdateExtension
 const route = createRoute({
   method: "patch",
   path: "/v1/admin/extensions/{extensionId}",
+  operationId: "updateExtension",
   tags: ["admin"],
   summary: "Change an extension (giving `secret` rotates it)",
   security: [{ adminToken: [] }],

@@ -11,6 +11,7 @@ import { IndicatorSchema, indicatorView } from "./schemas";
 const route = createRoute({
   method: "post",
   path: "/v1/admin/indicators",
+  operationId: "createIndicator",
   tags: ["admin"],
   summary: "Define an activity indicator; it is computed over already stored events in the background",
   security: [{ adminToken: [] }],

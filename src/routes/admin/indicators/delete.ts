@@ -9,6 +9,7 @@ import { IndicatorIdParamSchema } from "./schemas";
 const route = createRoute({
   method: "delete",
   path: "/v1/admin/indicators/{indicatorId}",
+  operationId: "deleteIndicator",
   tags: ["admin"],
   summary: "Delete an activity indicator; profiles stop showing it",
   security: [{ adminToken: [] }],

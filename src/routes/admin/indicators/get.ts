@@ -8,6 +8,7 @@ import { IndicatorIdParamSchema, IndicatorSchema, indicatorView } from "./schema
 const route = createRoute({
   method: "get",
   path: "/v1/admin/indicators/{indicatorId}",
+  operationId: "getIndicator",
   tags: ["admin"],
   summary: "Get an activity indicator definition and its recompute progress",
   security: [{ adminToken: [] }],

@@ -10,6 +10,7 @@ export const IndicatorListSchema = z.object({ data: z.array(IndicatorSchema) }).
 const route = createRoute({
   method: "get",
   path: "/v1/admin/indicators",
+  operationId: "listIndicators",
   tags: ["admin"],
   summary: "List a workspace's activity indicator definitions",
   security: [{ adminToken: [] }],

@@ -10,6 +10,7 @@ import { IndicatorIdParamSchema, IndicatorSchema, indicatorView } from "./schema
 const route = createRoute({
   method: "post",
   path: "/v1/admin/indicators/{indicatorId}/recompute",
+  operationId: "recomputeIndicator",
   tags: ["admin"],
   summary:
     "Recompute an activity indicator from stored events; progress on GET /v1/admin/indicators/{indicatorId}",

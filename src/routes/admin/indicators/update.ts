@@ -12,6 +12,7 @@ import { IndicatorIdParamSchema, IndicatorSchema, indicatorView } from "./schema
 const route = createRoute({
   method: "patch",
   path: "/v1/admin/indicators/{indicatorId}",
+  operationId: "updateIndicator",
   tags: ["admin"],
   summary: "Change an activity indicator; a change to what it computes recomputes it from stored events",
   security: [{ adminToken: [] }],
