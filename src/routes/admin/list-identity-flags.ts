@@ -8,6 +8,7 @@ import { IdentityFlagListSchema, WorkspaceParamSchema } from "./identity-schemas
 const route = createRoute({
   method: "get",
   path: "/v1/admin/workspaces/{workspace}/identity-flags",
+  operationId: "listIdentityFlags",
   tags: ["admin", "identity"],
   summary: "List identity decisions flagged for review, newest first",
   description:

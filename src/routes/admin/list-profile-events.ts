@@ -2,7 +2,6 @@ import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { databaseHolding } from "../../db/workspace-db";
 import type { AppEnv } from "../../lib/env";
 import { ApiError } from "../../lib/errors";
-import { ProfileReader } from "../../views/profiles";
 import { problemResponses } from "../openapi";
 import { EventSchema, ProfileIdParamSchema } from "./profile-schemas";
 
@@ -14,6 +13,7 @@ export const EventListSchema = z
 const route = createRoute({
   method: "get",
   path: "/v1/admin/profiles/{profileId}/events",
+  operationId: "listProfileEvents",
   tags: ["admin"],
   summary: "List a profile's events, newest first",
   security: [{ adminToken: [] }],
@@ -33,7 +33,7 @@ export function registerListProfileEvents(app: OpenAPIHono<AppEnv>): void {
     const { profileId } = c.req.valid("param");
     const db = await databaseHolding(c.env, "profiles", profileId);
     if (!db) throw new ApiError("profile_not_found");
-    const reader = new ProfileReader(db);
+    const reader = c.var.services.profiles(db);
     const profile = await reader.byId(profileId);
     if (!profile) throw new ApiError("profile_not_found");
     return c.json(

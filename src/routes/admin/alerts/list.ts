@@ -6,6 +6,7 @@ import { type Alert, AlertListSchema, WorkspaceQuerySchema } from "./schemas";
 const route = createRoute({
   method: "get",
   path: "/v1/admin/alerts",
+  operationId: "listAlerts",
   tags: ["admin", "alerts"],
   summary: "List a workspace's recent alerts (newest first) and what is firing now",
   security: [{ adminToken: [] }],
