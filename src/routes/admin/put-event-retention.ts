@@ -8,7 +8,7 @@ import { eventRetentionView } from "./get-event-retention";
 import { WorkspaceParamSchema } from "./identity-schemas";
 
 const route = createRoute({
-  operationId: "putEventRetention",
+  operationId: "setEventRetention",
   method: "put",
   path: "/v1/admin/workspaces/{workspace}/event-retention",
   tags: ["admin", "events"],
