@@ -1,5 +1,5 @@
 import type { StoredErasureReceiptView } from "../../routes/admin/get-erasure-receipt";
-import { adminApi } from "../admin-api";
+import { AdminApiError, adminApi } from "../admin-api";
 import { Copy } from "../components/copy";
 import { JsonBlock } from "../components/json";
 import { Time } from "../components/time";
@@ -9,14 +9,34 @@ import { workspaceOf } from "./profiles";
 
 /**
  * GET /console/erasures/:receiptId?workspace=: the receipt of a profile erasure (ids and counts, never
- * an erased value), where the erase action lands. Data: GET /v1/admin/workspaces/{ws}/erasures/{id}.
+ * an erased value), where the erase action lands; while an erasure queued by the API (202) has not
+ * finished, a self-refreshing note. Data: GET /v1/admin/workspaces/{ws}/erasures/{id}.
  */
 export function registerErasurePage(app: ConsoleApp): void {
   app.get("/erasures/:receiptId", async (c) => {
     const workspace = workspaceOf(c);
-    const receipt = await adminApi(c).get<StoredErasureReceiptView>(
-      `/v1/admin/workspaces/${workspace}/erasures/${encodeURIComponent(c.req.param("receiptId"))}`,
-    );
+    const receiptId = c.req.param("receiptId");
+    const receipt = await adminApi(c)
+      .get<StoredErasureReceiptView>(
+        `/v1/admin/workspaces/${workspace}/erasures/${encodeURIComponent(receiptId)}`,
+      )
+      .catch((error: unknown) => {
+        // An erasure queued while the database was down (202) has no stored receipt until it finishes.
+        if (error instanceof AdminApiError && error.status === 404) return null;
+        throw error;
+      });
+    if (!receipt)
+      return c.render(
+        <>
+          <p role="status">
+            Erasure <code>{receiptId}</code> is queued: the profile has left the identity graph, and its data
+            leaves the database and the archive as soon as the database answers. This page refreshes itself
+            and shows the receipt then.
+          </p>
+          <div data-refresh="5" hidden />
+        </>,
+        { title: "Erasure receipt", nav: "profiles" },
+      );
     const counts = Object.entries(receipt.deleted);
     return c.render(
       <>
