@@ -6,62 +6,39 @@
 //      /__scheduled (--test-scheduled), so without this poll jobs and retention would never run locally;
 //   5. creates the demo sources once the gateway answers, and prints their ingest URLs.
 // Ctrl-C stops everything.
-import { spawn, spawnSync } from "node:child_process";
 import { copyFileSync, existsSync } from "node:fs";
 import path from "node:path";
-import { BASE_URL, DEMO_SOURCES, ensureDemoSources, ROOT, waitUntilUp } from "./lib/gateway-client.mjs";
+import {
+  adminToken,
+  BASE_URL,
+  DEMO_SOURCES,
+  ensureDemoSources,
+  ROOT,
+  waitUntilUp,
+} from "./lib/gateway-client.mjs";
+import { migrateLocal, spawnGateway } from "./lib/gateway-process.mjs";
 
-const wrangler = path.join(ROOT, "node_modules", ".bin", "wrangler");
 const port = new URL(BASE_URL).port || "8787";
-// Offline machines: wrangler otherwise tries to fetch the Request.cf object from Cloudflare and prints
-// a stack trace when it cannot.
-const env = {
-  ...process.env,
-  CLOUDFLARE_CF_FETCH_ENABLED: process.env.CLOUDFLARE_CF_FETCH_ENABLED ?? "false",
-};
 
 if (!existsSync(path.join(ROOT, ".dev.vars"))) {
   copyFileSync(path.join(ROOT, ".dev.vars.example"), path.join(ROOT, ".dev.vars"));
   console.log("created .dev.vars from .dev.vars.example (local-only secrets)");
 }
 
-// Every D1 binding of wrangler.toml holds customer data of some workspaces: each gets the migrations.
-for (const binding of ["DB", "DB_WS_BIG"]) {
-  const migrate = spawnSync(wrangler, ["d1", "migrations", "apply", binding, "--local"], {
-    cwd: ROOT,
-    encoding: "utf8",
-    env: { ...env, CI: "true" },
-  });
-  if (migrate.status !== 0) {
-    process.stdout.write(migrate.stdout ?? "");
-    process.stderr.write(migrate.stderr ?? "");
-    process.exit(migrate.status ?? 1);
+try {
+  for (const { binding, applied } of migrateLocal()) {
+    console.log(
+      applied > 0
+        ? `local D1 ${binding}: applied ${applied} migration(s)`
+        : `local D1 ${binding}: migrations up to date`,
+    );
   }
-  // wrangler reprints its progress table after each migration: count distinct names marked done.
-  const applied = new Set([...migrate.stdout.matchAll(/(\S+\.sql)\s*│\s*✅/g)].map((m) => m[1])).size;
-  console.log(
-    applied > 0
-      ? `local D1 ${binding}: applied ${applied} migration(s)`
-      : `local D1 ${binding}: migrations up to date`,
-  );
+} catch (error) {
+  console.error(error.message);
+  process.exit(error.exitCode ?? 1);
 }
 
-const dev = spawn(
-  wrangler,
-  [
-    "dev",
-    "--ip",
-    "127.0.0.1",
-    "--port",
-    port,
-    "--test-scheduled",
-    "--show-interactive-dev-session=false",
-    // Local simulators listen on loopback; a deployment never sets this (it is not in wrangler.toml).
-    "--var",
-    "ALLOW_PRIVATE_OUTBOUND_TARGETS:true",
-  ],
-  { cwd: ROOT, stdio: "inherit", env },
-);
+const dev = spawnGateway({ port });
 let cron;
 for (const signal of ["SIGINT", "SIGTERM"]) {
   process.on(signal, () => {
@@ -81,6 +58,9 @@ try {
     fetch(`${BASE_URL}/__scheduled?cron=*+*+*+*+*`).catch(() => {});
   }, 60_000);
   console.log(`\nTributary is up on ${BASE_URL}  (API description: ${BASE_URL}/openapi.json)`);
+  console.log(
+    `Console: ${BASE_URL}/console  (sign in with the admin token: ${adminToken()}, from .dev.vars)`,
+  );
   console.log("The cron trigger is fired once a minute. Ctrl-C stops the gateway.");
   console.log("Demo sources (secrets are the local-only values in scripts/lib/gateway-client.mjs):");
   for (const { name } of DEMO_SOURCES) {

@@ -64,20 +64,26 @@ function allowedOrigins(c: ConsoleContext): string[] {
 }
 
 /**
- * The same-origin half of the CSRF defence, for every state-changing console request (sign-in too):
- * the browser's `Sec-Fetch-Site`, when sent, must be `same-origin`, and `Origin` must be present and
- * be the console's own origin. Browsers send Origin on every POST; a request without it (an old
- * browser, curl) is refused rather than trusted. Throws 403 `cross_origin_request`.
+ * The same-origin half of the CSRF defence, for every state-changing console request (sign-in too).
+ * A browser's `Sec-Fetch-Site` (a header no page can set) must be `same-origin`. `Origin`, when it
+ * names an origin, must be the console's own; it may be "null", because with
+ * `Referrer-Policy: no-referrer` Chromium sends `Origin: null` even on a same-origin form post. A
+ * request without Sec-Fetch-Site (an old browser, curl) must carry the console's own Origin. Throws
+ * 403 `cross_origin_request`.
  * @see https://developer.mozilla.org/en-US/docs/Web/HTTP/Reference/Headers/Sec-Fetch-Site
+ * @see https://fetch.spec.whatwg.org/#origin-header
  */
 export function assertSameOrigin(c: ConsoleContext): void {
   const site = c.req.header("sec-fetch-site");
+  const origin = c.req.header("origin");
   if (site !== undefined && site !== "same-origin") {
     throw new ApiError("cross_origin_request", `Sec-Fetch-Site is ${site}`);
   }
-  const origin = c.req.header("origin");
-  if (!origin || !allowedOrigins(c).includes(origin)) {
-    throw new ApiError("cross_origin_request", origin ? "Origin is not the console's" : "Origin missing");
+  if (origin !== undefined && origin !== "null" && !allowedOrigins(c).includes(origin)) {
+    throw new ApiError("cross_origin_request", "Origin is not the console's");
+  }
+  if (site === undefined && (origin === undefined || origin === "null")) {
+    throw new ApiError("cross_origin_request", "Neither Sec-Fetch-Site nor the console's Origin was sent");
   }
 }
 

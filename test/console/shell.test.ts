@@ -141,6 +141,25 @@ describe("console shell", () => {
     expect(await (await page("/console/sign-in", flash)).text()).toContain("Signed out.");
   });
 
+  it("judges the origin by Sec-Fetch-Site, accepting the Origin: null that no-referrer makes Chromium send", async () => {
+    const post = (headers: Record<string, string>) =>
+      call("/console/sign-in", form({ token: ADMIN_TOKEN }, headers));
+    expect((await post({ origin: "null", "sec-fetch-site": "same-origin" })).status).toBe(303);
+    expect((await post({ "sec-fetch-site": "same-origin" })).status).toBe(303);
+    expect((await post({ origin: ORIGIN })).status).toBe(303);
+    for (const headers of <Record<string, string>[]>[
+      { origin: "null" },
+      {},
+      { origin: ORIGIN, "sec-fetch-site": "same-site" },
+      { origin: "null", "sec-fetch-site": "cross-site" },
+      { origin: "https://evil.test", "sec-fetch-site": "same-origin" },
+    ]) {
+      const refused = await post(headers);
+      expect(refused.status, JSON.stringify(headers)).toBe(403);
+      expect(refused.headers.get("set-cookie")).toBeNull();
+    }
+  });
+
   it("renders every navigation entry for a signed-in operator", async () => {
     const { cookie } = await signIn();
     for (const path of [
