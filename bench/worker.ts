@@ -10,7 +10,7 @@ import { registerRoutes } from "../src/routes";
 import { registerBenchEnqueueOnly } from "./lib/enqueue-only";
 import { BENCH_SENDERS } from "./lib/senders";
 
-export { ExternalSystem, IdentityResolver, IndicatorRecompute } from "../src/index";
+export { ExternalSystem, IdentityResolver, IndicatorRecompute, MetricsAggregator } from "../src/index";
 
 const app = createApp();
 app.use("*", async (c, next) => {
