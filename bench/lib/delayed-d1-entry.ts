@@ -4,11 +4,12 @@
 import worker, {
   ExternalSystem,
   IndicatorRecompute,
+  MetricsAggregator,
   IdentityResolver as RealResolver,
 } from "../../src/index";
 import type { Env } from "../../src/lib/env";
 
-export { ExternalSystem, IndicatorRecompute };
+export { ExternalSystem, IndicatorRecompute, MetricsAggregator };
 export default worker;
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

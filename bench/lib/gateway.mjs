@@ -1,7 +1,7 @@
 // Serves the built Worker in one workerd process through the miniflare API (no wrangler dev proxy),
 // with the bindings from wrangler.toml, a fresh in-memory D1 with migrations applied, and test secrets.
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Miniflare } from "miniflare";
@@ -23,10 +23,14 @@ export function buildWorker(entry = "bench/worker.ts") {
     cwd: root,
     stdio: "ignore",
   });
-  return path.join(
+  const file = path.join(
     outdir,
     readdirSync(outdir).find((f) => f.endsWith(".js") && !f.endsWith(".map.js")),
   );
+  // ssh2 (the SFTP poller) reads __dirname at module load; `wrangler dev` defines it, a module run
+  // directly by miniflare does not, so the bundle gets the same stand-in (bench-only).
+  writeFileSync(file, `var __dirname = "/"; var __filename = "/worker.js";\n${readFileSync(file, "utf8")}`);
+  return file;
 }
 
 /**

@@ -179,8 +179,14 @@ export class SqlGraph implements GraphView {
       profileId,
       event.deliveryId,
     );
+    // A new profile is inserted with its identifier count; an existing one gets it added below.
     if (resolution.profileId === null)
-      sql.exec("INSERT INTO graph_profiles (id, created_at) VALUES (?, ?)", profileId, now);
+      sql.exec(
+        "INSERT INTO graph_profiles (id, created_at, identifier_count) VALUES (?, ?, ?)",
+        profileId,
+        now,
+        resolution.fresh.length,
+      );
     for (const merge of resolution.merges) {
       sql.exec(
         `UPDATE graph_profiles SET
@@ -214,15 +220,24 @@ export class SqlGraph implements GraphView {
         now,
       );
     }
-    for (const c of resolution.fresh)
+    // Fresh identifiers in one statement (a new customer brings several).
+    if (resolution.fresh.length === 1)
       sql.exec(
         "INSERT INTO graph_identifiers (type, value, profile_id, last_seen_at) VALUES (?, ?, ?, ?)",
-        c.type,
-        c.value,
+        resolution.fresh[0]!.type,
+        resolution.fresh[0]!.value,
         profileId,
         event.occurredAt,
       );
-    if (resolution.fresh.length > 0)
+    else if (resolution.fresh.length > 1)
+      sql.exec(
+        `INSERT INTO graph_identifiers (type, value, profile_id, last_seen_at)
+         SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), ?1, ?2 FROM json_each(?3)`,
+        profileId,
+        event.occurredAt,
+        JSON.stringify(resolution.fresh.map((c) => [c.type, c.value])),
+      );
+    if (resolution.fresh.length > 0 && resolution.profileId !== null)
       sql.exec(
         "UPDATE graph_profiles SET identifier_count = identifier_count + ? WHERE id = ?",
         resolution.fresh.length,
@@ -252,14 +267,16 @@ export class SqlGraph implements GraphView {
         eventRowId,
         now,
       );
-    this.forget();
+    // Quarantined values change only here (and on release, outside apply): their memo survives the
+    // events that quarantine nothing, which is nearly all of them.
+    this.forget(resolution.quarantined.length > 0);
   }
 
-  /** Drops memoized reads (after a write outside {@link apply}). */
-  forget(): void {
+  /** Drops memoized reads (after a write outside {@link apply}); `quarantine` false keeps that memo. */
+  forget(quarantine = true): void {
     this.owners = new Map();
     this.facts = new Map();
-    this.quarantined = new Map();
+    if (quarantine) this.quarantined = new Map();
   }
 
   private ownerRow(key: string): { profileId: string; links: number } | null {

@@ -115,6 +115,7 @@ export function applyPrepared(
   meter: GraphMeter = newMeter(),
 ): ApplyResult[] {
   const results: ApplyResult[] = [];
+  const changes: EventChange[] = [];
   const rule = `shared_identifier@v${context.rulesVersion}`;
   meter.batches++;
   for (const p of prepared) {
@@ -134,7 +135,7 @@ export function applyPrepared(
     const resolution = resolve(p.candidates, graph, context.resolveRules, p.event.occurredAt);
     const profileId = resolution.profileId ?? newId("prf");
     graph.apply(resolution, profileId, p.event, p.eventRowId, rule, now);
-    outbox.add(eventChange(p, resolution, profileId, rule, context, now), now);
+    changes.push(eventChange(p, resolution, profileId, rule, context, now));
     meter.stored++;
     meter.merges += resolution.merges.length;
     meter.drops += resolution.dropped.length;
@@ -146,6 +147,8 @@ export function applyPrepared(
       mergesBlocked: resolution.dropped.filter((d) => d.mergeRefused).map((d) => d.rule),
     });
   }
+  // The outbox rows of the whole batch in one statement, in event order (same transaction).
+  outbox.addAll(changes, now);
   return results;
 }
 

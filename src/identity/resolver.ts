@@ -56,6 +56,7 @@ export class IdentityResolver extends DurableObject<Env> {
   private graph: SqlGraph | undefined;
   private draining: Promise<void> | undefined;
   private dirty = false;
+  private alarmPending = false;
   private failures = 0;
   private readonly receipts = new Map<string, ErasureReceipt | null>();
   private meter: GraphMeter & { calls: number; events: number } = { ...newMeter(), calls: 0, events: 0 };
@@ -240,12 +241,15 @@ export class IdentityResolver extends DurableObject<Env> {
 
   /** Retries the projection; re-arms itself with back-off while D1 keeps refusing. */
   override async alarm(): Promise<void> {
+    // This alarm has fired: the next apply sets a new one.
+    this.alarmPending = false;
     try {
       await this.project();
       this.failures = 0;
     } catch {
       this.failures++;
       await this.ctx.storage.setAlarm(Date.now() + Math.min(MAX_RETRY_MS, RETRY_MS * 2 ** this.failures));
+      this.alarmPending = true;
     }
   }
 
@@ -294,8 +298,15 @@ export class IdentityResolver extends DurableObject<Env> {
     }
   }
 
+  /**
+   * Makes sure an alarm is set (the backstop that projects what a crash or a D1 failure left in the
+   * outbox). One storage read per object instance, not one per apply: once this instance knows an
+   * alarm is pending it skips the call until the alarm has run.
+   */
   private async armAlarm(delayMs: number): Promise<void> {
+    if (this.alarmPending) return;
     if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + delayMs);
+    this.alarmPending = true;
   }
 
   /**

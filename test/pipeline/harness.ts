@@ -105,6 +105,8 @@ export function faultyResolvers(
       return {
         apply: (events: Parameters<typeof stub.apply>[0]) =>
           strike(plan, "resolver.apply", events.map((e) => e.eventKey).join(","), () => stub.apply(events)),
+        // The consumer waits for the projection after each apply (its failure is reported, not thrown).
+        awaitProjection: () => stub.awaitProjection(),
       };
     },
   } as unknown as Env["IDENTITY_RESOLVER"];
