@@ -60,7 +60,8 @@ const MAX_DEAD_LETTER_BODIES = 200;
  * Erases the live profile `profileId` redirects to, in `workspace`: the profile and the profiles
  * merged into it, their identifiers, traits, events, merges, review flags and quarantined values,
  * per-event state kept by other modules, dead letters that mention one of its identifier values or
- * carry one of its deliveries, and the stored payloads (R2) of those deliveries. The erased events'
+ * carry one of its deliveries, the stored payloads (R2) of those deliveries and the headers and body the
+ * delivery log kept of them. The erased events'
  * keys are kept (not personal data), so a redelivery of one of them is ignored instead of recreating
  * the profile. Events about the person still in the queue, or sent later, create a new profile.
  *
@@ -200,6 +201,11 @@ export async function eraseProfile(
   // committed: a failure here leaves only dead letters, which running the erasure again removes).
   const deadLettersDeleted = await env.DB.prepare(`DELETE FROM dead_letters WHERE id IN ${IN_IDS}`)
     .bind(JSON.stringify(deadLetters.ids))
+    .run();
+  // The delivery log keeps the headers and body of accepted deliveries for the console: the ones the
+  // erased events came from lose them (the row stays: it says only that a delivery happened).
+  await env.DB.prepare(`UPDATE deliveries SET headers = NULL, body = NULL WHERE id IN ${IN_IDS}`)
+    .bind(JSON.stringify([...deliveries]))
     .run();
   const deleted: ErasureCounts = {
     events: changes[1]!,
