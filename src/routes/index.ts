@@ -11,6 +11,7 @@ import { registerExtensionAdmin } from "./admin/extensions";
 import { registerFindProfile } from "./admin/find-profile";
 import { registerGetDeadLetter } from "./admin/get-dead-letter";
 import { registerGetDelivery } from "./admin/get-delivery";
+import { registerGetEventRetention } from "./admin/get-event-retention";
 import { registerGetOverview } from "./admin/get-overview";
 import { registerGetProfile } from "./admin/get-profile";
 import { registerGetSource } from "./admin/get-source";
@@ -24,6 +25,7 @@ import { registerListSourceActivity } from "./admin/list-source-activity";
 import { registerListSources } from "./admin/list-sources";
 import { registerListWriteKeys } from "./admin/list-write-keys";
 import { registerPullAdmin } from "./admin/pull";
+import { registerPutEventRetention } from "./admin/put-event-retention";
 import { registerReplayDeadLetter } from "./admin/replay-dead-letter";
 import { registerReplayDeadLetters } from "./admin/replay-dead-letters";
 import { registerReplayJobAdmin } from "./admin/replay-jobs";
@@ -77,6 +79,8 @@ export function registerRoutes(app: OpenAPIHono<AppEnv>): void {
   registerIdentityAdmin(app);
   registerPullAdmin(app);
   registerAlertAdmin(app);
+  registerGetEventRetention(app);
+  registerPutEventRetention(app);
 
   // The operator console reads everything through the admin API, in-process: it gets the app's own
   // fetch (every route above, the admin guard included) rather than importing the routes.
