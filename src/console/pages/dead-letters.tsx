@@ -219,7 +219,9 @@ export function registerDeadLettersPage(app: ConsoleApp): void {
               back as a new dead letter. Dead letters arriving after the start are not part of the replay.
             </p>
             <div>
-              <button type="submit">Replay {dry.matching.toLocaleString("en")} dead letters</button>
+              <button type="submit">
+                Replay {dry.matching.toLocaleString("en")} dead {dry.matching === 1 ? "letter" : "letters"}
+              </button>
             </div>
           </Form>
         ) : null}
