@@ -1,6 +1,5 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../../lib/env";
-import { FileImportStore } from "../../pull/csv/imports";
 import { problemResponses } from "../openapi";
 import { FileImportSchema, fileImportView } from "./file-import-schemas";
 
@@ -10,6 +9,7 @@ export const FileImportListSchema = z.object({ data: z.array(FileImportSchema) }
 const route = createRoute({
   method: "get",
   path: "/v1/admin/sources/{sourceId}/file-imports",
+  operationId: "listFileImports",
   tags: ["admin", "files"],
   summary: "List a source's CSV file imports, newest first",
   security: [{ adminToken: [] }],
@@ -26,7 +26,7 @@ const route = createRoute({
 /** Registers GET /v1/admin/sources/{sourceId}/file-imports. */
 export function registerListFileImports(app: OpenAPIHono<AppEnv>): void {
   app.openapi(route, async (c) => {
-    const imports = await new FileImportStore(c.env.DB).list(
+    const imports = await c.var.services.fileImports.list(
       c.req.valid("param").sourceId,
       c.req.valid("query").limit,
     );

@@ -1,4 +1,5 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import type { AlertMessage } from "../../../alerts/notify";
 import type { AppEnv } from "../../../lib/env";
 import { problemResponses } from "../../openapi";
 import { type Alert, AlertListSchema, WorkspaceQuerySchema } from "./schemas";
@@ -6,6 +7,7 @@ import { type Alert, AlertListSchema, WorkspaceQuerySchema } from "./schemas";
 const route = createRoute({
   method: "get",
   path: "/v1/admin/alerts",
+  operationId: "listAlerts",
   tags: ["admin", "alerts"],
   summary: "List a workspace's recent alerts (newest first) and what is firing now",
   security: [{ adminToken: [] }],
@@ -17,18 +19,6 @@ const route = createRoute({
     ...problemResponses(400, 401, 503),
   },
 });
-
-interface AlertRow {
-  id: string;
-  workspace: string;
-  rule: string;
-  subject: string;
-  kind: "firing" | "resolved";
-  value: number | null;
-  threshold: number | null;
-  summary: string;
-  created_at: number;
-}
 
 interface NotificationRow {
   alert_id: string;
@@ -49,7 +39,7 @@ export function registerListAlerts(app: OpenAPIHono<AppEnv>): void {
     const [alertRows, firingRows] = await db.batch([
       db
         .prepare(
-          `SELECT id, workspace, rule, subject, kind, value, threshold, summary, created_at FROM alerts
+          `SELECT id, workspace, rule, subject, kind, value, threshold, summary, created_at AS createdAt FROM alerts
            WHERE workspace = ? ORDER BY created_at DESC, id DESC LIMIT ?`,
         )
         .bind(workspace, limit),
@@ -59,7 +49,8 @@ export function registerListAlerts(app: OpenAPIHono<AppEnv>): void {
         )
         .bind(workspace),
     ]);
-    const alerts = alertRows!.results as unknown as AlertRow[];
+    // The row is the alert as it was announced: the same type the notifier sends.
+    const alerts = alertRows!.results as unknown as AlertMessage[];
     const notifications =
       alerts.length === 0
         ? []
@@ -81,7 +72,7 @@ export function registerListAlerts(app: OpenAPIHono<AppEnv>): void {
       value: a.value,
       threshold: a.threshold,
       summary: a.summary,
-      createdAt: iso(a.created_at),
+      createdAt: iso(a.createdAt),
       notifications: notifications
         .filter((n) => n.alert_id === a.id)
         .map((n) => ({

@@ -1,6 +1,5 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { workspaceDb } from "../../../db/workspace-db";
-import { ExtensionStore } from "../../../enrichment/store";
 import type { AppEnv } from "../../../lib/env";
 import { problemResponses } from "../../openapi";
 import { ExtensionSchema, extensionView, WorkspaceQuerySchema } from "./schemas";
@@ -11,6 +10,7 @@ export const ExtensionListSchema = z.object({ data: z.array(ExtensionSchema) }).
 const route = createRoute({
   method: "get",
   path: "/v1/admin/extensions",
+  operationId: "listExtensions",
   tags: ["admin"],
   summary: "List a workspace's extensions in run order",
   security: [{ adminToken: [] }],
@@ -24,10 +24,9 @@ const route = createRoute({
 /** Registers GET /v1/admin/extensions. */
 export function registerListExtensions(app: OpenAPIHono<AppEnv>): void {
   app.openapi(route, async (c) => {
-    const extensions = await new ExtensionStore(
-      workspaceDb(c.env, c.req.valid("query").workspace),
-      c.env.SECRETS_KEY,
-    ).list(c.req.valid("query").workspace);
+    const extensions = await c.var.services
+      .extensions(workspaceDb(c.env, c.req.valid("query").workspace))
+      .list(c.req.valid("query").workspace);
     return c.json({ data: extensions.map((e) => extensionView(e)) }, 200);
   });
 }
