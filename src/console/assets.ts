@@ -1,6 +1,10 @@
 import type { Hono } from "hono";
+import uplotJs from "uplot/dist/uPlot.iife.min.js";
+import uplotCss from "uplot/dist/uPlot.min.css";
 import css from "./assets/console.css";
 import js from "./assets/console.js";
+import opsCss from "./assets/ops.css";
+import opsChartJs from "./assets/ops-chart.js";
 import type { ConsoleEnv } from "./env";
 
 /** FNV-1a of `text` (32 bits, hex): a cache-busting version for an asset URL, computed synchronously. */
@@ -16,13 +20,22 @@ function fnv1a(text: string): string {
 const ASSETS: Record<string, { body: string; type: string }> = {
   "console.css": { body: css, type: "text/css; charset=utf-8" },
   "console.js": { body: js, type: "text/javascript; charset=utf-8" },
+  // The overview, sources, deliveries and dead-letter pages: their styles, and the chart (uPlot, MIT,
+  // from its npm package, bundled like our own files; ops-chart.js draws the overview's chart with it).
+  "ops.css": { body: opsCss, type: "text/css; charset=utf-8" },
+  "ops-chart.js": { body: opsChartJs, type: "text/javascript; charset=utf-8" },
+  "uplot.css": { body: uplotCss, type: "text/css; charset=utf-8" },
+  "uplot.js": { body: uplotJs, type: "text/javascript; charset=utf-8" },
 };
+
+/** The name of a console asset. */
+export type AssetName = "console.css" | "console.js" | "ops.css" | "ops-chart.js" | "uplot.css" | "uplot.js";
 
 /**
  * URL of a console asset with its content version (`?v=`): a deployment that changes the file changes
  * the URL, so browsers may cache an asset for a day without ever running a stale script.
  */
-export function assetUrl(name: "console.css" | "console.js"): string {
+export function assetUrl(name: AssetName): string {
   return `/console/assets/${name}?v=${fnv1a(ASSETS[name]!.body)}`;
 }
 

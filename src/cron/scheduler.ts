@@ -1,4 +1,5 @@
 import { evaluateAlerts } from "../alerts/evaluate";
+import { advanceReplayJobs } from "../deliveries/replay-jobs";
 import { sendInBatches } from "../deliveries/send-in-batches";
 import type { Env } from "../lib/env";
 import { log } from "../lib/log";
@@ -17,7 +18,8 @@ const STALLED_IMPORT_MS = 10 * 60_000;
  * Cron Trigger handler (every minute): picks due work and enqueues it; it never fetches and never
  * sleeps. Poll jobs are synced with the sources that have a `poll` config, due ones (including runs
  * parked by a rate limit whose time has come) are marked running and sent to the poll queue;
- * stalled file imports are re-queued; housekeeping runs next (delivery log; events: archive outbox,
+ * stalled file imports are re-queued; running bulk replays of dead letters take one step each
+ * (src/deliveries/replay-jobs.ts); housekeeping runs next (delivery log; events: archive outbox,
  * then retention, see event-retention.ts), alert rules are evaluated last. Each task is isolated: one failing does
  * not stop the others, and no exception escapes. `scheduledTime` is "now", so a late tick is exact.
  * @see https://developers.cloudflare.com/workers/configuration/cron-triggers/
@@ -27,6 +29,7 @@ export async function handleScheduled(controller: ScheduledController, env: Env)
   log.info("scheduled_tick", { cron: controller.cron, scheduledTime: now });
   await task("dispatch_poll_jobs", () => dispatchPollJobs(env, now));
   await task("requeue_stalled_imports", () => requeueStalledImports(env, now));
+  await task("advance_replay_jobs", () => advanceReplayJobs(env, now));
   await task("forget_old_fetches", () => forgetOldFetches(env.DB, now));
   await task("clean_up_delivery_log", () => cleanUpDeliveryLog(env, now));
   await task("sweep_orphaned_source_rows", () => sweepOrphanedSourceRows(env));

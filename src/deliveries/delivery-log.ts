@@ -36,10 +36,31 @@ export interface DeliveryLogEntry {
   receivedAt: number;
   /** When the pipeline settled the delivery. */
   processedAt?: number;
+  /** Accepted deliveries: the forwarded headers (lower-case names), for the console's detail view. */
+  headers?: Record<string, string>;
+  /** Accepted deliveries: the body as text, stored capped at {@link DELIVERY_BODY_CAP} bytes. */
+  body?: string;
 }
 
-/** D1 allows 100 bound parameters per statement; a log row binds 7. */
-const ROWS_PER_STATEMENT = Math.floor(100 / 7);
+/**
+ * Bytes of a delivery's body the log keeps for the detail view (UTF-8; cut on a character boundary).
+ * Enough to read a typical webhook whole; a larger body shows its start and its full size.
+ */
+export const DELIVERY_BODY_CAP = 16 * 1024;
+
+/** D1 allows 100 bound parameters per statement; a log row binds 10. */
+const ROWS_PER_STATEMENT = Math.floor(100 / 10);
+
+/** `body` cut to at most {@link DELIVERY_BODY_CAP} UTF-8 bytes, and its full size in bytes. */
+export function cappedBody(body: string): { text: string; bytes: number } {
+  const bytes = new TextEncoder().encode(body);
+  if (bytes.length <= DELIVERY_BODY_CAP) return { text: body, bytes: bytes.length };
+  // fatal: false drops a character cut in half at the end instead of throwing.
+  const text = new TextDecoder("utf-8", { fatal: false, ignoreBOM: false }).decode(
+    bytes.subarray(0, DELIVERY_BODY_CAP),
+  );
+  return { text: text.replace(/\uFFFD$/, ""), bytes: bytes.length };
+}
 
 /**
  * Records what the edge decided about a request, without delaying the answer (waitUntil). Only
@@ -84,7 +105,9 @@ export function deliveryLogStatements(
 ): D1PreparedStatement[] {
   const conflict =
     onConflict === "update"
-      ? "ON CONFLICT (id) DO UPDATE SET status = excluded.status, reason = excluded.reason, processed_at = excluded.processed_at"
+      ? `ON CONFLICT (id) DO UPDATE SET status = excluded.status, reason = excluded.reason, processed_at = excluded.processed_at,
+         headers = coalesce(excluded.headers, headers), body = coalesce(excluded.body, body),
+         body_bytes = coalesce(excluded.body_bytes, body_bytes)`
       : "ON CONFLICT (id) DO NOTHING";
   const statements: D1PreparedStatement[] = [];
   for (let i = 0; i < entries.length; i += ROWS_PER_STATEMENT) {
@@ -92,19 +115,28 @@ export function deliveryLogStatements(
     statements.push(
       db
         .prepare(
-          `INSERT INTO deliveries (id, source_id, status, reason, idempotency_key, received_at, processed_at)
-           VALUES ${chunk.map(() => "(?,?,?,?,?,?,?)").join(",")} ${conflict}`,
+          `INSERT INTO deliveries (id, source_id, status, reason, idempotency_key, received_at, processed_at,
+             headers, body, body_bytes)
+           VALUES ${chunk.map(() => "(?,?,?,?,?,?,?,?,?,?)").join(",")} ${conflict}`,
         )
         .bind(
-          ...chunk.flatMap((e) => [
-            e.deliveryId ?? newId("dlv"),
-            e.sourceId,
-            e.status,
-            e.reason ?? null,
-            e.idempotencyKey ?? null,
-            e.receivedAt,
-            e.processedAt ?? null,
-          ]),
+          ...chunk.flatMap((e) => {
+            // Never the content of a rejected request: it is unauthenticated (see the table's docs).
+            const keep = e.status !== "rejected";
+            const body = keep && e.body !== undefined ? cappedBody(e.body) : null;
+            return [
+              e.deliveryId ?? newId("dlv"),
+              e.sourceId,
+              e.status,
+              e.reason ?? null,
+              e.idempotencyKey ?? null,
+              e.receivedAt,
+              e.processedAt ?? null,
+              keep && e.headers ? JSON.stringify(e.headers) : null,
+              body?.text ?? null,
+              body?.bytes ?? null,
+            ];
+          }),
         ),
     );
   }

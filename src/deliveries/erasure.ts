@@ -8,9 +8,10 @@ const MAX_DEAD_LETTERS_SCANNED = 5000;
 const MAX_DEAD_LETTER_BODIES = 200;
 
 /**
- * Deliveries' share of an erasure: the stored payloads (R2) of the person's deliveries, and the dead
+ * Deliveries' share of an erasure: the stored payloads (R2) of the person's deliveries, the dead
  * letters that carry one of those deliveries or whose payload mentions one of the person's identifier
- * values, with their out-of-band bodies. Payloads go before the erasure's D1 batch; dead letters
+ * values, with their out-of-band bodies, and the headers and body the delivery log kept of those
+ * deliveries. Payloads go before the erasure's D1 batch; dead letters
  * (control data, in the default database) after it committed, as one more statement: a failure there
  * leaves only dead letters, which running the erasure again removes.
  */
@@ -31,6 +32,13 @@ export const deliveryState: DerivedState = {
           "DELETE FROM dead_letters WHERE id IN (SELECT value FROM json_each(?1))",
         )
           .bind(JSON.stringify(deadLetters.ids))
+          .run();
+        // The delivery log keeps the headers and body of accepted deliveries for the console: the
+        // ones the erased events came from lose them (the row stays: it only says a delivery happened).
+        await env.DB.prepare(
+          "UPDATE deliveries SET headers = NULL, body = NULL WHERE id IN (SELECT value FROM json_each(?1))",
+        )
+          .bind(JSON.stringify([...deliveries]))
           .run();
         return { deadLetters: result.meta.changes ?? 0 };
       },

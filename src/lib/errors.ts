@@ -52,6 +52,8 @@ export const ERROR_CODES = {
   extension_not_found: { status: 404, title: "Extension not found" },
   indicator_not_found: { status: 404, title: "Activity indicator not found" },
   dead_letter_not_found: { status: 404, title: "Dead letter not found" },
+  delivery_not_found: { status: 404, title: "Delivery not found (unknown, or past the log's retention)" },
+  replay_job_not_found: { status: 404, title: "Replay job not found" },
   poll_job_not_found: { status: 404, title: "The source has no poll job" },
   file_import_not_found: { status: 404, title: "File import not found" },
   method_not_allowed: { status: 405, title: "Method not allowed" },

@@ -74,6 +74,9 @@ export async function handleIngestBatch(
         idempotencyKey: envelope.idempotencyKey,
         receivedAt: envelope.receivedAt,
         processedAt: now,
+        headers: envelope.headers,
+        // A body kept in R2 (bodyRef) is not copied: the detail view shows its size only.
+        ...(envelope.body === undefined ? {} : { body: envelope.body }),
       };
     });
     await recordDeliveries(env.DB, entries);

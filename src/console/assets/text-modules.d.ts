@@ -4,3 +4,9 @@ declare module "*.css" {
   const text: string;
   export default text;
 }
+
+// uPlot's browser build, bundled as a text module and served at /console/assets/uplot.js.
+declare module "uplot/dist/uPlot.iife.min.js" {
+  const text: string;
+  export default text;
+}

@@ -35,6 +35,8 @@ export const events = sqliteTable(
   (t) => [
     uniqueIndex("events_key_uq").on(t.workspace, t.sourceId, t.eventKey),
     index("events_profile_idx").on(t.profileId, t.occurredAt),
+    // The delivery detail lists the events a delivery produced.
+    index("events_delivery_idx").on(t.deliveryId),
     // Partial indexes: each holds only the rows its cron task still has to visit.
     index("events_unarchived_idx").on(t.workspace, t.receivedAt).where(sql`archived_at IS NULL`),
     index("events_retention_idx").on(t.workspace, t.receivedAt).where(sql`aged_out_at IS NULL`),

@@ -27,7 +27,8 @@ const route = createRoute({
   path: "/v1/admin/deliveries",
   operationId: "listDeliveries",
   tags: ["admin"],
-  summary: "The delivery log, newest first, by source, disposition and time range",
+  summary:
+    "The delivery log, newest first, by source, disposition, time range, idempotency key or delivery id",
   description:
     "Every request the edge received for a source: rejected ones at once, accepted ones once the pipeline has settled them (stored, merged, duplicate, ignored or dead-lettered). `disposition` filters by kind (`rejected`) or kind and cause (`rejected:signature_invalid`). Rows are kept for DELIVERY_LOG_RETENTION_DAYS (default 30).",
   security: [{ adminToken: [] }],
@@ -44,6 +45,13 @@ const route = createRoute({
           })
           .optional()
           .openapi({ example: "rejected:signature_invalid" }),
+        idempotencyKey: z
+          .string()
+          .min(1)
+          .max(512)
+          .optional()
+          .openapi({ description: "Exact idempotency key (e.g. the sender's delivery id)" }),
+        deliveryId: z.string().min(1).max(64).optional().openapi({ description: "Exact delivery id" }),
       })
       .extend(TimeRangeSchema.shape)
       .extend(PageQuerySchema.shape),
@@ -63,6 +71,8 @@ export function registerListDeliveries(app: OpenAPIHono<AppEnv>): void {
       sourceId: q.sourceId,
       status: q.status,
       disposition: q.disposition === undefined ? undefined : (parseDisposition(q.disposition) ?? undefined),
+      idempotencyKey: q.idempotencyKey,
+      deliveryId: q.deliveryId,
       from: epochMs(q.from),
       to: epochMs(q.to),
       limit: q.limit,
