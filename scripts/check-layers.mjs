@@ -13,7 +13,7 @@ const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..",
 function listFiles(dir) {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
     const p = path.join(dir, e.name);
-    return e.isDirectory() ? listFiles(p) : e.name.endsWith(".ts") ? [p] : [];
+    return e.isDirectory() ? listFiles(p) : /\.tsx?$/.test(e.name) ? [p] : [];
   });
 }
 
@@ -22,7 +22,16 @@ const unitOf = (file) => path.relative(root, file).split(path.sep)[0];
 
 function resolveImport(from, spec) {
   const base = path.resolve(path.dirname(from), spec);
-  for (const c of [base, `${base}.ts`, path.join(base, "index.ts")]) {
+  // "./x.js" may name x.ts (TypeScript's ESM convention); a text module (.css, .js asset) names itself.
+  const bare = base.replace(/\.js$/, "");
+  for (const c of [
+    base,
+    `${base}.ts`,
+    `${base}.tsx`,
+    `${bare}.ts`,
+    `${bare}.tsx`,
+    path.join(base, "index.ts"),
+  ]) {
     if (fs.existsSync(c) && fs.statSync(c).isFile()) return c;
   }
   return null;

@@ -34,7 +34,16 @@ export const ERROR_CODES = {
   signature_missing: { status: 401, title: "Signature header missing" },
   signature_invalid: { status: 401, title: "Signature does not match" },
   timestamp_invalid: { status: 401, title: "Timestamp missing, malformed or outside the tolerance" },
+  console_session_required: { status: 401, title: "Sign in to the console first (no valid session cookie)" },
   forbidden: { status: 403, title: "Forbidden" },
+  csrf_token_invalid: {
+    status: 403,
+    title: "The console form's CSRF token is missing or does not belong to this session",
+  },
+  cross_origin_request: {
+    status: 403,
+    title: "A console state change must come from the console's own origin (Origin / Sec-Fetch-Site)",
+  },
   ip_not_allowed: { status: 403, title: "Client address not in the source's allowlist" },
   not_found: { status: 404, title: "Not found" },
   source_not_found: { status: 404, title: "Source not found" },

@@ -1,4 +1,5 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
+import { mountConsole } from "../console";
 import type { AppEnv } from "../lib/env";
 import { registerAlertAdmin } from "./admin/alerts";
 import { requireAdmin } from "./admin/auth";
@@ -32,7 +33,7 @@ import { registerIngestWebhook } from "./sources/ingest-webhook";
 import { registerUploadFile } from "./sources/upload-file";
 import { registerVerifyWebhookUrl } from "./sources/verify-webhook-url";
 
-/** Registers every route. Admin routes sit behind the bearer-token guard. */
+/** Registers every route. Admin routes sit behind the bearer-token guard; the console sits at /console. */
 export function registerRoutes(app: OpenAPIHono<AppEnv>): void {
   app.get("/", (c) => c.json({ name: "tributary", docs: "/docs", openapi: "/openapi.json" }));
   registerDocs(app);
@@ -68,4 +69,8 @@ export function registerRoutes(app: OpenAPIHono<AppEnv>): void {
   registerIdentityAdmin(app);
   registerPullAdmin(app);
   registerAlertAdmin(app);
+
+  // The operator console reads everything through the admin API, in-process: it gets the app's own
+  // fetch (every route above, the admin guard included) rather than importing the routes.
+  mountConsole(app, (request, env, ctx) => app.fetch(request, env, ctx));
 }
