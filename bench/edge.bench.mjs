@@ -1,11 +1,15 @@
 // The edge's accepted path against its floor and against what users build instead, in one run
-// (`npm run bench edge`). Three targets, driven alike by wrk (1 thread, BENCH_CONNECTIONS connections,
+// (`npm run bench edge`). Four targets, driven alike by wrk (1 thread, BENCH_CONNECTIONS connections,
 // BENCH_SECONDS per measurement) with distinct pre-signed 1 KiB Standard Webhooks requests:
 //
 //   real  POST /v1/sources/{id}/webhooks of the built Worker under miniflare (one workerd process):
 //         rate limiter, source lookup (edge source cache), signature, decoding, idempotency, enqueue;
 //   bare  POST /v1/bench/sources/{id}/enqueue of the same process (BENCH_ROUTES="true"): read, wrap,
 //         enqueue, 202: the floor any ingest route pays here;
+//   real, metrics off
+//         the real route of a second workerd process started without the METRICS binding (the
+//         recorder then never flushes), so the cost of metrics on the edge is real / this (issue 15
+//         target: within 5%);
 //   peer  ../shared/bench-peer: Node http + the official standardwebhooks verifier + BullMQ on Redis,
 //         with its BullMQ worker (what users build instead).
 //
@@ -109,17 +113,25 @@ async function startPeer() {
   };
 }
 
-/** The gateway, with the ingest queue drained by a no-op sink and the rate limiter's budget raised. */
-async function startGateway() {
-  const scriptPath = buildWorker();
+/**
+ * The gateway, with the ingest queue drained by a no-op sink and the rate limiter's budget raised.
+ * `metrics: false` drops the METRICS binding: counters are still taken in memory, never handed over.
+ * `known`: workerd pids of gateways already started, so this one's process can be told apart.
+ */
+let built;
+async function startGateway({ metrics = true, known = [] } = {}) {
+  built ??= buildWorker();
+  const scriptPath = built;
   const { workerOptions } = unstable_getMiniflareWorkerOptions(path.join(root, "wrangler.toml"));
   const { "tributary-ingest": _ingest, ...otherConsumers } = workerOptions.queueConsumers ?? {};
+  const { METRICS: _metrics, ...otherObjects } = workerOptions.durableObjects ?? {};
   const mf = new Miniflare({
     host: "127.0.0.1",
     port: 0,
     workers: [
       {
         ...workerOptions,
+        ...(metrics ? {} : { durableObjects: otherObjects }),
         name: "tributary",
         modules: true,
         scriptPath,
@@ -157,7 +169,7 @@ async function startGateway() {
     secret: SECRET,
     mapping: { eventType: "$.type", identifiers: { user_id: "$.user_id" } },
   });
-  return { url, mf, pid: findWorkerd(), sourceId: source.id };
+  return { url, mf, pid: findWorkerd(known), sourceId: source.id };
 }
 
 /** A 1 KiB JSON body for request `n`. */
@@ -245,12 +257,22 @@ function measure(url, urlPath, pids, prefix, seconds = SECONDS) {
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 need("wrk", "wrk");
-console.log(`machine: ${cpus().length} cores, load average ${loadavg()[0].toFixed(1)} at start`);
+console.log(
+  `machine: ${cpus().length} cores, load average ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(" ")} at start`,
+);
 const gateway = await startGateway();
+const unmetered = await startGateway({ metrics: false, known: [gateway.pid] });
 const peer = await startPeer();
 const targets = {
   real: { url: gateway.url, path: `/v1/sources/${gateway.sourceId}/webhooks`, pids: [gateway.pid] },
   bare: { url: gateway.url, path: `/v1/bench/sources/${gateway.sourceId}/enqueue`, pids: [gateway.pid] },
+  unmetered: {
+    url: unmetered.url,
+    path: `/v1/sources/${unmetered.sourceId}/webhooks`,
+    pids: [unmetered.pid],
+  },
   peer: { url: peer.url, path: peer.path(), pids: peer.pids },
 };
 const names = Object.keys(targets);
@@ -272,6 +294,7 @@ try {
 } finally {
   for (const child of children) child.kill();
   await gateway.mf.dispose();
+  await unmetered.mf.dispose();
   rmSync(scratch, { recursive: true, force: true });
 }
 
@@ -289,6 +312,7 @@ const summary = Object.fromEntries(
 const label = {
   real: "POST /v1/sources/{id}/webhooks (real)",
   bare: "bench-only bare enqueue route",
+  unmetered: "POST /v1/sources/{id}/webhooks, metrics off (no METRICS binding)",
   peer: "peer: Node http + standardwebhooks + BullMQ/Redis",
 };
 console.log(`\nmedians of ${ROUNDS} rounds, wrk -t1 -c${CONNECTIONS} -d${SECONDS}s, 1 KiB bodies:\n`);
@@ -308,4 +332,15 @@ console.log(
 console.log(
   `real/peer: CPU ${(summary.real.cpuUs / summary.peer.cpuUs).toFixed(2)}×, req/s ${(summary.real.rps / summary.peer.rps).toFixed(2)}×`,
 );
-console.log(`targets ${cpuRatio <= 1.2 && rpsRatio >= 0.9 ? "met" : "NOT met"}`);
+const metricsCpu = summary.real.cpuUs / summary.unmetered.cpuUs;
+console.log(
+  `metrics on/off (real route): CPU ${metricsCpu.toFixed(3)}× (target ≤ 1.05×), req/s ${(summary.real.rps / summary.unmetered.rps).toFixed(3)}×`,
+);
+console.log(
+  `targets ${cpuRatio <= 1.2 && rpsRatio >= 0.9 ? "met" : "NOT met"} (real/bare), ${metricsCpu <= 1.05 ? "met" : "NOT met"} (metrics)`,
+);
+console.log(
+  `load average at end ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(" ")}`,
+);

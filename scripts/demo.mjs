@@ -1,12 +1,14 @@
 // `npm run demo`: the main job in one command. Starts the gateway when it is not running, sends real
 // sample webhooks (Shopify's and GitHub's own published examples, a Stripe event, a Standard Webhooks
-// event) signed the way each sender signs them, and prints the profiles that come out.
+// event) signed the way each sender signs them, pulls from a local simulator and, when sshd is
+// installed, over SFTP, and prints the profiles that come out.
 import { spawn } from "node:child_process";
 import { mkdirSync, openSync } from "node:fs";
 import path from "node:path";
 import { runAppDemo } from "./demo-app.mjs";
 import { runEnrichDemo } from "./demo-enrich.mjs";
 import { runPullDemo } from "./demo-pull.mjs";
+import { runSftpDemo } from "./demo-sftp.mjs";
 import {
   admin,
   adminToken,
@@ -103,6 +105,9 @@ console.log(
 // Sources that cannot push (issue 6): polling, fetch-on-notify and a CSV import, against the simulator.
 const pull = await runPullDemo({ baseUrl: BASE_URL, adminToken: adminToken() });
 
+// A daily CSV drop over SFTP (issue 17), when OpenSSH's sshd is installed; else how to get it.
+const sftp = await runSftpDemo({ baseUrl: BASE_URL, adminToken: adminToken() });
+
 // Enrichment: a TV reports usage; the warranty service (a sync extension) adds contract data before the
 // event is stored, and activity indicators summarize the device's reports on the owner's profile.
 console.log("\nEnriching device events with the local warranty service (extension + activity indicators):");
@@ -122,7 +127,11 @@ for (const [type, value] of wanted) {
   console.log(`  events (newest first): ${events.map((e) => e.type).join(", ")}`);
 }
 console.log(
-  `\nPulled: ${pull.poll.records} records polled in ${pull.poll.pages} pages, customer ${pull.thinWebhook.customerId} fetched on notify, ${pull.csv.accepted}/${pull.csv.rowsRead} CSV rows accepted.`,
+  `\nPulled: ${pull.poll.records} records polled in ${pull.poll.pages} pages, customer ${pull.thinWebhook.customerId} fetched on notify, ${pull.csv.accepted}/${pull.csv.rowsRead} CSV rows accepted, ${
+    sftp.skipped
+      ? "SFTP skipped (no sshd)"
+      : `${sftp.accepted}/${sftp.rowsRead} rows of ${sftp.filename} over SFTP`
+  }.`,
 );
 console.log(`\nDone. Explore more with the admin API (${BASE_URL}/openapi.json).`);
 if (started)

@@ -41,10 +41,13 @@ function workerdDescendants() {
   return new Map([...workerd].filter(([pid]) => mine(pid)));
 }
 
-/** The one workerd process started by this bench (a descendant of this Node process); throws otherwise. */
-export function findWorkerd() {
-  const found = [...workerdDescendants().keys()];
-  if (found.length !== 1) throw new Error(`expected one workerd child, found ${found.length}`);
+/**
+ * The one workerd process started by this bench (a descendant of this Node process) that is not in
+ * `known` (the pids of gateways started earlier in the same bench); throws otherwise.
+ */
+export function findWorkerd(known = []) {
+  const found = [...workerdDescendants().keys()].filter((pid) => !known.includes(pid));
+  if (found.length !== 1) throw new Error(`expected one new workerd child, found ${found.length}`);
   return found[0];
 }
 

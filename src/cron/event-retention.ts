@@ -3,6 +3,7 @@ import { archivedFromRow, EVENT_ROW_COLUMNS, type EventRow } from "../events/arc
 import { archiveBucket, writeToArchive } from "../events/archive/store";
 import type { Env } from "../lib/env";
 import { log } from "../lib/log";
+import { retentionSettings } from "./retention-settings";
 
 /** Days D1 keeps an event's body when neither EVENT_RETENTION_DAYS nor the workspace's setting says otherwise. */
 export const DEFAULT_EVENT_RETENTION_DAYS = 90;
@@ -19,23 +20,44 @@ function days(value: unknown): number | undefined {
   return Number.isFinite(n) && n >= 1 && n <= 36_500 ? n : undefined;
 }
 
+/** Where a workspace's retention window comes from, most specific first. */
+export type RetentionOrigin = "workspace_setting" | "workspace_config" | "config" | "default";
+
 /**
- * The retention window of `workspace` in days: WORKSPACE_EVENT_RETENTION_DAYS[workspace], else
- * EVENT_RETENTION_DAYS, else 90. Malformed settings fall back (and are logged), never to "keep nothing".
+ * The retention window of `workspace` in days and where it comes from: the workspace's setting
+ * (`stored`, from `event_retention_settings`, set through the admin API), else
+ * WORKSPACE_EVENT_RETENTION_DAYS[workspace], else EVENT_RETENTION_DAYS, else 90. Malformed settings
+ * fall back (and are logged), never to "keep nothing".
  */
-export function retentionDays(
+export function retentionWindow(
   env: Pick<Env, "EVENT_RETENTION_DAYS" | "WORKSPACE_EVENT_RETENTION_DAYS">,
   workspace: string,
-): number {
-  let own: unknown;
+  stored?: number,
+): { days: number; origin: RetentionOrigin } {
+  const own = days(stored);
+  if (own !== undefined) return { days: own, origin: "workspace_setting" };
+  let configured: unknown;
   if (env.WORKSPACE_EVENT_RETENTION_DAYS) {
     try {
-      own = (JSON.parse(env.WORKSPACE_EVENT_RETENTION_DAYS) as Record<string, unknown>)[workspace];
+      configured = (JSON.parse(env.WORKSPACE_EVENT_RETENTION_DAYS) as Record<string, unknown>)[workspace];
     } catch {
       log.warn("workspace_event_retention_days_invalid", {});
     }
   }
-  return days(own) ?? days(env.EVENT_RETENTION_DAYS) ?? DEFAULT_EVENT_RETENTION_DAYS;
+  const fromWorkspaceConfig = days(configured);
+  if (fromWorkspaceConfig !== undefined) return { days: fromWorkspaceConfig, origin: "workspace_config" };
+  const fromConfig = days(env.EVENT_RETENTION_DAYS);
+  if (fromConfig !== undefined) return { days: fromConfig, origin: "config" };
+  return { days: DEFAULT_EVENT_RETENTION_DAYS, origin: "default" };
+}
+
+/** The retention window of `workspace` in days ({@link retentionWindow} without its origin). */
+export function retentionDays(
+  env: Pick<Env, "EVENT_RETENTION_DAYS" | "WORKSPACE_EVENT_RETENTION_DAYS">,
+  workspace: string,
+  stored?: number,
+): number {
+  return retentionWindow(env, workspace, stored).days;
 }
 
 /**
@@ -83,7 +105,8 @@ async function archiveRows(
 }
 
 /**
- * Cron task: ages out events older than their workspace's retention window, oldest first, in bounded
+ * Cron task: ages out events older than their workspace's retention window ({@link retentionWindow}:
+ * the workspace's setting, else the configuration), oldest first, in bounded
  * batches (`limit`, default {@link RETENTION_BATCH}, per database per tick; the next tick continues). An event not yet
  * archived is archived first; then its body is emptied and `aged_out_at` set, in one statement that
  * only touches rows still marked archived (an async enrichment may have unmarked one meanwhile: it is
@@ -93,11 +116,12 @@ async function archiveRows(
  */
 export async function ageOutEvents(env: Env, now = Date.now(), limit = RETENTION_BATCH): Promise<number> {
   let agedOut = 0;
+  const settings = await retentionSettings(env.DB);
   for (const { db } of customerDatabases(env)) {
     let budget = limit;
     for (const workspace of await liveWorkspaces(db)) {
       if (budget <= 0) break;
-      const cutoff = now - retentionDays(env, workspace) * DAY_MS;
+      const cutoff = now - retentionDays(env, workspace, settings.get(workspace)) * DAY_MS;
       const { results } = await db
         .prepare(
           `SELECT ${EVENT_ROW_COLUMNS} FROM events INDEXED BY events_retention_idx

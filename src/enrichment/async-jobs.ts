@@ -93,8 +93,12 @@ export async function runDueJobs(
   await Promise.all(
     due.map(async (job) => {
       if (!extensions.has(job.extension_id)) extensions.set(job.extension_id, store.get(job.extension_id));
+      const extension = await extensions.get(job.extension_id)!;
+      // Another run (an alarm re-armed by a wake while this one awaits a call) may have selected the
+      // same due job: only the run whose claim changes the row calls the extension.
+      if (!(await claim(db, job.id, now, leaseMs(extension)))) return;
       try {
-        await runJob(db, job, await extensions.get(job.extension_id)!, call);
+        await runJob(db, job, extension, call);
       } catch (error) {
         await reschedule(db, job, `apply failed: ${String(error).slice(0, 200)}`, 1_000);
       }
@@ -108,6 +112,29 @@ export async function runDueJobs(
     .bind(workspace, system)
     .first<{ at: number | null }>();
   return next?.at ?? null;
+}
+
+/** How long a claimed job is hidden from other runs, ms: the longest a call can take (budget wait, then the call) plus slack. */
+function leaseMs(extension: Extension | null): number {
+  return 2 * (extension?.config.timeoutMs ?? 0) + 30_000;
+}
+
+/**
+ * Claims a due job for one run: moves its next attempt past the lease, on the condition that it is
+ * still pending and due. D1 runs one statement at a time, so of two runs that read the same due job
+ * exactly one sees a changed row. A run that dies after claiming leaves the job due again once the
+ * lease ends (no stuck "running" state); the outcome (reschedule, apply, finish) overwrites the lease.
+ * @returns true when this run owns the job
+ */
+async function claim(db: D1Database, id: string, now: number, lease: number): Promise<boolean> {
+  const result = await db
+    .prepare(
+      `UPDATE extension_jobs SET next_attempt_at = ?, updated_at = ?
+       WHERE id = ? AND status = 'pending' AND next_attempt_at <= ?`,
+    )
+    .bind(now + lease, now, id, now)
+    .run();
+  return result.meta.changes > 0;
 }
 
 async function runJob(

@@ -10,7 +10,7 @@ import type { GraphView, ProfileFacts, Resolution } from "./resolve";
  * a later change adds tables or columns the same way, guarded by {@link SCHEMA_VERSION}.
  * @see https://developers.cloudflare.com/durable-objects/api/sqlite-storage-api/
  */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS graph_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -30,15 +30,27 @@ CREATE TABLE IF NOT EXISTS graph_quarantine (
   created_at INTEGER NOT NULL, PRIMARY KEY (type, value)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS graph_event_claims (
   source_id TEXT NOT NULL, event_key TEXT NOT NULL, profile_id TEXT NOT NULL, erased INTEGER NOT NULL DEFAULT 0,
-  PRIMARY KEY (source_id, event_key)) WITHOUT ROWID;
+  delivery_id TEXT, PRIMARY KEY (source_id, event_key)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS graph_event_claims_profile ON graph_event_claims (profile_id);
 CREATE TABLE IF NOT EXISTS projection_outbox (
   seq INTEGER PRIMARY KEY, created_at INTEGER NOT NULL, change TEXT NOT NULL);
 `;
 
-/** Creates the graph's tables when missing. Idempotent; call once per object instance. */
+/** Creates the graph's tables when missing, and brings an older object's up to {@link SCHEMA_VERSION}. Idempotent; call once per object instance. */
 export function ensureGraphSchema(sql: SqlStorage): void {
   sql.exec(SCHEMA);
+  const version = Number(readMeta(sql, "schema_version") ?? 1);
+  if (version >= SCHEMA_VERSION) return;
+  // v2: the claim records the delivery that stored the event, so a redelivery is told apart from a
+  // sender's duplicate without reading D1 (which may not have the event yet). Claims made before
+  // carry NULL and fall back to D1's row.
+  const columns = sql
+    .exec<{ name: string }>("SELECT name FROM pragma_table_info('graph_event_claims')")
+    .toArray()
+    .map((c) => c.name);
+  if (!columns.includes("delivery_id"))
+    sql.exec("ALTER TABLE graph_event_claims ADD COLUMN delivery_id TEXT");
+  writeMeta(sql, "schema_version", String(SCHEMA_VERSION));
 }
 
 /** A value of `graph_meta` (workspace name, rules), or undefined. */
@@ -56,8 +68,14 @@ export function writeMeta(sql: SqlStorage, key: string, value: string): void {
   );
 }
 
-/** What a stored claim says about an event seen before: its live profile, or that it was erased. */
-export type Claim = { profileId: string; erased: false } | { profileId: ""; erased: true };
+/**
+ * What a stored claim says about an event seen before: its live profile, or that it was erased; and
+ * the delivery that stored it (null for claims made before the graph recorded it, or rebuilt from a
+ * D1 row without one).
+ */
+export type Claim = ({ profileId: string; erased: false } | { profileId: ""; erased: true }) & {
+  deliveryId: string | null;
+};
 
 /**
  * The identity graph as {@link GraphView} over the object's SQLite, plus the writes that apply a
@@ -128,16 +146,16 @@ export class SqlGraph implements GraphView {
   /** The claim of an event applied before (by source and event key), following merge redirects. */
   claim(sourceId: string, eventKey: string): Claim | undefined {
     const row = this.sql
-      .exec<{ profile_id: string; erased: number; merged_into: string | null }>(
-        `SELECT c.profile_id, c.erased, p.merged_into FROM graph_event_claims c
+      .exec<{ profile_id: string; erased: number; merged_into: string | null; delivery_id: string | null }>(
+        `SELECT c.profile_id, c.erased, c.delivery_id, p.merged_into FROM graph_event_claims c
          LEFT JOIN graph_profiles p ON p.id = c.profile_id WHERE c.source_id = ? AND c.event_key = ?`,
         sourceId,
         eventKey,
       )
       .toArray()[0];
     if (!row) return undefined;
-    if (row.erased) return { profileId: "", erased: true };
-    return { profileId: row.merged_into ?? row.profile_id, erased: false };
+    if (row.erased) return { profileId: "", erased: true, deliveryId: row.delivery_id };
+    return { profileId: row.merged_into ?? row.profile_id, erased: false, deliveryId: row.delivery_id };
   }
 
   /**
@@ -148,17 +166,18 @@ export class SqlGraph implements GraphView {
   apply(
     resolution: Resolution,
     profileId: string,
-    event: { sourceId: string; eventKey: string; occurredAt: number },
+    event: { sourceId: string; eventKey: string; occurredAt: number; deliveryId: string },
     eventRowId: string,
     rule: string,
     now: number,
   ): void {
     const sql = this.sql;
     sql.exec(
-      "INSERT INTO graph_event_claims (source_id, event_key, profile_id) VALUES (?, ?, ?)",
+      "INSERT INTO graph_event_claims (source_id, event_key, profile_id, delivery_id) VALUES (?, ?, ?, ?)",
       event.sourceId,
       event.eventKey,
       profileId,
+      event.deliveryId,
     );
     if (resolution.profileId === null)
       sql.exec("INSERT INTO graph_profiles (id, created_at) VALUES (?, ?)", profileId, now);

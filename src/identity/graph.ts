@@ -20,6 +20,12 @@ export interface ApplyResult {
   /** Merges identity rules refused for this event: the rule of each (`max_merges`, `limit:<type>`…). */
   mergesBlocked?: string[];
   erased?: true;
+  /**
+   * For a `duplicate`: the delivery that stored the event, as the graph recorded it (absent for
+   * claims older than that record). Equal to this event's own delivery id when the queue redelivered
+   * a message whose effects were committed before.
+   */
+  storedBy?: string;
 }
 
 /** A workspace's rules, prepared for resolution (see resolver.ts, which caches one per rules version). */
@@ -127,6 +133,7 @@ export function applyPrepared(
         profileId: claim.profileId,
         merged: [],
         ...(claim.erased ? { erased: true as const } : {}),
+        ...(claim.deliveryId ? { storedBy: claim.deliveryId } : {}),
       });
       meter.duplicates++;
       continue;

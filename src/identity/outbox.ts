@@ -71,6 +71,19 @@ export class Outbox {
       .map((r) => ({ seq: r.seq, createdAt: r.created_at, change: JSON.parse(r.change) as ProjectedChange }));
   }
 
+  /** The receipt id of an erasure of `profileId` decided and not yet projected, if any. */
+  pendingErasure(profileId: string): string | undefined {
+    const row = this.sql
+      .exec<{ receipt: string }>(
+        `SELECT json_extract(change, '$.receiptId') AS receipt FROM projection_outbox
+         WHERE json_extract(change, '$.kind') = 'erase' AND json_extract(change, '$.profileId') = ?
+         ORDER BY seq LIMIT 1`,
+        profileId,
+      )
+      .toArray()[0];
+    return row?.receipt;
+  }
+
   /** Forgets entries up to `seq`: D1 has them. */
   ack(seq: number): void {
     this.sql.exec("DELETE FROM projection_outbox WHERE seq <= ?", seq);

@@ -62,7 +62,11 @@ export async function rebuildStep(
         `SELECT type, value, profile_id, last_seen_at, link_count FROM identifiers WHERE profile_id IN ${IN_IDS}`,
       )
       .bind(ids),
-    db.prepare(`SELECT source_id, event_key, profile_id FROM events WHERE profile_id IN ${IN_IDS}`).bind(ids),
+    db
+      .prepare(
+        `SELECT source_id, event_key, profile_id, delivery_id FROM events WHERE profile_id IN ${IN_IDS}`,
+      )
+      .bind(ids),
     db
       .prepare(
         `SELECT survivor_id, merged_id, identifier_type, identifier_value, event_id, rule, created_at FROM merges
@@ -118,10 +122,12 @@ export async function rebuildStep(
     for (const e of events!.results)
       count.events += sql
         .exec(
-          "INSERT INTO graph_event_claims (source_id, event_key, profile_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING RETURNING 1",
+          `INSERT INTO graph_event_claims (source_id, event_key, profile_id, delivery_id) VALUES (?, ?, ?, ?)
+           ON CONFLICT DO NOTHING RETURNING 1`,
           e.source_id as string,
           e.event_key as string,
           e.profile_id as string,
+          e.delivery_id as string,
         )
         .toArray().length;
     // Merges are keyed by the merged profile: each profile is merged away at most once.

@@ -2,6 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import { workspaceDb } from "../db/workspace-db";
 import type { CanonicalEvent } from "../events/event";
 import type { Env } from "../lib/env";
+import { describeError } from "../lib/failure";
 import { newId } from "../lib/ids";
 import { log } from "../lib/log";
 import type { ErasureReceipt } from "./erasure";
@@ -143,27 +144,49 @@ export class IdentityResolver extends DurableObject<Env> {
   /**
    * Erases a profile (right to be forgotten) between two events, so no merge can race it: first
    * from the graph (its events' keys stay claimed, so a redelivery is ignored), then, through the
-   * outbox, from D1 and R2 (erasure.ts).
-   * @returns the receipt, or null when no such profile exists in `workspace`
-   * @throws when D1 fails; the graph is erased already and the alarm completes D1's part
+   * outbox, from D1 and R2 (erasure.ts). Never half-applied:
+   * - D1 unreachable before the graph is touched (it must hold every earlier change first):
+   *   `unavailable`, nothing changed, the caller retries;
+   * - the graph erased, D1 failing after: `queued`, the erase change waits in the outbox and the
+   *   alarm completes it (in order, before any later change); calling again for the same profile
+   *   finishes it and returns its receipt once D1 answers.
+   * @returns the outcome; `not_found` when no such profile exists in `workspace`
    */
-  async erase(workspace: string, profileId: string): Promise<ErasureReceipt | null> {
+  async erase(workspace: string, profileId: string): Promise<EraseOutcome> {
     return this.serialize(async () => {
       this.bindWorkspace(workspace);
+      // An erasure of this profile decided before and still waiting for D1 is finished, not repeated.
+      const queued = this.outbox.pendingErasure(profileId);
       // D1 must hold every earlier change before the erasure reads it to find what to delete.
-      await this.project();
+      try {
+        await this.project();
+      } catch (error) {
+        if (queued) return { status: "queued", workspace, profileId, receiptId: queued };
+        return { status: "unavailable", detail: describeError(error) };
+      }
+      if (queued) return this.receiptOf(queued);
       const receiptId = newId("era");
       const erased = this.ctx.storage.transactionSync(() =>
         eraseInGraph(this.sql, this.outbox, profileId, receiptId, Date.now()),
       );
       this.graph?.forget();
-      if (!erased) return null;
+      if (!erased) return { status: "not_found" };
       await this.armAlarm(RETRY_MS);
-      await this.project();
-      const receipt = this.receipts.get(receiptId) ?? null;
-      this.receipts.delete(receiptId);
-      return receipt;
+      try {
+        await this.project();
+      } catch {
+        return { status: "queued", workspace, profileId, receiptId };
+      }
+      return this.receiptOf(receiptId);
     });
+  }
+
+  /** The receipt the projection produced for `receiptId` (just drained), as an erase outcome. */
+  private receiptOf(receiptId: string): EraseOutcome {
+    const receipt = this.receipts.get(receiptId) ?? null;
+    this.receipts.delete(receiptId);
+    // Null: an earlier drain finished it and its answer was lost (D1 keeps the stored receipt).
+    return receipt ? { status: "erased", receipt } : { status: "not_found" };
   }
 
   /** Releases a quarantined identifier value: it matches and merges again from the next event on. */
@@ -344,6 +367,17 @@ export class IdentityResolver extends DurableObject<Env> {
     return this.graph;
   }
 }
+
+/**
+ * How an erasure request went ({@link IdentityResolver.erase}): done (with its receipt), queued
+ * (erased from the graph; D1 and the archive follow when D1 answers, by the resolver's alarm),
+ * refused with nothing changed because D1 is unreachable, or no such profile.
+ */
+export type EraseOutcome =
+  | { status: "erased"; receipt: ErasureReceipt }
+  | { status: "queued"; workspace: string; profileId: string; receiptId: string }
+  | { status: "unavailable"; detail: string }
+  | { status: "not_found" };
 
 /** The IdentityResolver stub for `workspace`. */
 export function resolverFor(env: Env, workspace: string): DurableObjectStub<IdentityResolver> {

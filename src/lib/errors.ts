@@ -63,6 +63,10 @@ export const ERROR_CODES = {
   internal_error: { status: 500, title: "Internal error" },
   admin_not_configured: { status: 503, title: "Admin API disabled: ADMIN_TOKEN is not set" },
   queue_unavailable: { status: 503, title: "Queue refused the message; retry later" },
+  database_unavailable: {
+    status: 503,
+    title: "The database did not answer; nothing was changed, retry later",
+  },
 } as const satisfies Record<string, { status: ContentfulStatusCode; title: string }>;
 
 /** One of the stable error codes in {@link ERROR_CODES}. */

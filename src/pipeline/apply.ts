@@ -7,6 +7,17 @@ import type { PreparedMessage } from "./prepare";
 /** What applying one message's events gave: a result per event, or the error that stopped it. */
 export type ApplyOutcome = { ok: true; results: ApplyResult[] } | { ok: false; error: unknown };
 
+/** What {@link applyByWorkspace} gave: an outcome per message, and the workspaces whose projection is behind. */
+export interface ApplyReport {
+  outcomes: Map<PreparedMessage, ApplyOutcome>;
+  /**
+   * Workspaces whose events were committed in the graph but whose projection to D1 failed: D1 does
+   * not have (all of) their events yet, so the archive step leaves them to the cron, which archives
+   * them once, from D1, after the resolver's alarm has projected them.
+   */
+  projectionBehind: Set<string>;
+}
+
 /**
  * Hands each workspace's events to its IdentityResolver: one call per workspace for the whole batch
  * (workspaces in parallel). When that call fails, the workspace's messages are applied again one at a
@@ -16,13 +27,12 @@ export type ApplyOutcome = { ok: true; results: ApplyResult[] } | { ok: false; e
  *
  * The events are committed once the resolver answers (in its graph); the consumer then waits for
  * their projection to D1 as well, so the queue cannot run ahead of D1 without bound (back-pressure)
- * and what a batch stored is readable in D1 when it is acknowledged, in the normal case.
+ * and what a batch stored is readable in D1 when it is acknowledged, in the normal case. A failed
+ * wait fails no message (the alarm retries the projection) and is reported in `projectionBehind`.
  */
-export async function applyByWorkspace(
-  env: Env,
-  items: readonly PreparedMessage[],
-): Promise<Map<PreparedMessage, ApplyOutcome>> {
+export async function applyByWorkspace(env: Env, items: readonly PreparedMessage[]): Promise<ApplyReport> {
   const outcomes = new Map<PreparedMessage, ApplyOutcome>();
+  const projectionBehind = new Set<string>();
   const byWorkspace = new Map<string, PreparedMessage[]>();
   for (const item of items) {
     if (item.events.length === 0) outcomes.set(item, { ok: true, results: [] });
@@ -32,9 +42,12 @@ export async function applyByWorkspace(
   await Promise.all(
     [...byWorkspace].map(async ([workspace, group]) => {
       const resolver = resolverFor(env, workspace);
+      const project = async () => {
+        if (!(await awaitProjection(resolver, workspace))) projectionBehind.add(workspace);
+      };
       try {
         const results = await resolver.apply(group.flatMap((i) => i.events));
-        await awaitProjection(resolver, workspace);
+        await project();
         let offset = 0;
         for (const item of group) {
           outcomes.set(item, { ok: true, results: results.slice(offset, offset + item.events.length) });
@@ -44,7 +57,7 @@ export async function applyByWorkspace(
         for (const item of group) {
           try {
             outcomes.set(item, { ok: true, results: await resolver.apply(item.events) });
-            await awaitProjection(resolver, workspace);
+            await project();
           } catch (error) {
             outcomes.set(item, { ok: false, error });
           }
@@ -52,17 +65,23 @@ export async function applyByWorkspace(
       }
     }),
   );
-  return outcomes;
+  return { outcomes, projectionBehind };
 }
 
 /**
  * Waits for the workspace's projection to D1. A failure does not fail the messages: their events are
  * committed in the graph already, and the resolver's alarm retries the projection.
+ * @returns whether D1 has everything the resolver committed
  */
-async function awaitProjection(resolver: ReturnType<typeof resolverFor>, workspace: string): Promise<void> {
+async function awaitProjection(
+  resolver: ReturnType<typeof resolverFor>,
+  workspace: string,
+): Promise<boolean> {
   try {
     await resolver.awaitProjection();
+    return true;
   } catch (error) {
     log.warn("identity_projection_behind", { workspace, error });
+    return false;
   }
 }

@@ -42,15 +42,16 @@ export async function handleIngestBatch(
     }),
   );
 
-  const outcomes = await applyByWorkspace(env, prepared);
+  const { outcomes, projectionBehind } = await applyByWorkspace(env, prepared);
   const applied: { item: PreparedMessage; results: Extract<ApplyOutcome, { ok: true }>["results"] }[] = [];
   for (const [item, outcome] of outcomes) {
     if (outcome.ok) applied.push({ item, results: outcome.results });
     else await settleFailure(env, item.message, outcome.error, maxRetries, now);
   }
 
-  // Never throws: an event not archived now stays in D1's outbox for the cron (pipeline/archive.ts).
-  await archiveStoredEvents(env, applied, now);
+  // Never throws: an event not archived now stays in D1's outbox for the cron (pipeline/archive.ts);
+  // so do the events of a workspace whose projection is behind (D1 has no row to mark yet).
+  await archiveStoredEvents(env, applied, now, projectionBehind);
 
   try {
     // Async enrichment starts only for stored events; a failure here retries the message, which

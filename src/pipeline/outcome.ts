@@ -12,7 +12,8 @@ export type SettledStatus = "stored" | "merged" | "duplicate" | "ignored";
  * merged profiles, `duplicate` when every event it carries was already stored by another delivery,
  * else `stored`. When the stored copy carries this delivery's own id, this is the queue redelivering
  * a message whose effects were committed before (an ack lost, a crash after the write), and the
- * delivery stays `stored`.
+ * delivery stays `stored`. Which delivery stored an event comes from the resolver's result
+ * (`storedBy`); only for claims older than that record is D1's events row read.
  * `dbFor` gives the database of a workspace's events (src/db/workspace-db.ts).
  * @returns delivery id → status, for every item
  * @throws D1 errors
@@ -22,14 +23,23 @@ export async function deliveryStatuses(
   items: readonly { envelope: DeliveryEnvelope; results: readonly ApplyResult[] }[],
 ): Promise<Map<string, SettledStatus>> {
   const statuses = new Map<string, SettledStatus>();
-  const suspects = items.filter(
-    (i) => i.results.length > 0 && i.results.every((r) => r.status === "duplicate"),
-  );
   for (const { envelope, results } of items)
     statuses.set(
       envelope.deliveryId,
       results.length === 0 ? "ignored" : results.some((r) => r.merged.length > 0) ? "merged" : "stored",
     );
+  const allDuplicates = items.filter(
+    (i) => i.results.length > 0 && i.results.every((r) => r.status === "duplicate"),
+  );
+  // The graph's claim names the delivery that stored each event: no D1 read, and right even while
+  // the projection is behind (D1 not having the event yet must not turn a redelivery into a duplicate).
+  const suspects: typeof allDuplicates = [];
+  for (const item of allDuplicates) {
+    if (item.results.some((r) => r.storedBy === item.envelope.deliveryId)) continue;
+    if (item.results.every((r) => r.storedBy !== undefined))
+      statuses.set(item.envelope.deliveryId, "duplicate");
+    else suspects.push(item);
+  }
   if (suspects.length === 0) return statuses;
 
   const lookups: { scope: string; keys: string[] }[] = [];

@@ -10,6 +10,7 @@ import { registerDeleteSource } from "./admin/delete-source";
 import { registerExtensionAdmin } from "./admin/extensions";
 import { registerFindProfile } from "./admin/find-profile";
 import { registerGetDeadLetter } from "./admin/get-dead-letter";
+import { registerGetEventRetention } from "./admin/get-event-retention";
 import { registerGetProfile } from "./admin/get-profile";
 import { registerGetSource } from "./admin/get-source";
 import { registerGetSourceRejections } from "./admin/get-source-rejections";
@@ -21,6 +22,7 @@ import { registerListProfileEvents } from "./admin/list-profile-events";
 import { registerListSources } from "./admin/list-sources";
 import { registerListWriteKeys } from "./admin/list-write-keys";
 import { registerPullAdmin } from "./admin/pull";
+import { registerPutEventRetention } from "./admin/put-event-retention";
 import { registerReplayDeadLetter } from "./admin/replay-dead-letter";
 import { registerReplayDeadLetters } from "./admin/replay-dead-letters";
 import { registerRevokePreviousSecret } from "./admin/revoke-previous-secret";
@@ -69,6 +71,8 @@ export function registerRoutes(app: OpenAPIHono<AppEnv>): void {
   registerIdentityAdmin(app);
   registerPullAdmin(app);
   registerAlertAdmin(app);
+  registerGetEventRetention(app);
+  registerPutEventRetention(app);
 
   // The operator console reads everything through the admin API, in-process: it gets the app's own
   // fetch (every route above, the admin guard included) rather than importing the routes.

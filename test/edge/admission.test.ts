@@ -48,6 +48,20 @@ describe("inbound rate limit", () => {
     expect(data.map((d) => d.reason)).toEqual(["rate_limited"]);
   });
 
+  it("over budget on a source id that does not exist: 429, and no delivery log row for the made-up id", async () => {
+    const limiter = { limit: async () => ({ success: false }) };
+    const unknown = `src_flood_${crypto.randomUUID()}`;
+    const response = await fetchWith({ INGEST_RATE_LIMITER: limiter }, `/v1/sources/${unknown}/webhooks`, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...(await githubHeaders(secret, body)) },
+      body,
+    });
+    expect(response.status).toBe(429);
+    expect(((await response.json()) as { code: string }).code).toBe("rate_limited");
+    const { data } = await listDeliveries(env.DB, { sourceId: unknown, limit: 5 });
+    expect(data).toEqual([]);
+  });
+
   it("a failing limiter lets deliveries through (fail open)", async () => {
     const source = await createSource({ type: "github", secret });
     const limiter = {

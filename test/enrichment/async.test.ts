@@ -1,6 +1,11 @@
+import { env } from "cloudflare:test";
 import { HttpResponse, http } from "msw";
 import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
+import { workspaceDb } from "../../src/db/workspace-db";
+import { planJobs, runDueJobs } from "../../src/enrichment/async-jobs";
+import type { CallOutcome } from "../../src/enrichment/external-system";
+import { ExtensionStore } from "../../src/enrichment/store";
 import { mockServer } from "../support/msw";
 import {
   createExtension,
@@ -126,5 +131,56 @@ describe("async extensions", () => {
     const jo = await profileWhen(workspace, "jo@example.com", (p) => p.pendingEnrichments.length === 0);
     expect(ida.traits.name).toBe("Ida (verified)");
     expect(jo.traits.name).toBe("Jo B.");
+  });
+
+  it("call the system once for a due job that two runs pick up at the same time", async () => {
+    const workspace = freshWorkspace();
+    const view = await createExtension({ workspace, mode: "async", provides: ["warranty_plan"] });
+    const db = workspaceDb(env, workspace);
+    const extension = (await new ExtensionStore(db, env.SECRETS_KEY).get(view.id))!;
+    const now = Date.now();
+    // Planned without a wake, so no alarm of the ExternalSystem runs this job besides the two runs below.
+    await planJobs(
+      db,
+      [
+        {
+          extension,
+          event: {
+            eventKey: "k-claim",
+            workspace,
+            sourceId: "src_claim",
+            deliveryId: "dlv_claim",
+            type: "device.usage",
+            occurredAt: now,
+            receivedAt: now,
+            identifiers: [{ type: "email", value: "kim@example.com" }],
+            traits: {},
+            properties: {},
+            warnings: [],
+          },
+        },
+      ],
+      now,
+    );
+    const gate = deferred();
+    let calls = 0;
+    const call = async (): Promise<CallOutcome> => {
+      calls += 1;
+      await gate.promise;
+      return { ok: false, failure: "http_status", detail: "answered HTTP 503" };
+    };
+
+    const first = runDueJobs(env, workspace, extension.system, call, now);
+    const second = runDueJobs(env, workspace, extension.system, call, now);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    gate.resolve();
+    await Promise.all([first, second]);
+
+    expect(calls).toBe(1);
+    const job = await db
+      .prepare("SELECT attempts, last_error FROM extension_jobs WHERE workspace = ?")
+      .bind(workspace)
+      .first<{ attempts: number; last_error: string }>();
+    expect(job).toEqual({ attempts: 1, last_error: "http_status: answered HTTP 503" });
   });
 });

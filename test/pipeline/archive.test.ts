@@ -1,16 +1,17 @@
-import { env } from "cloudflare:test";
+import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { ARCHIVE_GRACE_MS, ageOutEvents, archivePending } from "../../src/cron/event-retention";
 import { type ArchivedEvent, decodeObject, workspacePrefix } from "../../src/events/archive/format";
 import { writeToArchive } from "../../src/events/archive/store";
+import { resolverFor } from "../../src/identity/resolver";
 import type { Env } from "../../src/lib/env";
 import { handleIngestBatch } from "../../src/pipeline/consumer";
 import type { ErasureReceiptView } from "../../src/routes/admin/profile-schemas";
 import type { ProfileExport } from "../../src/views/export";
 import { createIndicator, recomputed } from "../enrichment/support";
 import { admin, profileFor } from "../support/gateway";
-import { mappedSource, workspaceName } from "./fixtures";
-import { envelopeFor, QueueSim, seeded, testEnv } from "./harness";
+import { deliveryLogRow, mappedSource, workspaceName } from "./fixtures";
+import { envelopeFor, faultyD1, QueueSim, seeded, testEnv } from "./harness";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -47,6 +48,20 @@ async function eventRows(workspace: string) {
       aged_out_at: number | null;
     }>();
   return results;
+}
+
+/** Makes the workspace's IdentityResolver's projection batches fail while `refuse()` says so (D1 refusing). */
+async function refuseProjection(workspace: string, refuse: () => boolean): Promise<void> {
+  const stub = env.IDENTITY_RESOLVER.get(env.IDENTITY_RESOLVER.idFromName(workspace));
+  await runInDurableObject(stub, (instance) => {
+    const resolver = instance as unknown as { env: Env };
+    resolver.env = {
+      ...resolver.env,
+      DB: faultyD1(testEnv().DB, (label, sql) =>
+        label === "d1.batch" && sql.includes("identity_projection") && refuse() ? "before" : null,
+      ),
+    };
+  });
 }
 
 /** Five events of two people, one batch, delivered (and redelivered) by the queue model. */
@@ -114,6 +129,55 @@ describe("events archive", () => {
     const objects = await archiveObjects(workspace);
     expect(objects.flatMap((o) => o.lines.map((l) => l.id)).sort()).toEqual(rows.map((r) => r.id).sort());
     expect((await eventRows(workspace)).every((r) => r.archived_at !== null)).toBe(true);
+  });
+
+  it("with the projection to D1 failing for a while, each event is archived exactly once and a redelivery is still logged as stored", async () => {
+    const workspace = workspaceName("archive-projection-down");
+    const workerEnv = retentionEnv(workspace);
+    const source = await mappedSource(workspace);
+    let refusing = true;
+    await refuseProjection(workspace, () => refusing);
+    const envelopes = Array.from({ length: 5 }, (_, i) =>
+      envelopeFor(source, {
+        type: "order",
+        email: `p${i % 2}@example.com`,
+        n: i + 1,
+        timestamp: `2026-11-29T12:00:0${i}Z`,
+      }),
+    );
+    const deliver = async (...bodies: unknown[]) => {
+      const queue = new QueueSim({ batchSize: 100, maxAttempts: 4, random: seeded(3) });
+      queue.push(...bodies);
+      await queue.drain((batch) => handleIngestBatch(batch, workerEnv));
+    };
+    await deliver(...envelopes);
+    // Committed in the graph, not in D1 yet: the consumer archived nothing (it could mark nothing).
+    expect(await eventRows(workspace)).toHaveLength(0);
+    expect(await archiveObjects(workspace)).toHaveLength(0);
+
+    // While D1 still lacks the events: the queue redelivers the first message (its ack was lost), and
+    // the sender sends the second event again under a new delivery id.
+    const copy = { ...envelopes[1]!, deliveryId: `${envelopes[1]!.deliveryId}-copy` };
+    await deliver(envelopes[0], copy);
+    expect(await deliveryLogRow(source.id, envelopes[0]!.deliveryId)).toMatchObject({ status: "stored" });
+    expect(await deliveryLogRow(source.id, copy.deliveryId)).toMatchObject({ status: "duplicate" });
+
+    // D1 is back: the resolver's alarm projects the events, the cron archives them.
+    refusing = false;
+    await resolverFor(testEnv(), workspace).awaitProjection();
+    expect(await eventRows(workspace)).toHaveLength(5);
+    expect(await archivePending(workerEnv, Date.now() + ARCHIVE_GRACE_MS + 1)).toBe(5);
+    expect(await archivePending(workerEnv, Date.now() + ARCHIVE_GRACE_MS + 1)).toBe(0);
+    await deliver(...envelopes);
+    await ageOutEvents(workerEnv, Date.now() + 2 * DAY_MS);
+
+    const lines = (await archiveObjects(workspace)).flatMap((o) => o.lines);
+    expect(lines.map((l) => l.eventKey).sort()).toEqual(envelopes.map((e) => e.idempotencyKey).sort());
+    expect((await eventRows(workspace)).every((r) => r.archived_at !== null && r.aged_out_at !== null)).toBe(
+      true,
+    );
+    for (const e of envelopes.slice(1))
+      expect(await deliveryLogRow(source.id, e.deliveryId)).toMatchObject({ status: "stored" });
   });
 
   it("retention empties old events in bounded batches; export and indicator recompute read them from the archive", async () => {

@@ -111,6 +111,24 @@ describe.skipIf(!sshd)("SFTP pull against OpenSSH", () => {
     expect((await finishedImports(deleting.id, 1))[0]!.status).toBe("completed");
   });
 
+  it("moves a changed file into processed/ under a name tagged with its import id when the name is taken there", async () => {
+    await files("PUT", "daily-twice.csv", "email\ntwice1@example.com\n");
+    const source = await sftpSource({ pattern: "daily-twice.csv", afterImport: "rename" });
+    expect((await pull(source.id)).lastRunRecords).toBe(1);
+    expect(await files()).toContain("processed/daily-twice.csv");
+
+    // The next day's file has the same name; processed/ already holds yesterday's.
+    await files("PUT", "daily-twice.csv", "email\ntwice1@example.com\ntwice2@example.com\n");
+    const second = await pull(source.id);
+    expect(second).toMatchObject({ status: "idle", lastRunRecords: 1 });
+    const imports = await finishedImports(source.id, 2);
+    expect(imports.map((i) => i.status)).toEqual(["completed", "completed"]);
+    const listed = await files();
+    expect(listed).not.toContain("daily-twice.csv");
+    expect(listed).toContain("processed/daily-twice.csv");
+    expect(listed).toContain(`processed/daily-twice.${imports[0]!.id}.csv`);
+  });
+
   it("refuses a server whose host key is not the configured one, and imports nothing", async () => {
     await files("PUT", "daily-mitm.csv", "email\nmitm@example.com\n");
     const source = await sftpSource({

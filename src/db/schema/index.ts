@@ -4,6 +4,7 @@ export * from "./alerts";
 export * from "./archive";
 export * from "./deliveries";
 export * from "./erasures";
+export * from "./event-retention";
 export * from "./events";
 export * from "./extensions";
 export * from "./file-imports";

@@ -33,19 +33,21 @@ export function hourOf(ms: number): number {
 /**
  * The object key of a batch of one workspace's events of one hour:
  * `archive/<workspace>/<yyyy>/<mm>/<dd>/<hh>/<batch-id>.ndjson.gz`, where the batch id is a hash of
- * the sorted event ids and of their `archivedAt`. The same batch written twice (a retry) lands on
- * the same key instead of a second copy; a newer version of an event (after an async enrichment)
- * gets a new key. The workspace is URI-encoded, so a `/` in it cannot move the object elsewhere.
+ * the sorted event ids alone. The key is deterministic per batch of events: the same batch written
+ * again (a retry, or the cron archiving what a consumer batch wrote before its rows could be marked)
+ * replaces the object instead of adding a second copy; a newer version of the same events (after an
+ * async enrichment) replaces it with the newer lines. The workspace is URI-encoded, so a `/` in it
+ * cannot move the object elsewhere.
  */
 export async function objectKeyFor(
   workspace: string,
   hour: number,
-  events: readonly Pick<ArchivedEvent, "id" | "archivedAt">[],
+  events: readonly Pick<ArchivedEvent, "id">[],
 ): Promise<string> {
   const d = new Date(hour);
   const pad = (n: number) => String(n).padStart(2, "0");
   const ids = events
-    .map((e) => `${e.id}@${e.archivedAt}`)
+    .map((e) => e.id)
     .sort()
     .join(",");
   const batch = (await sha256Hex(ids)).slice(0, 32);

@@ -25,7 +25,8 @@ export const SETTLE_MS = 1500;
  * size, modification time) was never imported, lists again after {@link SETTLE_MS} and drops those whose
  * size or time changed (still being written: the next run takes them). Each remaining file is
  * streamed into R2 in {@link READ_CHUNK_BYTES}-sized reads and imported like an upload; then the
- * server's copy is left, moved into `processed/` or deleted as configured. Returns the number of imports
+ * server's copy is left, moved into `processed/` (under a name tagged with the import id when that name
+ * is taken there) or deleted as configured. Returns the number of imports
  * started.
  * @throws SourceApiError for every SFTP failure (retryable only when the host is unreachable) with a
  *   message naming the cause; D1 / R2 errors as they are
@@ -132,11 +133,40 @@ async function importFile(
     return false;
   }
   // Our copy in R2 is what gets imported: the server's file is no longer needed.
-  if (poll.afterImport === "rename")
-    await session.rename(path, joinPath(joinPath(poll.directory, "processed"), entry.name));
+  if (poll.afterImport === "rename") await moveToProcessed(session, poll, path, entry.name, id);
   else if (poll.afterImport === "delete") await session.remove(path);
   log.info("sftp_file_fetched", { sourceId: source.id, importId: id, bytes: size });
   return true;
+}
+
+/**
+ * Moves an imported file into `processed/`. A file of that name is already there when a changed
+ * version of a daily file was imported again (or an operator put one back): SFTP v3 rename never
+ * overwrites, so the move is retried once under a name tagged with the import id, which is unique
+ * (`daily.csv` → `daily.imp_01J….csv`), rather than failing a run whose import has already started.
+ * @throws SftpError when neither name can be used
+ */
+async function moveToProcessed(
+  session: SftpSession,
+  poll: SftpPoll,
+  path: string,
+  name: string,
+  importId: string,
+): Promise<void> {
+  const processed = joinPath(poll.directory, "processed");
+  try {
+    await session.rename(path, joinPath(processed, name));
+  } catch (error) {
+    // OpenSSH answers an existing target with the generic SSH_FX_FAILURE (our `protocol` kind).
+    if (!(error instanceof SftpError) || error.kind !== "protocol") throw error;
+    await session.rename(path, joinPath(processed, taggedName(name, importId)));
+  }
+}
+
+/** `name` with `tag` before its extension (`a.csv` → `a.<tag>.csv`), or after it when it has none. */
+function taggedName(name: string, tag: string): string {
+  const dot = name.lastIndexOf(".");
+  return dot > 0 ? `${name.slice(0, dot)}.${tag}${name.slice(dot)}` : `${name}.${tag}`;
 }
 
 /** A file's version: the same name, size and modification time is the same file. */

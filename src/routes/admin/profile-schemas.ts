@@ -145,5 +145,18 @@ export const ErasureReceiptSchema = z
   })
   .openapi("ErasureReceipt");
 
+/** DELETE /v1/admin/profiles/{profileId} 202 response: erased from the identity graph, D1 and the archive to follow. */
+export const ErasureQueuedSchema = z
+  .object({
+    status: z.literal("queued"),
+    receiptId: z.string().openapi({ description: "Id the receipt will have (stored in D1 once done)" }),
+    workspace: z.string(),
+    profileId: z.string(),
+  })
+  .openapi("ErasureQueued");
+
+/** A queued erasure as the admin API returns it. */
+export type ErasureQueuedView = z.infer<typeof ErasureQueuedSchema>;
+
 /** An erasure receipt as the admin API returns it. */
 export type ErasureReceiptView = z.infer<typeof ErasureReceiptSchema>;
