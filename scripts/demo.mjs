@@ -62,10 +62,12 @@ async function send(name, body, headers) {
 }
 
 console.log("\nSending signed sample webhooks:");
-// Shopify: the published orders/create and orders/paid samples (same customer), and the published
-// customers/update sample re-addressed to that customer so the update and the order meet in one profile.
+// Shopify: the published orders/create sample, then the customer's second order, paid (the published
+// orders/paid sample is byte-identical to orders/create, so sent as is it would only be a duplicate of
+// the first delivery), and the published customers/update sample re-addressed to that customer so the
+// update and the orders meet in one profile.
 const order = shopifySample("orders/create");
-const paid = shopifySample("orders/paid");
+const paid = secondOrder(shopifySample("orders/paid"));
 const update = { ...shopifySample("customers/update"), ...pickCustomer(order.customer) };
 for (const [topic, payload] of [
   ["orders/create", order],
@@ -136,6 +138,20 @@ console.log(
 console.log(`\nDone. Explore more with the admin API (${BASE_URL}/openapi.json).`);
 if (started)
   console.log(`The gateway keeps running in the background; stop it with: kill -- -${started.pid}`);
+
+/** `sample` as a different order of the same customer, paid: new id, name and number. */
+function secondOrder(sample) {
+  const id = 820982911946154600;
+  return {
+    ...sample,
+    id,
+    admin_graphql_api_id: `gid://shopify/Order/${id}`,
+    name: "#10000",
+    order_number: 1235,
+    financial_status: "paid",
+    updated_at: new Date().toISOString(),
+  };
+}
 
 function pickCustomer(customer) {
   const { id, admin_graphql_api_id, email, first_name, last_name } = customer;

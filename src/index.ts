@@ -2,6 +2,7 @@ import { handleScheduled } from "./cron/scheduler";
 import { DEAD_LETTER_QUEUE_NAME, handleDeadLetterBatch } from "./deliveries/dead-letters";
 import { INGEST_QUEUE_NAME, UNKNOWN_QUEUE_RETRY_SECONDS } from "./deliveries/enqueue";
 import type { QueueMessage } from "./deliveries/envelope";
+import { IdentityResolver as IdentityResolverObject } from "./identity/resolver";
 import { createApp } from "./lib/app";
 import type { Env } from "./lib/env";
 import { log } from "./lib/log";
@@ -9,14 +10,21 @@ import { metrics } from "./observability/metrics/recorder";
 import { recordRequestMetrics } from "./observability/middleware";
 import { countingAcks, countingQueues } from "./observability/queues";
 import { handleIngestBatch } from "./pipeline/consumer";
+import { DERIVED_STATE_LIST } from "./pipeline/derived-state";
 import { handlePollBatch } from "./pull/consumer";
 import { POLL_QUEUE_NAME, type PollMessage } from "./pull/messages";
 import { registerRoutes } from "./routes";
 
 export { ExternalSystem } from "./enrichment/external-system";
-export { IdentityResolver } from "./identity/resolver";
 export { IndicatorRecompute } from "./indicators/recompute";
 export { MetricsAggregator } from "./observability/metrics/aggregator";
+
+/** The IdentityResolver given every module's per-event state (src/pipeline/derived-state.ts). */
+export class IdentityResolver extends IdentityResolverObject {
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env, DERIVED_STATE_LIST);
+  }
+}
 
 const app = createApp();
 app.use("*", recordRequestMetrics);

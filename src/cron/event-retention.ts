@@ -1,12 +1,11 @@
 import { customerDatabases } from "../db/workspace-db";
 import { archivedFromRow, EVENT_ROW_COLUMNS, type EventRow } from "../events/archive/rows";
 import { archiveBucket, writeToArchive } from "../events/archive/store";
+import { configOf } from "../lib/config";
 import type { Env } from "../lib/env";
 import { log } from "../lib/log";
 import { retentionSettings } from "./retention-settings";
 
-/** Days D1 keeps an event's body when neither EVENT_RETENTION_DAYS nor the workspace's setting says otherwise. */
-export const DEFAULT_EVENT_RETENTION_DAYS = 90;
 /** Rows one cron tick handles per database and task: bounds its CPU time and D1 queries. */
 export const RETENTION_BATCH = 500;
 /** An event stored this recently may still be archived by its own consumer batch: the cron waits. */
@@ -36,19 +35,12 @@ export function retentionWindow(
 ): { days: number; origin: RetentionOrigin } {
   const own = days(stored);
   if (own !== undefined) return { days: own, origin: "workspace_setting" };
-  let configured: unknown;
-  if (env.WORKSPACE_EVENT_RETENTION_DAYS) {
-    try {
-      configured = (JSON.parse(env.WORKSPACE_EVENT_RETENTION_DAYS) as Record<string, unknown>)[workspace];
-    } catch {
-      log.warn("workspace_event_retention_days_invalid", {});
-    }
-  }
-  const fromWorkspaceConfig = days(configured);
+  const config = configOf(env);
+  const fromWorkspaceConfig = config.workspaceEventRetentionDays.get(workspace);
   if (fromWorkspaceConfig !== undefined) return { days: fromWorkspaceConfig, origin: "workspace_config" };
-  const fromConfig = days(env.EVENT_RETENTION_DAYS);
-  if (fromConfig !== undefined) return { days: fromConfig, origin: "config" };
-  return { days: DEFAULT_EVENT_RETENTION_DAYS, origin: "default" };
+  // configOf falls back to the default for a malformed value: the origin says which one applied.
+  const origin = days(env.EVENT_RETENTION_DAYS) === undefined ? "default" : "config";
+  return { days: config.eventRetentionDays, origin };
 }
 
 /** The retention window of `workspace` in days ({@link retentionWindow} without its origin). */

@@ -1,9 +1,10 @@
 import { purgeDeliveriesBefore } from "../deliveries/delivery-log";
+import { CONFIG_DEFAULTS, configOf } from "../lib/config";
 import type { Env } from "../lib/env";
 import { log } from "../lib/log";
 
 /** Days the delivery log keeps a row when DELIVERY_LOG_RETENTION_DAYS is unset. */
-export const DEFAULT_DELIVERY_LOG_RETENTION_DAYS = 30;
+export const DEFAULT_DELIVERY_LOG_RETENTION_DAYS = CONFIG_DEFAULTS.deliveryLogRetentionDays;
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -18,11 +19,7 @@ export async function cleanUpDeliveryLog(
   env: Pick<Env, "DB" | "DELIVERY_LOG_RETENTION_DAYS">,
   now = Date.now(),
 ): Promise<number> {
-  const configured = Number(env.DELIVERY_LOG_RETENTION_DAYS);
-  const days =
-    Number.isFinite(configured) && configured >= 1 && configured <= 3650
-      ? configured
-      : DEFAULT_DELIVERY_LOG_RETENTION_DAYS;
+  const days = configOf(env).deliveryLogRetentionDays;
   try {
     const deleted = await purgeDeliveriesBefore(env.DB, now - days * DAY_MS);
     if (deleted > 0) log.info("delivery_log_purged", { deleted, retentionDays: days });

@@ -1,4 +1,5 @@
-import { maxRetriesFrom, retryDelaySeconds } from "../lib/backoff";
+import { retryDelaySeconds } from "../lib/backoff";
+import { configOf } from "../lib/config";
 import type { Env } from "../lib/env";
 import type { DeadLetterReason } from "../lib/failure";
 import { newId } from "../lib/ids";
@@ -128,7 +129,7 @@ export async function handleDeadLetterBatch(
       : {
           reason: "queue_retry_limit",
           detail: "moved to the dead-letter queue by Queues after its retry limit; no failure was recorded",
-          attempts: maxRetriesFrom(env.INGEST_MAX_RETRIES) + 1,
+          attempts: configOf(env).ingestMaxRetries + 1,
           failedAt: now,
           message: body,
         };

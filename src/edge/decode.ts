@@ -8,9 +8,11 @@ import { isJsonMediaType } from "../lib/media-type";
  * 400, not replacement characters: a body we cannot read faithfully is not stored. Returns the text
  * and the parsed JSON (undefined for non-JSON media types such as form bodies), parsed with the
  * consumer's parser so that a body accepted here always parses there, with exact big integers.
- * With `jsonOnly`, a media type other than JSON is refused before anything else.
+ * With `jsonOnly`, a media type other than JSON is refused before anything else. A JSON body must be
+ * an object: `null`, an array or a bare value names no event (no sender we support posts a top-level
+ * batch array), and would otherwise be stored as an event of nothing.
  * @throws ApiError `unsupported_media_type` (unknown charset, or not JSON when `jsonOnly`),
- *   `body_not_decodable`, `invalid_json`, `json_too_deep`
+ *   `body_not_decodable`, `invalid_json`, `json_too_deep`, `json_not_object`
  * @see https://encoding.spec.whatwg.org/#names-and-labels
  */
 export function decodeBody(
@@ -41,11 +43,18 @@ export function decodeBody(
     throw new ApiError("body_not_decodable", `The body is not valid ${decoder.encoding}`);
   }
   if (!isJsonMediaType(contentType)) return { text, json: undefined };
+  let json: unknown;
   try {
-    return { text, json: parseJsonExact(text) };
+    json = parseJsonExact(text);
   } catch (error) {
     throw jsonError(error);
   }
+  if (json === null || typeof json !== "object" || Array.isArray(json))
+    throw new ApiError(
+      "json_not_object",
+      `The body is ${json === null ? "null" : Array.isArray(json) ? "an array" : `a ${typeof json}`}: send one JSON object per delivery`,
+    );
+  return { text, json };
 }
 
 /**

@@ -5,11 +5,12 @@ import { Normalizer } from "../identity/normalize";
 import { loadRules } from "../identity/rules-store";
 import { type IndicatorValues, readIndicators } from "../indicators/read";
 import type { Env } from "../lib/env";
+import { PermanentError } from "../lib/failure";
 import type { PreparedMessage } from "../pipeline/prepare";
 import { type PlannedJob, planJobs } from "./async-jobs";
 import { countExtensionCall } from "./call-counts";
 import type { Extension } from "./config";
-import { externalSystem } from "./external-system";
+import { externalSystem, isPermanentFailure } from "./external-system";
 import { type Answer, messageIdFor, parseAnswer, requestBody, requestHeaders } from "./protocol";
 import { knownEvents, recordRejection } from "./rejections";
 import { activeExtensions } from "./store";
@@ -32,7 +33,8 @@ export class ExtensionFailed extends Error {
  * Events already stored (a redelivery) or already rejected are not sent again: the external systems
  * see one call per event, not one per delivery attempt.
  * @returns the message with its events enriched; rejected events removed
- * @throws ExtensionFailed when an extension with policy `retry` failed (the whole message is retried)
+ * @throws ExtensionFailed when an extension with policy `retry` failed (the whole message is retried),
+ *   PermanentError when it failed in a way a retry cannot fix (an answer that is not UTF-8)
  */
 export async function applyExtensions(env: Env, item: PreparedMessage): Promise<PreparedMessage> {
   if (item.events.length === 0) return item;
@@ -101,6 +103,10 @@ async function runChain(
     if (extension.mode !== "sync" || !(await applies(extension, event, indicatorsOf))) continue;
     const answer = await callSync(env, extension, event);
     if ("failed" in answer) {
+      // Under `retry` the event must not be stored without the enrichment: a failure that another
+      // attempt cannot fix sends the message to the dead letters at once (replay it once fixed).
+      if (extension.config.onFailure === "retry" && answer.permanent)
+        throw new PermanentError(`extension "${extension.name}" failed: ${answer.failed}`);
       if (extension.config.onFailure === "retry")
         throw new ExtensionFailed(`extension "${extension.name}" failed: ${answer.failed}`);
       event.warnings.push(
@@ -154,7 +160,7 @@ async function callSync(
   env: Env,
   extension: Extension,
   event: CanonicalEvent,
-): Promise<Answer | { failed: string }> {
+): Promise<Answer | { failed: string; permanent?: boolean }> {
   const body = requestBody(extension, event);
   const headers = await requestHeaders(extension, await messageIdFor(extension.id, event), body);
   const outcome = await externalSystem(env, extension.workspace, extension.system).call({
@@ -166,7 +172,11 @@ async function callSync(
     limits: extension.config.limits,
   });
   countExtensionCall(extension, outcome);
-  if (!outcome.ok) return { failed: `${outcome.failure}: ${outcome.detail}` };
+  if (!outcome.ok)
+    return {
+      failed: `${outcome.failure}: ${outcome.detail}`,
+      permanent: isPermanentFailure(outcome.failure),
+    };
   const answer = parseAnswer(outcome.status, outcome.body);
   return "invalid" in answer ? { failed: answer.invalid } : answer;
 }

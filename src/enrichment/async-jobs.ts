@@ -8,7 +8,7 @@ import type { Env } from "../lib/env";
 import { log } from "../lib/log";
 import { countExtensionCall } from "./call-counts";
 import type { Extension } from "./config";
-import type { CallOutcome, CallSpec } from "./external-system";
+import { type CallOutcome, type CallSpec, isPermanentFailure } from "./external-system";
 import { type Answer, messageIdFor, parseAnswer, requestBody, requestHeaders } from "./protocol";
 import { ExtensionStore } from "./store";
 
@@ -155,6 +155,8 @@ async function runJob(
       limits: extension.config.limits,
     });
     countExtensionCall(extension, outcome);
+    if (!outcome.ok && isPermanentFailure(outcome.failure))
+      return finish(db, job, "abandoned", `${outcome.failure}: ${outcome.detail}`);
     if (!outcome.ok)
       return reschedule(db, job, `${outcome.failure}: ${outcome.detail}`, outcome.retryAfterMs);
     const parsed = parseAnswer(outcome.status, outcome.body);

@@ -3,7 +3,7 @@ import type { Extension } from "./config";
 
 /**
  * Counts one call to an extension's endpoint as `tributary_extension_calls_total`: outcome `ok` or the
- * failure (`timeout`, `network`, `http_status`, `circuit_open`, `rate_limited`, `too_large`). The
+ * failure (`timeout`, `network`, `http_status`, `circuit_open`, `rate_limited`, `too_large`, `not_utf8`, `refused`). The
  * label is `<workspace>/<extension name>`: names are unique per workspace only.
  */
 export function countExtensionCall(

@@ -3,10 +3,11 @@ import type { Env } from "../lib/env";
 import { log } from "../lib/log";
 import {
   guardedFetch,
+  NotUtf8,
   type OutboundPolicy,
   OutboundRefused,
   outboundPolicy,
-  readTextCapped,
+  readUtf8Capped,
 } from "../lib/outbound/guard";
 import { metrics } from "../observability/metrics/recorder";
 import { runDueJobs } from "./async-jobs";
@@ -28,7 +29,10 @@ export interface CallSpec {
   limits: Limits;
 }
 
-/** Why a call did not produce a usable 2xx answer. */
+/**
+ * Why a call did not produce a usable 2xx answer. `not_utf8`: the answer's bytes are not UTF-8, which
+ * the same system will answer again: never retried (see {@link isPermanentFailure}).
+ */
 export type CallFailure =
   | "timeout"
   | "network"
@@ -36,7 +40,13 @@ export type CallFailure =
   | "circuit_open"
   | "rate_limited"
   | "too_large"
+  | "not_utf8"
   | "refused";
+
+/** Failures that retrying the same call cannot fix: the message or async job ends instead of waiting. */
+export function isPermanentFailure(failure: CallFailure): boolean {
+  return failure === "not_utf8";
+}
 
 /** What a call gave: the 2xx answer, or a failure with a log-safe detail and, when known, when to try again. */
 export type CallOutcome =
@@ -203,7 +213,17 @@ async function exchange(
     { method: "POST", headers: spec.headers, body: spec.body, signal },
     { ...policy, maxRedirects: 0 },
   );
-  const body = await readTextCapped(response, MAX_ANSWER_BYTES);
+  let body: string | null;
+  try {
+    // Strict: a lenient decode would store U+FFFD in place of what the system meant.
+    body = await readUtf8Capped(response, MAX_ANSWER_BYTES);
+  } catch (error) {
+    if (!(error instanceof NotUtf8)) throw error;
+    return {
+      outcome: { ok: false, failure: "not_utf8", detail: error.message },
+      systemFailure: false,
+    };
+  }
   if (body === null)
     return {
       outcome: { ok: false, failure: "too_large", detail: `answer over ${MAX_ANSWER_BYTES} bytes` },

@@ -30,18 +30,30 @@ interface FlagRow {
 const COLUMNS =
   "id, kind, identifier_type, identifier_value, profile_ids, event_id, rule, detail, created_at";
 
-/** The workspace's review flags, newest first, optionally of one kind (`limit` ≤ 500). */
+/**
+ * The workspace's review flags, newest first, optionally of one kind (`limit` ≤ 501: a page and a
+ * look-ahead row), after `before` (`[createdAt ms, id]` of the previous page's last flag). An index
+ * range on `(workspace, created_at)`.
+ */
 export async function listFlags(
   db: D1Database,
   workspace: string,
-  options: { kind?: FlagKind; limit?: number } = {},
+  options: { kind?: FlagKind | undefined; limit?: number; before?: [number, string] | undefined } = {},
 ): Promise<IdentityFlag[]> {
+  const { before } = options;
   const { results } = await db
     .prepare(
       `SELECT ${COLUMNS} FROM identity_flags WHERE workspace = ?1 AND (?2 IS NULL OR kind = ?2)
+       ${before ? "AND created_at <= ?4 AND (created_at < ?4 OR id < ?5)" : "AND ?4 IS NULL AND ?5 IS NULL"}
        ORDER BY created_at DESC, id DESC LIMIT ?3`,
     )
-    .bind(workspace, options.kind ?? null, Math.min(options.limit ?? 100, 500))
+    .bind(
+      workspace,
+      options.kind ?? null,
+      Math.min(options.limit ?? 100, 501),
+      before?.[0] ?? null,
+      before?.[1] ?? null,
+    )
     .all<FlagRow>();
   return results.map(flagView);
 }

@@ -73,13 +73,6 @@ export function newMeter(): GraphMeter {
 }
 
 /**
- * Outbox entries per D1 projection batch (override: IDENTITY_CHUNK_EVENTS, 1–100). About ten
- * statements per event: 50 events stay well under D1's per-invocation query limit, and a bigger
- * batch holds D1's write lock longer and rolls back more work when one statement fails.
- */
-export const CHUNK_EVENTS = 50;
-
-/**
  * The stored event id is derived from (workspace, source, event key), not drawn at random, so the
  * trait tie-break on equal timestamps picks the same winner whatever the arrival order (invariant 4).
  */

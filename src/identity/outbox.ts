@@ -2,6 +2,7 @@ import { workspaceDb } from "../db/workspace-db";
 import { forgetDefinitions } from "../indicators/cache";
 import type { Env } from "../lib/env";
 import { log } from "../lib/log";
+import type { DerivedState } from "./derived-state";
 import { eraseProfile } from "./erasure";
 import { readMeta, writeMeta } from "./graph-store";
 import { type ProjectedChange, projectedVersion, projectionStatements, versionGuard } from "./projection";
@@ -112,7 +113,8 @@ export type ReceiptSink = (receiptId: string, receipt: Awaited<ReturnType<typeof
  * goes alone, through erasure.ts), led by the version guard, then forgets them. When D1 reports the
  * batch as failed, its version says whether the batch committed anyway (the answer was lost): then
  * the entries are forgotten, never sent again. Returns how many entries were projected (0 when the
- * outbox is empty).
+ * outbox is empty). `derived` lists the other modules' per-event state (derived-state.ts), which
+ * follows each event and each erasure in the same batch.
  * @throws when D1 refuses the batch; the entries stay in the outbox for the next attempt
  */
 export async function projectOnce(
@@ -120,6 +122,7 @@ export async function projectOnce(
   workspace: string,
   outbox: Outbox,
   batchSize: number,
+  derived: readonly DerivedState[],
   onReceipt?: ReceiptSink,
 ): Promise<number> {
   const db = workspaceDb(env as Env, workspace);
@@ -131,7 +134,7 @@ export async function projectOnce(
   const now = Date.now();
   try {
     if (first.change.kind === "erase") {
-      const receipt = await eraseProfile(env, workspace, first.change.profileId, first.change.at, {
+      const receipt = await eraseProfile(env, derived, workspace, first.change.profileId, first.change.at, {
         receiptId: first.change.receiptId,
         guard: versionGuard(db, workspace, first.seq, first.seq, now),
       });
@@ -141,7 +144,7 @@ export async function projectOnce(
     } else {
       const statements = versionGuard(db, workspace, first.seq, last.seq, now);
       for (const entry of entries)
-        statements.push(...(await projectionStatements(db, workspace, entry.change as never)));
+        statements.push(...(await projectionStatements(db, workspace, entry.change as never, derived)));
       await db.batch(statements);
     }
   } catch (error) {

@@ -1,5 +1,5 @@
 import type { CanonicalEvent } from "../events/event";
-import { indicatorStatements } from "../indicators/statements";
+import type { DerivedState } from "./derived-state";
 import type { Candidate } from "./resolve";
 import {
   addLinks,
@@ -62,14 +62,15 @@ export interface EraseChange {
 
 /**
  * The D1 statements of one change, in order. Event changes reuse the statement builders of
- * writes.ts; their indicator contributions are computed now, against the definitions D1 has at
- * projection time (the definitions guard makes the batch fail, and the drain retry re-read them, if
- * they change in between).
+ * writes.ts, followed by the per-event statements of each module in `derived` (derived-state.ts),
+ * computed now: indicator contributions against the definitions D1 has at projection time (the
+ * definitions guard makes the batch fail, and the drain retry re-read them, if they change in between).
  */
 export async function projectionStatements(
   db: D1Database,
   workspace: string,
   change: EventChange | ReleaseChange,
+  derived: readonly DerivedState[],
 ): Promise<D1PreparedStatement[]> {
   if (change.kind === "release")
     return [
@@ -108,7 +109,8 @@ export async function projectionStatements(
     statements.push(insertFlags(db, event.workspace, eventRowId, change.flags, at));
   if (change.quarantined.length > 0)
     statements.push(insertQuarantine(db, event.workspace, eventRowId, change.quarantined, at));
-  statements.push(...(await indicatorStatements(db, event, eventRowId)));
+  for (const state of derived)
+    if (state.eventStatements) statements.push(...(await state.eventStatements(db, event, eventRowId)));
   return statements;
 }
 

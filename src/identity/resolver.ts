@@ -1,15 +1,16 @@
 import { DurableObject } from "cloudflare:workers";
 import { workspaceDb } from "../db/workspace-db";
 import type { CanonicalEvent } from "../events/event";
+import { configOf } from "../lib/config";
 import type { Env } from "../lib/env";
 import { describeError } from "../lib/failure";
 import { newId } from "../lib/ids";
 import { log } from "../lib/log";
+import type { DerivedState } from "./derived-state";
 import type { ErasureReceipt } from "./erasure";
 import {
   type ApplyResult,
   applyPrepared,
-  CHUNK_EVENTS,
   type GraphMeter,
   newMeter,
   prepareEvents,
@@ -59,7 +60,15 @@ export class IdentityResolver extends DurableObject<Env> {
   private readonly receipts = new Map<string, ErasureReceipt | null>();
   private meter: GraphMeter & { calls: number; events: number } = { ...newMeter(), calls: 0, events: 0 };
 
-  constructor(ctx: DurableObjectState, env: Env) {
+  /**
+   * @param derived the other modules' per-event state, projected and erased with the graph
+   *   (derived-state.ts); src/index.ts passes the full list (src/pipeline/derived-state.ts)
+   */
+  constructor(
+    ctx: DurableObjectState,
+    env: Env,
+    private readonly derived: readonly DerivedState[],
+  ) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
     ensureGraphSchema(this.sql);
@@ -264,8 +273,13 @@ export class IdentityResolver extends DurableObject<Env> {
         try {
           // The projection goes to the workspace's database; dead letters an erasure reaches stay in
           // the default one (control data), so the whole env is passed (outbox.ts picks).
-          projected = await projectOnce(this.env, workspace, this.outbox, this.batchSize(), (id, receipt) =>
-            this.receipts.set(id, receipt),
+          projected = await projectOnce(
+            this.env,
+            workspace,
+            this.outbox,
+            this.batchSize(),
+            this.derived,
+            (id, receipt) => this.receipts.set(id, receipt),
           );
         } catch (error) {
           this.meter.projectionFailures++;
@@ -295,8 +309,7 @@ export class IdentityResolver extends DurableObject<Env> {
   }
 
   private batchSize(): number {
-    const configured = Number(this.env.IDENTITY_CHUNK_EVENTS);
-    return Number.isInteger(configured) && configured >= 1 && configured <= 100 ? configured : CHUNK_EVENTS;
+    return configOf(this.env).identityChunkEvents;
   }
 
   private serialize<T>(operation: () => Promise<T>): Promise<T> {

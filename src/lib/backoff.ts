@@ -14,17 +14,3 @@ export function retryDelaySeconds(
   const ceiling = Math.min(capSeconds, baseSeconds * 2 ** Math.max(0, attempt - 1));
   return Math.max(1, Math.round(random() * ceiling));
 }
-
-/** Retries after the first attempt when INGEST_MAX_RETRIES is unset (wrangler.toml sets the same). */
-export const DEFAULT_MAX_RETRIES = 5;
-
-/**
- * INGEST_MAX_RETRIES as a number of retries (0-100). A message fails for good on attempt
- * `maxRetries + 1`. Keep it equal to the consumer's `max_retries` in wrangler.toml: the consumer then
- * dead-letters on Queues' last attempt itself, with the reason, before Queues would move it blind.
- */
-export function maxRetriesFrom(value: string | undefined): number {
-  const parsed = Number(value);
-  if (value === undefined || value.trim() === "" || !Number.isInteger(parsed)) return DEFAULT_MAX_RETRIES;
-  return Math.min(100, Math.max(0, parsed));
-}

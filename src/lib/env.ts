@@ -5,6 +5,7 @@ import type { IdentityResolver } from "../identity/resolver";
 import type { IndicatorRecompute } from "../indicators/recompute";
 import type { MetricsAggregator } from "../observability/metrics/aggregator";
 import type { PollMessage } from "../pull/messages";
+import type { Services } from "../routes/services";
 import type { SenderOverrides } from "../sources/senders/types";
 
 /**
@@ -82,6 +83,8 @@ export interface AppEnv {
   Bindings: Env;
   Variables: {
     requestId: string;
+    /** Parsed config and stores, built once per request (src/routes/services.ts). */
+    services: Services;
     /** Set only by the benchmark's entry module (bench/worker.ts); production never sets it. */
     senderOverrides?: SenderOverrides;
   };

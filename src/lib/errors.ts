@@ -11,6 +11,7 @@ export const ERROR_CODES = {
   bad_request: { status: 400, title: "Bad request" },
   invalid_json: { status: 400, title: "Body is not valid JSON" },
   json_too_deep: { status: 400, title: "Body nests arrays or objects more than 64 levels deep" },
+  json_not_object: { status: 400, title: "A JSON body must be an object at its top level" },
   validation_failed: { status: 400, title: "Request failed validation" },
   invalid_secret: { status: 400, title: "Secret is not acceptable for this source type" },
   credentials_in_url: { status: 400, title: "Credentials must be sent in a header, never in the URL" },

@@ -1,7 +1,7 @@
 import { workspaceDb } from "../db/workspace-db";
 import { type DeliveryLogEntry, recordDeliveries } from "../deliveries/delivery-log";
 import { applyExtensions, startAsyncJobs } from "../enrichment/apply";
-import { maxRetriesFrom } from "../lib/backoff";
+import { configOf } from "../lib/config";
 import type { Env } from "../lib/env";
 import { describeError } from "../lib/failure";
 import { log } from "../lib/log";
@@ -29,7 +29,7 @@ export async function handleIngestBatch(
   env: Env,
   now = Date.now(),
 ): Promise<void> {
-  const maxRetries = maxRetriesFrom(env.INGEST_MAX_RETRIES);
+  const maxRetries = configOf(env).ingestMaxRetries;
   const sources = new SourceCache(env);
   const prepared: PreparedMessage[] = [];
   await Promise.all(

@@ -31,12 +31,14 @@ import { registerRotateSourceSecret } from "./admin/rotate-source-secret";
 import { registerAppRoutes } from "./app";
 import { registerDocs } from "./docs";
 import { registerMetrics } from "./metrics";
+import { provideServices } from "./services";
 import { registerIngestWebhook } from "./sources/ingest-webhook";
 import { registerUploadFile } from "./sources/upload-file";
 import { registerVerifyWebhookUrl } from "./sources/verify-webhook-url";
 
 /** Registers every route. Admin routes sit behind the bearer-token guard; the console sits at /console. */
 export function registerRoutes(app: OpenAPIHono<AppEnv>): void {
+  app.use("*", provideServices);
   app.get("/", (c) => c.json({ name: "tributary", docs: "/docs", openapi: "/openapi.json" }));
   registerDocs(app);
   registerMetrics(app);

@@ -40,32 +40,3 @@ export function problemResponses(...statuses: number[]) {
   }
   return out;
 }
-
-const METHODS = ["get", "put", "post", "delete", "options", "head", "patch", "trace"] as const;
-
-/**
- * Gives every operation of an OpenAPI document without one an `operationId` derived from its method
- * and path (`POST /v1/admin/sources/{sourceId}/write-keys` → `postAdminSourcesBySourceIdWriteKeys`),
- * unique because (method, path) is. Returns the same document, changed in place.
- * @see https://spec.openapis.org/oas/v3.1.0#operation-object
- */
-export function withOperationIds<T extends { paths?: Record<string, unknown> }>(doc: T): T {
-  for (const [path, item] of Object.entries(doc.paths ?? {})) {
-    for (const method of METHODS) {
-      const operation = (item as Record<string, { operationId?: string } | undefined>)[method];
-      if (operation && !operation.operationId) operation.operationId = operationIdFor(method, path);
-    }
-  }
-  return doc;
-}
-
-function operationIdFor(method: string, path: string): string {
-  const words = path
-    .split("/")
-    .filter((segment) => segment !== "" && segment !== "v1")
-    .flatMap((segment) =>
-      segment.startsWith("{") ? ["by", segment.slice(1, -1)] : segment.split(/[^A-Za-z0-9]+/),
-    )
-    .filter((word) => word !== "");
-  return method + words.map((w) => w[0]!.toUpperCase() + w.slice(1)).join("");
-}

@@ -4,6 +4,7 @@ import { sources, writeKeys } from "../db/schema";
 import { secretsEqual } from "../lib/constant-time";
 import { sha256Hex } from "../lib/encoding";
 import { newId } from "../lib/ids";
+import { findSender } from "./senders";
 
 /** A write key as stored and shown to operators: never the key itself, only its first characters. */
 export interface WriteKeyRecord {
@@ -141,7 +142,9 @@ export class WriteKeyStore {
       .innerJoin(sources, eq(sources.id, writeKeys.sourceId))
       .where(and(eq(writeKeys.keyHash, hash), isNull(writeKeys.revokedAt)))
       .get();
-    if (row?.type !== "app" || !(await secretsEqual(hash, row.keyHash))) return null;
+    // Defence in depth: keys are only ever created for the sources of write-key senders (the app type).
+    if (!row || findSender(row.type)?.ingress !== "write-key" || !(await secretsEqual(hash, row.keyHash)))
+      return null;
     return { keyId: row.id, sourceId: row.sourceId, workspace: row.workspace };
   }
 }

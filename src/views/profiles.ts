@@ -25,6 +25,9 @@ export interface TraitOrigin {
   sourceId: string;
   eventId: string;
   occurredAt: string;
+  /** Delivery that carried the event, and the event's type; null once the event was erased or pruned. */
+  deliveryId: string | null;
+  eventType: string | null;
 }
 
 /** A stored event as operators see it. */
@@ -138,13 +141,18 @@ export class ProfileReader {
     return row ? this.byId(row.profile_id) : null;
   }
 
-  /** The profile's events, newest first (`limit` ≤ 500). */
-  async events(profileId: string, limit = 100): Promise<EventView[]> {
+  /**
+   * The profile's events, newest first (`limit` ≤ 501: a page and a look-ahead row), starting after `before` (`[occurredAt ms, id]`
+   * of the last event of the previous page): an index range on `(profile_id, occurred_at)`.
+   */
+  async events(profileId: string, limit = 100, before?: [number, string]): Promise<EventView[]> {
     const { results } = await this.db
       .prepare(
-        `SELECT ${EVENT_COLUMNS} FROM events WHERE profile_id = ? ORDER BY occurred_at DESC, id DESC LIMIT ?`,
+        `SELECT ${EVENT_COLUMNS} FROM events WHERE profile_id = ?1
+         ${before ? "AND occurred_at <= ?3 AND (occurred_at < ?3 OR id < ?4)" : "AND ?3 IS NULL AND ?4 IS NULL"}
+         ORDER BY occurred_at DESC, id DESC LIMIT ?2`,
       )
-      .bind(profileId, Math.min(limit, 500))
+      .bind(profileId, Math.min(limit, 501), before?.[0] ?? null, before?.[1] ?? null)
       .all<EventRow>();
     return results.map(eventView);
   }
@@ -217,7 +225,8 @@ export class ProfileReader {
           .bind(row.id),
         this.db
           .prepare(
-            "SELECT name, value, occurred_at, event_id, source_id FROM traits WHERE profile_id = ? ORDER BY name",
+            `SELECT t.name, t.value, t.occurred_at, t.event_id, t.source_id, e.delivery_id, e.type AS event_type
+             FROM traits t LEFT JOIN events e ON e.id = t.event_id WHERE t.profile_id = ? ORDER BY t.name`,
           )
           .bind(row.id),
         this.db.prepare("SELECT id FROM profiles WHERE merged_into = ? ORDER BY created_at, id").bind(row.id),
@@ -244,6 +253,8 @@ export class ProfileReader {
       occurred_at: number;
       event_id: string;
       source_id: string;
+      delivery_id: string | null;
+      event_type: string | null;
     }[];
     return {
       id: row.id,
@@ -264,7 +275,13 @@ export class ProfileReader {
       traitOrigins: Object.fromEntries(
         traitRows.map((t) => [
           t.name,
-          { sourceId: t.source_id, eventId: t.event_id, occurredAt: isoTime(t.occurred_at) },
+          {
+            sourceId: t.source_id,
+            eventId: t.event_id,
+            occurredAt: isoTime(t.occurred_at),
+            deliveryId: t.delivery_id,
+            eventType: t.event_type,
+          },
         ]),
       ),
       mergedProfileIds: (merged!.results as { id: string }[]).map((m) => m.id),

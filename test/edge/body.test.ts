@@ -70,6 +70,23 @@ describe("body size", () => {
   });
 });
 
+describe("JSON top level", () => {
+  it("a body that is null, an array or a bare value is 400 json_not_object, logged as a rejection", async () => {
+    const source = await hmacSource();
+    for (const text of ["null", '[{"email":"array@example.com"}]', "42"]) {
+      const body = utf8(text);
+      const response = await post(source.id, body, {
+        "content-type": "application/json",
+        "x-signature": sign(body),
+      });
+      expect(response.status, text).toBe(400);
+      expect(response.headers.get("content-type")).toBe("application/problem+json");
+      expect(await codeOf(response)).toBe("json_not_object");
+    }
+    expect(await rejectionsOf(source.id, 3)).toEqual(Array(3).fill("json_not_object"));
+  });
+});
+
 describe("Content-Encoding", () => {
   it("a gzip body signed over its wire bytes is verified, decoded and stored", async () => {
     const source = await hmacSource();

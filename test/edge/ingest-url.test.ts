@@ -29,6 +29,28 @@ describe("ingest URLs in admin answers", () => {
     expect(elsewhere.ingestUrl).toBe(`http://localhost:9123/v1/sources/${source.id}/webhooks`);
   });
 
+  it("the sender's ingress decides the URL, whether a secret is needed, and who may have write keys", async () => {
+    const origin = "http://127.0.0.1:8799";
+    const create = async (type: string, secret?: string) =>
+      adminAt(origin, "/v1/admin/sources", {
+        json: { name: `ingress ${type}`, type, ...(secret === undefined ? {} : { secret }) },
+      });
+    const urlOf = async (response: Response) => {
+      expect(response.status).toBe(201);
+      const source = (await response.json()) as SourceView;
+      return source.ingestUrl.replace(source.id, "{id}");
+    };
+    const key = "ingest-url-api-key-0123456789";
+    expect(await urlOf(await create("app"))).toBe(`${origin}/v1/batch`);
+    expect(await urlOf(await create("csv-file", key))).toBe(`${origin}/v1/sources/{id}/files`);
+    expect(await urlOf(await create("rest-poll", key))).toBe(`${origin}/v1/sources/{id}/webhooks`);
+    expect(await urlOf(await create("stripe", "whsec_ingress"))).toBe(`${origin}/v1/sources/{id}/webhooks`);
+    // Only write-key senders do without a secret, and only their sources get write keys.
+    expect((await create("github")).status).toBe(400);
+    const file = (await (await create("csv-file", key)).json()) as SourceView;
+    expect((await adminAt(origin, `/v1/admin/sources/${file.id}/write-keys`, { json: {} })).status).toBe(409);
+  });
+
   it("an operator's PUBLIC_BASE_URL wins over the request's origin", () => {
     expect(baseUrl("https://hooks.example.com", "http://127.0.0.1:8799/v1/admin/sources")).toBe(
       "https://hooks.example.com",

@@ -121,4 +121,38 @@ describe("sync extension failure policies", () => {
     const [event] = await storedCount(workspace, 1);
     expect(event!.warnings).toEqual([expect.stringContaining("answer is not JSON")]);
   });
+
+  it("an answer that is not UTF-8 is a clear failure that is never retried: policy `retry` dead-letters the message at once", async () => {
+    const workspace = freshWorkspace();
+    let calls = 0;
+    const latin1 = new Uint8Array([
+      ...new TextEncoder().encode('{"traits":{"name":"Ren'),
+      0xe9,
+      0x22,
+      0x7d,
+      0x7d,
+    ]);
+    server.use(
+      http.post(WARRANTY_URL, () => {
+        calls += 1;
+        return new HttpResponse(latin1, { headers: { "content-type": "application/json" } });
+      }),
+    );
+    const source = await deviceSource(workspace);
+    await createExtension({ workspace, onFailure: "retry" });
+
+    const first = await consume(envelope(source.id, workspace, { email: "ren@example.com" }), 1);
+    expect(first.result.retryMessages).toEqual([]);
+    expect(first.result.explicitAcks).toEqual(["m1"]);
+    expect(first.deadLetters).toEqual([
+      expect.objectContaining({
+        reason: "unprocessable",
+        detail: expect.stringContaining(
+          'extension "warranty" failed: not_utf8: the answer is not valid UTF-8',
+        ),
+      }),
+    ]);
+    expect(calls).toBe(1);
+    expect(await storedEvents(workspace)).toEqual([]);
+  });
 });

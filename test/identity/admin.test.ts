@@ -1,5 +1,6 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import type { StoredErasureReceiptView } from "../../src/routes/admin/get-erasure-receipt";
 import type { IdentityRulesView } from "../../src/routes/admin/identity-schemas";
 import type { ErasureReceiptView } from "../../src/routes/admin/profile-schemas";
 import type { ProfileExport } from "../../src/views/export";
@@ -207,6 +208,16 @@ describe("profile export and erasure", () => {
       }>();
     expect(left).toMatchObject({ events: 0, identifiers: 0, merges: 0, mine: 0, other: 1 });
     expect(JSON.parse(left!.stored)).toEqual(receipt.deleted);
+    // The receipt can be read again (the console shows it after the erasure), still without values.
+    const stored = await adminJson<StoredErasureReceiptView>(
+      `/v1/admin/workspaces/${ws}/erasures/${receipt.receiptId}`,
+    );
+    const { archive: _archive, ...withoutArchive } = receipt;
+    expect(stored).toEqual(withoutArchive);
+    expect((await admin(`/v1/admin/workspaces/default/erasures/${receipt.receiptId}`)).status).toBe(404);
+    expect(
+      (await admin(`/v1/admin/workspaces/${ws}/erasures/${receipt.receiptId}`, { token: null })).status,
+    ).toBe(401);
     expect(await env.PAYLOADS.head(`payloads/${source}/dlv_e2`)).toBeNull();
 
     // A redelivery of an erased event changes nothing; a new event about the person starts afresh.
@@ -243,5 +254,8 @@ describe("identity routes in the OpenAPI description", () => {
     expect(doc.paths["/v1/admin/profiles/{profileId}"]).toHaveProperty("delete");
     expect(doc.paths["/v1/admin/profiles/{profileId}/merges"]).toHaveProperty("get");
     expect(doc.paths["/v1/admin/profiles/{profileId}/export"]).toHaveProperty("get");
+    expect(doc.paths["/v1/admin/profiles/{profileId}/graph"]).toHaveProperty("get");
+    expect(doc.paths["/v1/admin/workspaces/{workspace}/profiles"]).toHaveProperty("get");
+    expect(doc.paths["/v1/admin/workspaces/{workspace}/erasures/{receiptId}"]).toHaveProperty("get");
   });
 });

@@ -112,6 +112,8 @@ describe("IdentityResolver against D1", () => {
       sourceId: "src_a",
       eventId: await eventRowIdFor({ workspace: ws, sourceId: "src_a", eventKey: "late" }),
       occurredAt: new Date(T + 2000).toISOString(),
+      deliveryId: "dlv_late",
+      eventType: "test.event",
     });
     expect(profile.recentEvents.map((e) => e.occurredAt)).toEqual(
       [T + 2000, T + 1000, T].map((t) => new Date(t).toISOString()),

@@ -1,5 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { maxRetriesFrom, retryDelaySeconds } from "../../src/lib/backoff";
+import { retryDelaySeconds } from "../../src/lib/backoff";
+import { parseConfig } from "../../src/lib/config";
+
+const maxRetriesFrom = (value: string | undefined) =>
+  parseConfig({ INGEST_MAX_RETRIES: value }).config.ingestMaxRetries;
 
 describe("retry backoff", () => {
   it("grows exponentially up to the cap, with full jitter", () => {

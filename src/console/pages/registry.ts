@@ -2,9 +2,11 @@ import { registerAlertsPage } from "./alerts";
 import { registerDeadLettersPage } from "./dead-letters";
 import { registerDeliveriesPage } from "./deliveries";
 import { registerEnrichmentPage } from "./enrichment";
+import { registerErasurePage } from "./erasure";
 import { registerIdentityPage } from "./identity";
 import { registerOverviewPage } from "./overview";
 import type { RegisterPage } from "./page";
+import { registerProfilePage } from "./profile";
 import { registerProfilesPage } from "./profiles";
 import { registerPullPage } from "./pull";
 import { registerSourcesPage } from "./sources";
@@ -18,8 +20,10 @@ export const PAGES: readonly RegisterPage[] = [
   registerDeadLettersPage,
   registerDeliveriesPage,
   registerEnrichmentPage,
+  registerErasurePage,
   registerIdentityPage,
   registerOverviewPage,
+  registerProfilePage,
   registerProfilesPage,
   registerPullPage,
   registerSourcesPage,

@@ -47,6 +47,9 @@ export const identifiers = sqliteTable(
   (t) => [
     uniqueIndex("identifiers_value_uq").on(t.workspace, t.type, t.value),
     index("identifiers_profile_idx").on(t.profileId),
+    // Profile search by a value of any type (exact or prefix) walks this index in value order; the
+    // unique index above needs the type first.
+    index("identifiers_value_any_type_idx").on(t.workspace, t.value, t.type),
   ],
 );
 

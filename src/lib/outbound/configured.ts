@@ -1,5 +1,5 @@
 import { ApiError } from "../errors";
-import { refusalOf } from "./guard";
+import { outboundPolicy, refusalOf } from "./guard";
 
 /**
  * Checks a URL an operator configures (poll URL, CSV URL, fetch-on-notify template, OAuth token URL,
@@ -14,6 +14,6 @@ export function assertConfiguredTarget(
 ): void {
   if (url === undefined) return;
   const origin = /^https?:\/\/[^/?#{}]+/i.exec(url)?.[0] ?? url;
-  const reason = refusalOf(origin, { allowNonPublic: env.ALLOW_PRIVATE_OUTBOUND_TARGETS === "true" });
+  const reason = refusalOf(origin, outboundPolicy(env));
   if (reason) throw new ApiError("outbound_target_refused", `${field}: ${reason}`);
 }

@@ -1,4 +1,5 @@
 import { readCapped } from "../bytes";
+import { configOf } from "../config";
 import { isNonPublicHost } from "./address";
 
 /**
@@ -30,7 +31,7 @@ export const MAX_REDIRECTS = 5;
 
 /** The policy of a deployment: non-public targets only when ALLOW_PRIVATE_OUTBOUND_TARGETS is "true". */
 export function outboundPolicy(env: { ALLOW_PRIVATE_OUTBOUND_TARGETS?: string }): OutboundPolicy {
-  return { allowNonPublic: env.ALLOW_PRIVATE_OUTBOUND_TARGETS === "true" };
+  return { allowNonPublic: configOf(env).allowPrivateOutboundTargets };
 }
 
 /**

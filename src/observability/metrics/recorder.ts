@@ -1,3 +1,4 @@
+import { configOf } from "../../lib/config";
 import { log } from "../../lib/log";
 import type { CounterDelta, MetricsAggregator, MetricsBatch } from "./aggregator";
 import { type CounterName, DURATION_BUCKETS, type HistogramName, type LabelsOf } from "./catalog";
@@ -62,7 +63,7 @@ export class MetricsRecorder {
    */
   schedule(env: MetricsEnv, ctx: Pick<ExecutionContext, "waitUntil">): void {
     if (!env.METRICS || this.armed || this.isEmpty()) return;
-    const delay = Number(env.METRICS_FLUSH_MS ?? "1000");
+    const delay = configOf(env).metricsFlushMs;
     const armed = (async () => {
       if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
       this.armed = null;

@@ -1,3 +1,4 @@
+import { configOf } from "../../lib/config";
 import type { Env } from "../../lib/env";
 import { newId } from "../../lib/ids";
 import { log } from "../../lib/log";
@@ -32,7 +33,7 @@ export const SETTLE_MS = 1500;
  *   message naming the cause; D1 / R2 errors as they are
  */
 export async function pollSftp(env: Env, source: Source, poll: SftpPoll, now: number): Promise<number> {
-  if (env.ALLOW_PRIVATE_OUTBOUND_TARGETS !== "true" && isNonPublicHost(poll.host))
+  if (!configOf(env).allowPrivateOutboundTargets && isNonPublicHost(poll.host))
     throw new SourceApiError(
       `outbound target refused: ${poll.host} is not a public address (loopback, private, link-local or reserved)`,
       false,

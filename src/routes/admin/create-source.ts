@@ -1,18 +1,17 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
-import { database } from "../../db/client";
 import type { AppEnv } from "../../lib/env";
 import { ApiError } from "../../lib/errors";
 import { log } from "../../lib/log";
 import { assertConfiguredTarget } from "../../lib/outbound/configured";
 import { sourceConfigProblems } from "../../sources/config-checks";
 import { senderFor } from "../../sources/senders";
-import { SourceStore } from "../../sources/store";
 import { problemResponses } from "../openapi";
 import { CreateSourceSchema, SourceSchema, sourceView } from "./source-schemas";
 
 const route = createRoute({
   method: "post",
   path: "/v1/admin/sources",
+  operationId: "createSource",
   tags: ["admin"],
   summary: "Create a source",
   security: [{ adminToken: [] }],
@@ -41,10 +40,10 @@ export function registerCreateSource(app: OpenAPIHono<AppEnv>): void {
       assertConfiguredTarget(c.env, "poll.host", `https://${config.poll.host}`);
     const problems = sourceConfigProblems(type, config);
     if (problems.length > 0) throw new ApiError(problems[0]!.code, problems.map((p) => p.detail).join("; "));
-    const store = new SourceStore(database(c.env.DB), c.env.SECRETS_KEY);
+    const store = c.var.services.sources;
     const source = await store.create({ name, workspace, type, secret, config });
     log.info("source_created", { sourceId: source.id, type, workspace });
-    return c.json(sourceView(source, baseUrl(c.env.PUBLIC_BASE_URL, c.req.url)), 201);
+    return c.json(sourceView(source, baseUrl(c.var.services.config.publicBaseUrl, c.req.url)), 201);
   });
 }
 

@@ -1,10 +1,8 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
-import { database } from "../../db/client";
 import type { AppEnv } from "../../lib/env";
 import { ApiError } from "../../lib/errors";
 import { log } from "../../lib/log";
-import { SourceStore } from "../../sources/store";
-import { WriteKeyStore } from "../../sources/write-keys";
+import { SENDERS } from "../../sources/senders";
 import { problemResponses } from "../openapi";
 import { SourceIdParamSchema } from "./source-schemas";
 import {
@@ -17,6 +15,7 @@ import {
 const route = createRoute({
   method: "post",
   path: "/v1/admin/sources/{sourceId}/write-keys",
+  operationId: "createWriteKey",
   tags: ["admin"],
   summary: "Create a write key for an app source (shown once)",
   description:
@@ -38,15 +37,14 @@ export function registerCreateWriteKey(app: OpenAPIHono<AppEnv>): void {
     const { sourceId } = c.req.valid("param");
     // The body is optional: without one, valid("json") is undefined.
     const { name } = (c.req.valid("json") as CreateWriteKey | undefined) ?? { name: "default" };
-    const db = database(c.env.DB);
-    const source = await new SourceStore(db, c.env.SECRETS_KEY).getPublic(sourceId);
+    const source = await c.var.services.sources.getPublic(sourceId);
     if (!source) throw new ApiError("source_not_found");
-    if (source.type !== "app")
+    if (SENDERS[source.type].ingress !== "write-key")
       throw new ApiError(
         "conflict",
         `Write keys belong to sources of type app; this source is ${source.type}`,
       );
-    const { record, key } = await new WriteKeyStore(db).create({
+    const { record, key } = await c.var.services.writeKeys.create({
       sourceId,
       workspace: source.workspace,
       name,

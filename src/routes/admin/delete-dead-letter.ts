@@ -9,6 +9,7 @@ import { DeadLetterIdParamSchema } from "./delivery-schemas";
 const route = createRoute({
   method: "delete",
   path: "/v1/admin/dead-letters/{deadLetterId}",
+  operationId: "deleteDeadLetter",
   tags: ["admin"],
   summary: "Delete a dead letter without replaying it",
   security: [{ adminToken: [] }],

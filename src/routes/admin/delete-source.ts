@@ -1,18 +1,16 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
-import { database } from "../../db/client";
 import { forgetSource } from "../../edge/source-cache";
 import { forgetWriteKey } from "../../edge/write-key-cache";
 import type { AppEnv } from "../../lib/env";
 import { ApiError } from "../../lib/errors";
 import { log } from "../../lib/log";
-import { SourceStore } from "../../sources/store";
-import { WriteKeyStore } from "../../sources/write-keys";
 import { problemResponses } from "../openapi";
 import { SourceIdParamSchema } from "./source-schemas";
 
 const route = createRoute({
   method: "delete",
   path: "/v1/admin/sources/{sourceId}",
+  operationId: "deleteSource",
   tags: ["admin"],
   summary: "Delete a source; its ingest URL answers 404 from then on",
   security: [{ adminToken: [] }],
@@ -24,9 +22,8 @@ const route = createRoute({
 export function registerDeleteSource(app: OpenAPIHono<AppEnv>): void {
   app.openapi(route, async (c) => {
     const { sourceId } = c.req.valid("param");
-    const db = database(c.env.DB);
-    const keyHashes = await new WriteKeyStore(db).hashesOf(sourceId);
-    const deleted = await new SourceStore(db, c.env.SECRETS_KEY).delete(sourceId);
+    const keyHashes = await c.var.services.writeKeys.hashesOf(sourceId);
+    const deleted = await c.var.services.sources.delete(sourceId);
     if (!deleted) throw new ApiError("source_not_found");
     // Refused at once at this location; elsewhere within the edge caches' bound (40 s).
     await Promise.all([forgetSource(sourceId), ...keyHashes.map(forgetWriteKey)]);

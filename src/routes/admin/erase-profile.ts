@@ -5,7 +5,6 @@ import type { AppEnv } from "../../lib/env";
 import { ApiError } from "../../lib/errors";
 import { describeError } from "../../lib/failure";
 import { log } from "../../lib/log";
-import { ProfileReader } from "../../views/profiles";
 import { problemResponses } from "../openapi";
 import { ErasureQueuedSchema, ErasureReceiptSchema, ProfileIdParamSchema } from "./profile-schemas";
 
@@ -15,6 +14,7 @@ const RETRY_AFTER_SECONDS = "30";
 const route = createRoute({
   method: "delete",
   path: "/v1/admin/profiles/{profileId}",
+  operationId: "eraseProfile",
   tags: ["admin", "identity"],
   summary: "Erase a profile (right to be forgotten) and answer with a receipt",
   description:
@@ -46,10 +46,10 @@ export function registerEraseProfile(app: OpenAPIHono<AppEnv>): void {
         },
       );
     };
-    let live: Awaited<ReturnType<ProfileReader["live"]>> | null;
+    let live: Awaited<ReturnType<ReturnType<typeof c.var.services.profiles>["live"]>> | null;
     try {
       const db = await databaseHolding(c.env, "profiles", profileId);
-      live = db && (await new ProfileReader(db).live(profileId));
+      live = db && (await c.var.services.profiles(db).live(profileId));
     } catch (error) {
       throw unavailable(describeError(error));
     }

@@ -10,6 +10,7 @@ import { ProfileExportSchema, ProfileIdParamSchema } from "./profile-schemas";
 const route = createRoute({
   method: "get",
   path: "/v1/admin/profiles/{profileId}/export",
+  operationId: "exportProfile",
   tags: ["admin", "identity"],
   summary: "Export everything stored about a profile as JSON (right of access)",
   security: [{ adminToken: [] }],

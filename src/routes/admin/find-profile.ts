@@ -3,7 +3,6 @@ import { workspaceDb } from "../../db/workspace-db";
 import type { AppEnv } from "../../lib/env";
 import { ApiError } from "../../lib/errors";
 import { DefaultRegionSchema } from "../../sources/config";
-import { ProfileReader } from "../../views/profiles";
 import { problemResponses } from "../openapi";
 import { IdentifierQuerySchema, splitIdentifier } from "./identity-schemas";
 import { ProfileSchema } from "./profile-schemas";
@@ -11,6 +10,7 @@ import { ProfileSchema } from "./profile-schemas";
 const route = createRoute({
   method: "get",
   path: "/v1/admin/profiles",
+  operationId: "findProfile",
   tags: ["admin"],
   summary: "Find the profile that owns an identifier",
   description:
@@ -36,12 +36,9 @@ export function registerFindProfile(app: OpenAPIHono<AppEnv>): void {
   app.openapi(route, async (c) => {
     const { workspace, identifier, region } = c.req.valid("query");
     const { type, value } = splitIdentifier(identifier);
-    const profile = await new ProfileReader(workspaceDb(c.env, workspace)).byIdentifier(
-      workspace,
-      type,
-      value,
-      region,
-    );
+    const profile = await c.var.services
+      .profiles(workspaceDb(c.env, workspace))
+      .byIdentifier(workspace, type, value, region);
     if (!profile) throw new ApiError("profile_not_found", "No profile owns this identifier");
     return c.json(profile, 200);
   });

@@ -13,6 +13,7 @@ import {
 const route = createRoute({
   method: "get",
   path: "/v1/admin/dead-letters/{deadLetterId}",
+  operationId: "getDeadLetter",
   tags: ["admin"],
   summary: "Inspect a dead letter: why it failed, after how many attempts, and the original message",
   security: [{ adminToken: [] }],

@@ -7,6 +7,7 @@ import { type EventRetentionView, EventRetentionViewSchema } from "./event-reten
 import { WorkspaceParamSchema } from "./identity-schemas";
 
 const route = createRoute({
+  operationId: "getEventRetention",
   method: "get",
   path: "/v1/admin/workspaces/{workspace}/event-retention",
   tags: ["admin", "events"],

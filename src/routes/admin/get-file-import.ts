@@ -1,13 +1,13 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../../lib/env";
 import { ApiError } from "../../lib/errors";
-import { FileImportStore } from "../../pull/csv/imports";
 import { problemResponses } from "../openapi";
 import { FileImportSchema, fileImportView } from "./file-import-schemas";
 
 const route = createRoute({
   method: "get",
   path: "/v1/admin/file-imports/{importId}",
+  operationId: "getFileImport",
   tags: ["admin", "files"],
   summary: "Get a CSV file import's result: rows read, accepted, rejected (row number and reason)",
   security: [{ adminToken: [] }],
@@ -24,7 +24,7 @@ const route = createRoute({
 /** Registers GET /v1/admin/file-imports/{importId}. */
 export function registerGetFileImport(app: OpenAPIHono<AppEnv>): void {
   app.openapi(route, async (c) => {
-    const store = new FileImportStore(c.env.DB);
+    const store = c.var.services.fileImports;
     const { importId } = c.req.valid("param");
     const job = await store.get(importId);
     if (!job) throw new ApiError("file_import_not_found");

@@ -7,6 +7,7 @@ import { ProjectionStatusSchema, WorkspaceParamSchema } from "./identity-schemas
 const route = createRoute({
   method: "get",
   path: "/v1/admin/workspaces/{workspace}/identity/projection",
+  operationId: "getIdentityProjection",
   tags: ["admin", "identity"],
   summary: "Projection lag: identity graph changes not yet readable in D1",
   description:

@@ -9,6 +9,7 @@ import { IdentityRulesViewSchema, WorkspaceParamSchema } from "./identity-schema
 const route = createRoute({
   method: "get",
   path: "/v1/admin/workspaces/{workspace}/identity-rules",
+  operationId: "getIdentityRules",
   tags: ["admin", "identity"],
   summary: "Get a workspace's identity resolution rules (the defaults until changed)",
   security: [{ adminToken: [] }],

@@ -7,6 +7,7 @@ import { PollJobSchema } from "./poll-job-schemas";
 const route = createRoute({
   method: "get",
   path: "/v1/admin/sources/{sourceId}/poll-job",
+  operationId: "getPollJob",
   tags: ["admin", "polling"],
   summary: "Get a source's poll job: status, last and next run, checkpoint, last error, records fetched",
   security: [{ adminToken: [] }],

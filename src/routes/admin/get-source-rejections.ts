@@ -1,9 +1,7 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import { database } from "../../db/client";
 import { rejectionCounts } from "../../deliveries/delivery-log-reader";
 import type { AppEnv } from "../../lib/env";
 import { ApiError } from "../../lib/errors";
-import { SourceStore } from "../../sources/store";
 import { problemResponses } from "../openapi";
 import { epochMs, TimeRangeSchema } from "./delivery-schemas";
 import { SourceIdParamSchema } from "./source-schemas";
@@ -28,6 +26,7 @@ export type SourceRejections = z.infer<typeof SourceRejectionsSchema>;
 const route = createRoute({
   method: "get",
   path: "/v1/admin/sources/{sourceId}/rejections",
+  operationId: "listSourceRejections",
   tags: ["admin"],
   summary: "How many of a source's deliveries were rejected, per reason, in a time range",
   security: [{ adminToken: [] }],
@@ -46,7 +45,7 @@ export function registerGetSourceRejections(app: OpenAPIHono<AppEnv>): void {
   app.openapi(route, async (c) => {
     const { sourceId } = c.req.valid("param");
     const { from, to } = c.req.valid("query");
-    const source = await new SourceStore(database(c.env.DB), c.env.SECRETS_KEY).getPublic(sourceId);
+    const source = await c.var.services.sources.getPublic(sourceId);
     if (!source) throw new ApiError("source_not_found");
     const reasons = await rejectionCounts(c.env.DB, sourceId, { from: epochMs(from), to: epochMs(to) });
     return c.json({ sourceId, total: reasons.reduce((sum, r) => sum + r.count, 0), reasons }, 200);

@@ -1,8 +1,6 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
-import { database } from "../../db/client";
 import type { AppEnv } from "../../lib/env";
 import { ApiError } from "../../lib/errors";
-import { SourceStore } from "../../sources/store";
 import { problemResponses } from "../openapi";
 import { baseUrl } from "./create-source";
 import { SourceIdParamSchema, SourceSchema, sourceView } from "./source-schemas";
@@ -10,6 +8,7 @@ import { SourceIdParamSchema, SourceSchema, sourceView } from "./source-schemas"
 const route = createRoute({
   method: "get",
   path: "/v1/admin/sources/{sourceId}",
+  operationId: "getSource",
   tags: ["admin"],
   summary: "Get a source",
   security: [{ adminToken: [] }],
@@ -24,9 +23,9 @@ const route = createRoute({
 export function registerGetSource(app: OpenAPIHono<AppEnv>): void {
   app.openapi(route, async (c) => {
     const { sourceId } = c.req.valid("param");
-    const source = await new SourceStore(database(c.env.DB), c.env.SECRETS_KEY).get(sourceId);
+    const source = await c.var.services.sources.get(sourceId);
     if (!source) throw new ApiError("source_not_found");
     const { secrets: _secrets, ...publicSource } = source;
-    return c.json(sourceView(publicSource, baseUrl(c.env.PUBLIC_BASE_URL, c.req.url)), 200);
+    return c.json(sourceView(publicSource, baseUrl(c.var.services.config.publicBaseUrl, c.req.url)), 200);
   });
 }

@@ -43,8 +43,18 @@ export const QuarantineListSchema = z
 
 /** GET /v1/admin/workspaces/{workspace}/identity-flags response. */
 export const IdentityFlagListSchema = z
-  .object({ workspace: z.string(), data: z.array(IdentityFlagSchema) })
+  .object({
+    workspace: z.string(),
+    data: z.array(IdentityFlagSchema),
+    nextCursor: z.string().nullable().openapi({ description: "Pass as `cursor` for older flags" }),
+  })
   .openapi("IdentityFlagList");
+
+/** GET /v1/admin/workspaces/{workspace}/identity-flags response. */
+export type IdentityFlagList = z.infer<typeof IdentityFlagListSchema>;
+
+/** GET /v1/admin/workspaces/{workspace}/quarantine response. */
+export type QuarantineList = z.infer<typeof QuarantineListSchema>;
 
 /** An identifier written `<type>:<value>`, as in lookups. */
 export const IdentifierQuerySchema = z

@@ -5,6 +5,7 @@ import { FileImportListSchema, FileImportPageQuerySchema, fileImportPage } from 
 
 const route = createRoute({
   method: "get",
+  operationId: "listAllFileImports",
   path: "/v1/admin/file-imports",
   tags: ["admin", "files"],
   summary: "List CSV file imports of every source, newest first, with their progress",

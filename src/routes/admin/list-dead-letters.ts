@@ -23,6 +23,7 @@ export type DeadLetterList = z.infer<typeof DeadLetterListSchema>;
 const route = createRoute({
   method: "get",
   path: "/v1/admin/dead-letters",
+  operationId: "listDeadLetters",
   tags: ["admin"],
   summary: "List dead letters, newest first, by source, reason and time range",
   security: [{ adminToken: [] }],

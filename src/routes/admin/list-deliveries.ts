@@ -25,6 +25,7 @@ export type DeliveryList = z.infer<typeof DeliveryListSchema>;
 const route = createRoute({
   method: "get",
   path: "/v1/admin/deliveries",
+  operationId: "listDeliveries",
   tags: ["admin"],
   summary: "The delivery log, newest first, by source, disposition and time range",
   description:

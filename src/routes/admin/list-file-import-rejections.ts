@@ -20,6 +20,7 @@ export type FileImportRejectionList = z.infer<typeof FileImportRejectionListSche
 
 const route = createRoute({
   method: "get",
+  operationId: "listFileImportRejections",
   path: "/v1/admin/file-imports/{importId}/rejections",
   tags: ["admin", "files"],
   summary: "Page through a file import's rejected rows, by row number, with the reason of each",

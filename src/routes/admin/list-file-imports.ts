@@ -21,6 +21,7 @@ export const FileImportPageQuerySchema = PageQuerySchema.extend({
 const route = createRoute({
   method: "get",
   path: "/v1/admin/sources/{sourceId}/file-imports",
+  operationId: "listFileImports",
   tags: ["admin", "files"],
   summary: "List a source's CSV file imports, newest first",
   security: [{ adminToken: [] }],

@@ -20,6 +20,7 @@ export type PollJobList = z.infer<typeof PollJobListSchema>;
 
 const route = createRoute({
   method: "get",
+  operationId: "listPollJobs",
   path: "/v1/admin/poll-jobs",
   tags: ["admin", "polling"],
   summary: "List poll jobs with status, checkpoint, last success, last error and next run",

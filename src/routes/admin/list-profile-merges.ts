@@ -2,13 +2,13 @@ import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { databaseHolding } from "../../db/workspace-db";
 import type { AppEnv } from "../../lib/env";
 import { ApiError } from "../../lib/errors";
-import { ProfileReader } from "../../views/profiles";
 import { problemResponses } from "../openapi";
 import { MergeListSchema, ProfileIdParamSchema } from "./profile-schemas";
 
 const route = createRoute({
   method: "get",
   path: "/v1/admin/profiles/{profileId}/merges",
+  operationId: "listProfileMerges",
   tags: ["admin", "identity"],
   summary: "List the merges that formed a profile, oldest first",
   description:
@@ -27,7 +27,7 @@ export function registerListProfileMerges(app: OpenAPIHono<AppEnv>): void {
     const { profileId } = c.req.valid("param");
     const db = await databaseHolding(c.env, "profiles", profileId);
     if (!db) throw new ApiError("profile_not_found");
-    const reader = new ProfileReader(db);
+    const reader = c.var.services.profiles(db);
     const live = await reader.live(profileId);
     if (!live) throw new ApiError("profile_not_found");
     return c.json({ profileId: live.id, data: await reader.merges(live.id) }, 200);

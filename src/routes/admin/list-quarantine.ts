@@ -8,6 +8,7 @@ import { QuarantineListSchema, WorkspaceParamSchema } from "./identity-schemas";
 const route = createRoute({
   method: "get",
   path: "/v1/admin/workspaces/{workspace}/quarantine",
+  operationId: "listQuarantine",
   tags: ["admin", "identity"],
   summary: "List quarantined identifier values (they no longer match or merge), newest first",
   security: [{ adminToken: [] }],

@@ -1,7 +1,5 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import { database } from "../../db/client";
 import type { AppEnv } from "../../lib/env";
-import { SourceStore } from "../../sources/store";
 import { problemResponses } from "../openapi";
 import { baseUrl } from "./create-source";
 import { SourceSchema, sourceView } from "./source-schemas";
@@ -12,6 +10,7 @@ export const SourceListSchema = z.object({ data: z.array(SourceSchema) }).openap
 const route = createRoute({
   method: "get",
   path: "/v1/admin/sources",
+  operationId: "listSources",
   tags: ["admin"],
   summary: "List sources",
   security: [{ adminToken: [] }],
@@ -27,8 +26,8 @@ const route = createRoute({
 /** Registers GET /v1/admin/sources. */
 export function registerListSources(app: OpenAPIHono<AppEnv>): void {
   app.openapi(route, async (c) => {
-    const sources = await new SourceStore(database(c.env.DB), c.env.SECRETS_KEY).list();
-    const base = baseUrl(c.env.PUBLIC_BASE_URL, c.req.url);
+    const sources = await c.var.services.sources.list();
+    const base = baseUrl(c.var.services.config.publicBaseUrl, c.req.url);
     return c.json({ data: sources.map((s) => sourceView(s, base)) }, 200);
   });
 }

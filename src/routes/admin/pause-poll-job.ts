@@ -1,6 +1,5 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../../lib/env";
-import { PollJobStore } from "../../pull/jobs";
 import { loadPollJob, pollJobAction, pollJobProblems, pollJobResponse } from "./poll-job-route";
 
 const route = createRoute({
@@ -9,6 +8,7 @@ const route = createRoute({
     "Pause a poll job",
     "No run starts while paused; a run in progress stops after its current page and keeps its checkpoint.",
   ),
+  operationId: "pausePollJob",
   responses: { 200: pollJobResponse, ...pollJobProblems },
 });
 
@@ -18,7 +18,7 @@ export function registerPausePollJob(app: OpenAPIHono<AppEnv>): void {
     const { sourceId } = c.req.valid("param");
     const now = Date.now();
     await loadPollJob(c, sourceId, now);
-    await new PollJobStore(c.env.DB).pause(sourceId, now);
+    await c.var.services.pollJobs.pause(sourceId, now);
     return c.json(await loadPollJob(c, sourceId), 200);
   });
 }

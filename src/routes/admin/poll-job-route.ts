@@ -2,7 +2,6 @@ import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AppEnv } from "../../lib/env";
 import { ApiError } from "../../lib/errors";
-import { PollJobStore } from "../../pull/jobs";
 import { RateBudget } from "../../pull/rate-budget";
 import { problemResponses } from "../openapi";
 import { PollJobSchema, type PollJobView, pollJobView } from "./poll-job-schemas";
@@ -41,7 +40,7 @@ export async function loadPollJob(
   sourceId: string,
   now = Date.now(),
 ): Promise<PollJobView> {
-  const job = await new PollJobStore(c.env.DB).ensure(sourceId, now);
+  const job = await c.var.services.pollJobs.ensure(sourceId, now);
   if (!job) throw new ApiError("poll_job_not_found", "The source does not exist or has no poll config");
   return pollJobView(job, await new RateBudget(c.env.DB).get(sourceId));
 }

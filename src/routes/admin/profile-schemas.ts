@@ -16,7 +16,13 @@ export const IdentifierDetailSchema = z
 
 /** The source and event that set a trait's current value. */
 export const TraitOriginSchema = z
-  .object({ sourceId: z.string(), eventId: z.string(), occurredAt: z.string() })
+  .object({
+    sourceId: z.string(),
+    eventId: z.string(),
+    occurredAt: z.string(),
+    deliveryId: z.string().nullable().openapi({ description: "Delivery that carried the event" }),
+    eventType: z.string().nullable(),
+  })
   .openapi("TraitOrigin");
 
 /** A stored canonical event. */

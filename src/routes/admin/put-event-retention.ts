@@ -8,6 +8,7 @@ import { eventRetentionView } from "./get-event-retention";
 import { WorkspaceParamSchema } from "./identity-schemas";
 
 const route = createRoute({
+  operationId: "setEventRetention",
   method: "put",
   path: "/v1/admin/workspaces/{workspace}/event-retention",
   tags: ["admin", "events"],

@@ -10,6 +10,7 @@ import { IdentityRulesViewSchema, WorkspaceParamSchema } from "./identity-schema
 const route = createRoute({
   method: "put",
   path: "/v1/admin/workspaces/{workspace}/identity-rules",
+  operationId: "setIdentityRules",
   tags: ["admin", "identity"],
   summary: "Replace a workspace's identity resolution rules",
   description:

@@ -1,11 +1,9 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import { database } from "../../db/client";
 import type { AppEnv } from "../../lib/env";
 import { ApiError } from "../../lib/errors";
 import { log } from "../../lib/log";
 import { assertConfiguredTarget } from "../../lib/outbound/configured";
-import { CredentialStore, CredentialsSchema } from "../../sources/api-credentials";
-import { SourceStore } from "../../sources/store";
+import { CredentialsSchema } from "../../sources/api-credentials";
 import { problemResponses } from "../openapi";
 
 /** What the credentials route answers: the kind and age only, never a secret. */
@@ -16,6 +14,7 @@ export const CredentialsInfoSchema = z
 const route = createRoute({
   method: "put",
   path: "/v1/admin/sources/{sourceId}/api-credentials",
+  operationId: "setSourceApiCredentials",
   tags: ["admin", "polling"],
   summary: "Set the credentials the gateway uses to call the source's API (poller, fetch-on-notify)",
   description:
@@ -35,12 +34,12 @@ const route = createRoute({
 export function registerPutSourceApiCredentials(app: OpenAPIHono<AppEnv>): void {
   app.openapi(route, async (c) => {
     const { sourceId } = c.req.valid("param");
-    const source = await new SourceStore(database(c.env.DB), c.env.SECRETS_KEY).getPublic(sourceId);
+    const source = await c.var.services.sources.getPublic(sourceId);
     if (!source) throw new ApiError("source_not_found");
     const credentials = c.req.valid("json");
     if (credentials.type === "oauth2-client-credentials")
       assertConfiguredTarget(c.env, "tokenUrl", credentials.tokenUrl);
-    const info = await new CredentialStore(c.env.DB, c.env.SECRETS_KEY).put(sourceId, credentials);
+    const info = await c.var.services.credentials.put(sourceId, credentials);
     if (!info) throw new ApiError("source_not_found");
     log.info("source_api_credentials_set", { sourceId, kind: credentials.type });
     return c.json({ type: info.type, updatedAt: new Date(info.updatedAt).toISOString() }, 200);

@@ -8,6 +8,7 @@ import { RebuildProgressSchema, RebuildRequestSchema, WorkspaceParamSchema } fro
 const route = createRoute({
   method: "post",
   path: "/v1/admin/workspaces/{workspace}/identity/rebuild",
+  operationId: "rebuildIdentityGraph",
   tags: ["admin", "identity"],
   summary: "Build the workspace's identity graph in its resolver from D1 (migration), one page per call",
   description:

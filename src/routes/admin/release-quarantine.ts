@@ -9,6 +9,7 @@ import { IdentifierQuerySchema, splitIdentifier, WorkspaceParamSchema } from "./
 const route = createRoute({
   method: "delete",
   path: "/v1/admin/workspaces/{workspace}/quarantine",
+  operationId: "releaseQuarantine",
   tags: ["admin", "identity"],
   summary: "Release a quarantined identifier value after review",
   description:

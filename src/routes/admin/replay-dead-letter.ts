@@ -11,6 +11,7 @@ import { DeadLetterIdParamSchema, ReplayResultSchema } from "./delivery-schemas"
 const route = createRoute({
   method: "post",
   path: "/v1/admin/dead-letters/{deadLetterId}/replay",
+  operationId: "replayDeadLetter",
   tags: ["admin"],
   summary: "Replay one dead letter: send its original message back to the ingest queue and remove it",
   description:

@@ -20,6 +20,7 @@ export type ReplayDeadLetters = z.infer<typeof ReplayDeadLettersSchema>;
 const route = createRoute({
   method: "post",
   path: "/v1/admin/dead-letters/replay",
+  operationId: "replayDeadLetters",
   tags: ["admin"],
   summary: "Replay every dead letter matching a filter (source, reason, time range), oldest first",
   description:

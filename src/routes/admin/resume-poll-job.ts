@@ -1,6 +1,5 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../../lib/env";
-import { PollJobStore } from "../../pull/jobs";
 import { loadPollJob, pollJobAction, pollJobProblems, pollJobResponse } from "./poll-job-route";
 
 const route = createRoute({
@@ -9,6 +8,7 @@ const route = createRoute({
     "Resume a paused poll job",
     "Runs start on schedule again; a run that was paused mid-way continues from its checkpoint at the next cron tick.",
   ),
+  operationId: "resumePollJob",
   responses: { 200: pollJobResponse, ...pollJobProblems },
 });
 
@@ -18,7 +18,7 @@ export function registerResumePollJob(app: OpenAPIHono<AppEnv>): void {
     const { sourceId } = c.req.valid("param");
     const now = Date.now();
     await loadPollJob(c, sourceId, now);
-    await new PollJobStore(c.env.DB).resume(sourceId, now);
+    await c.var.services.pollJobs.resume(sourceId, now);
     return c.json(await loadPollJob(c, sourceId), 200);
   });
 }

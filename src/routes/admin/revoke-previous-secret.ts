@@ -1,10 +1,8 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
-import { database } from "../../db/client";
 import { forgetSource } from "../../edge/source-cache";
 import type { AppEnv } from "../../lib/env";
 import { ApiError } from "../../lib/errors";
 import { log } from "../../lib/log";
-import { SourceStore } from "../../sources/store";
 import { problemResponses } from "../openapi";
 import { SourceSecretsSchema, secretsView } from "./secret-schemas";
 import { SourceIdParamSchema } from "./source-schemas";
@@ -12,6 +10,7 @@ import { SourceIdParamSchema } from "./source-schemas";
 const route = createRoute({
   method: "delete",
   path: "/v1/admin/sources/{sourceId}/secret-rotations/previous",
+  operationId: "revokePreviousSecret",
   tags: ["admin"],
   summary: "End a rotation window early: only the current secret keeps working",
   security: [{ adminToken: [] }],
@@ -29,7 +28,7 @@ const route = createRoute({
 export function registerRevokePreviousSecret(app: OpenAPIHono<AppEnv>): void {
   app.openapi(route, async (c) => {
     const { sourceId } = c.req.valid("param");
-    const store = new SourceStore(database(c.env.DB), c.env.SECRETS_KEY);
+    const store = c.var.services.sources;
     const secrets = await store.revokePreviousSecrets(sourceId);
     if (!secrets) throw new ApiError("source_not_found");
     await forgetSource(sourceId);

@@ -1,10 +1,8 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import { database } from "../../db/client";
 import { forgetSource } from "../../edge/source-cache";
 import type { AppEnv } from "../../lib/env";
 import { ApiError } from "../../lib/errors";
 import { log } from "../../lib/log";
-import { SourceStore } from "../../sources/store";
 import { problemResponses } from "../openapi";
 import { SourceSecretsSchema, secretsView } from "./secret-schemas";
 import { SourceIdParamSchema } from "./source-schemas";
@@ -32,6 +30,7 @@ export type RotateSecret = z.infer<typeof RotateSecretSchema>;
 const route = createRoute({
   method: "post",
   path: "/v1/admin/sources/{sourceId}/secret-rotations",
+  operationId: "rotateSourceSecret",
   tags: ["admin"],
   summary: "Rotate a source's secret without downtime",
   description:
@@ -55,7 +54,7 @@ export function registerRotateSourceSecret(app: OpenAPIHono<AppEnv>): void {
   app.openapi(route, async (c) => {
     const { sourceId } = c.req.valid("param");
     const { secret, previousSecretTtlSeconds } = c.req.valid("json");
-    const store = new SourceStore(database(c.env.DB), c.env.SECRETS_KEY);
+    const store = c.var.services.sources;
     const result = await store.rotateSecret(sourceId, secret, previousSecretTtlSeconds * 1000);
     if (!result) throw new ApiError("source_not_found");
     await forgetSource(sourceId);

@@ -9,6 +9,7 @@ import {
 } from "../../sources/config";
 import { IdempotencyKeySchema } from "../../sources/idempotency";
 import { PullSettingsSchema, redactPollHeaders } from "../../sources/poll-config";
+import { SENDERS } from "../../sources/senders";
 import type { PublicSource } from "../../sources/store";
 
 /** POST /v1/admin/sources body. The secret is write-only: no response ever contains it. */
@@ -20,13 +21,13 @@ export const CreateSourceSchema = z
       .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, "lower-case letters, digits, _ and -")
       .default("default"),
     type: z.enum(SOURCE_TYPES),
-    // Optional only for `app` sources, which authenticate with write keys (the refinement below).
+    // Optional only for write-key senders (`app`), whose apps authenticate with write keys (below).
     secret: z.string().min(1).max(1024).default(""),
     // Every stored setting, declared once in SourceConfigSchema.
     ...SourceConfigSchema.shape,
   })
   .superRefine((value, ctx) => {
-    if (value.type !== "app" && value.secret === "")
+    if (SENDERS[value.type].ingress !== "write-key" && value.secret === "")
       ctx.addIssue({ code: "custom", path: ["secret"], message: "Required for this source type" });
     const { secret: _secret, ...settings } = value;
     const forbidden = forbiddenPathIn(settings);
@@ -85,12 +86,13 @@ export function sourceView(source: PublicSource, baseUrl: string): SourceView {
 }
 
 /**
- * Where a source's sender posts: app sources use the Segment-compatible event API (with a write key),
- * CSV sources upload files, everything else posts webhooks.
+ * Where a source's sender posts, by its sender's ingress: write-key senders use the Segment-compatible
+ * event API, file senders upload files, webhook and poll senders (notifications) post webhooks.
  */
 function ingestUrlFor(source: PublicSource, origin: string): string {
-  if (source.type === "app") return `${origin}/v1/batch`;
-  if (source.type === "csv-file") return `${origin}/v1/sources/${source.id}/files`;
+  const ingress = SENDERS[source.type].ingress;
+  if (ingress === "write-key") return `${origin}/v1/batch`;
+  if (ingress === "file") return `${origin}/v1/sources/${source.id}/files`;
   return `${origin}/v1/sources/${source.id}/webhooks`;
 }
 

@@ -10,6 +10,7 @@ import { AcceptedFileSchema } from "../sources/upload-file";
 
 const route = createRoute({
   method: "post",
+  operationId: "uploadSourceFile",
   path: "/v1/admin/sources/{sourceId}/files",
   tags: ["admin", "files"],
   summary: "Upload a CSV file for a source as an operator (admin token instead of the source's API key)",

@@ -9,6 +9,7 @@ import { SegmentSuccessSchema } from "./responses";
 const route = createRoute({
   method: "post",
   path: "/v1/alias",
+  operationId: "aliasUser",
   tags: ["events"],
   summary: "Link a previous id of the user to their userId",
   description:

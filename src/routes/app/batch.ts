@@ -9,6 +9,7 @@ import { BatchResultSchema } from "./responses";
 const route = createRoute({
   method: "post",
   path: "/v1/batch",
+  operationId: "sendBatch",
   tags: ["events"],
   summary: "Send many messages of any type in one request",
   description:

@@ -9,6 +9,7 @@ import { SegmentSuccessSchema } from "./responses";
 const route = createRoute({
   method: "post",
   path: "/v1/group",
+  operationId: "groupUser",
   tags: ["events"],
   summary: "Associate the user with a group (account, company)",
   description:

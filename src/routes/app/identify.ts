@@ -9,6 +9,7 @@ import { SegmentSuccessSchema } from "./responses";
 const route = createRoute({
   method: "post",
   path: "/v1/identify",
+  operationId: "identifyUser",
   tags: ["events"],
   summary: "Say who the user is and set their traits",
   description:

@@ -9,6 +9,7 @@ import { SegmentSuccessSchema } from "./responses";
 const route = createRoute({
   method: "post",
   path: "/v1/page",
+  operationId: "recordPageView",
   tags: ["events"],
   summary: "Record a web page view",
   description:

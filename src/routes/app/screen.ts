@@ -9,6 +9,7 @@ import { SegmentSuccessSchema } from "./responses";
 const route = createRoute({
   method: "post",
   path: "/v1/screen",
+  operationId: "recordScreenView",
   tags: ["events"],
   summary: "Record a mobile app screen view",
   description:

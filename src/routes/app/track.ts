@@ -9,6 +9,7 @@ import { SegmentSuccessSchema } from "./responses";
 const route = createRoute({
   method: "post",
   path: "/v1/track",
+  operationId: "trackEvent",
   tags: ["events"],
   summary: "Record an action the user performed",
   description:

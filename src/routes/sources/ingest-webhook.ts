@@ -14,6 +14,7 @@ export const SlackChallengeSchema = z.object({ challenge: z.string() }).openapi(
 const route = createRoute({
   method: "post",
   path: "/v1/sources/{sourceId}/webhooks",
+  operationId: "receiveWebhook",
   tags: ["ingest"],
   summary: "Receive a webhook delivery from a source",
   description:

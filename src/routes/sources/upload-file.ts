@@ -14,6 +14,7 @@ export type AcceptedFile = z.infer<typeof AcceptedFileSchema>;
 const route = createRoute({
   method: "post",
   path: "/v1/sources/{sourceId}/files",
+  operationId: "uploadFile",
   tags: ["ingest", "files"],
   summary: "Upload a CSV file of records for a source",
   description:

@@ -6,6 +6,7 @@ import { problemResponses } from "../openapi";
 const route = createRoute({
   method: "get",
   path: "/v1/sources/{sourceId}/webhooks",
+  operationId: "verifyWebhookUrl",
   tags: ["ingest"],
   summary: "Answer a sender's URL handshake (GET echo challenge)",
   description:

@@ -13,4 +13,5 @@ export const app: Sender = {
   idempotencyPreset: NO_IDEMPOTENCY_PRESET,
   forwardedHeaders: [],
   jsonOnly: false,
+  ingress: "write-key",
 };

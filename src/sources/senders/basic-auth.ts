@@ -12,4 +12,5 @@ export const basicAuth: Sender = {
   idempotencyPreset: NO_IDEMPOTENCY_PRESET,
   forwardedHeaders: [],
   jsonOnly: false,
+  ingress: "webhook",
 };

@@ -12,4 +12,5 @@ export const bearerToken: Sender = {
   idempotencyPreset: NO_IDEMPOTENCY_PRESET,
   forwardedHeaders: [],
   jsonOnly: false,
+  ingress: "webhook",
 };

@@ -12,5 +12,6 @@ export const csvFile: Sender = {
   idempotencyPreset: NO_IDEMPOTENCY_PRESET,
   forwardedHeaders: [],
   jsonOnly: false,
+  ingress: "file",
   acceptsFiles: true,
 };

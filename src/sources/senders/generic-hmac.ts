@@ -15,4 +15,5 @@ export const genericHmac: Sender = {
   },
   forwardedHeaders: [],
   jsonOnly: false,
+  ingress: "webhook",
 };

@@ -13,4 +13,5 @@ export const github: Sender = {
   idempotencyPreset: () => [[{ header: "x-github-delivery" }]],
   forwardedHeaders: ["x-github-event", "x-github-delivery"],
   jsonOnly: false,
+  ingress: "webhook",
 };

@@ -12,5 +12,6 @@ export const restPoll: Sender = {
   idempotencyPreset: NO_IDEMPOTENCY_PRESET,
   forwardedHeaders: [],
   jsonOnly: false,
+  ingress: "poll",
   acceptsFiles: true,
 };

@@ -18,4 +18,5 @@ export const shopify: Sender = {
     "x-shopify-triggered-at",
   ],
   jsonOnly: true,
+  ingress: "webhook",
 };

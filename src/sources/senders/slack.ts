@@ -15,5 +15,6 @@ export const slack: Sender = {
   idempotencyPreset: () => [[{ path: "$.event_id" }]],
   forwardedHeaders: [],
   jsonOnly: false,
+  ingress: "webhook",
   handshake: slackChallenge,
 };

@@ -16,4 +16,5 @@ export const standardWebhooks: Sender = {
   idempotencyPreset: () => [[{ header: "webhook-id" }], [{ header: "svix-id" }]],
   forwardedHeaders: ["webhook-id", "webhook-timestamp", "svix-id", "svix-timestamp"],
   jsonOnly: true,
+  ingress: "webhook",
 };

@@ -12,4 +12,5 @@ export const stripe: Sender = {
   idempotencyPreset: () => [[{ path: "$.id" }]],
   forwardedHeaders: [],
   jsonOnly: true,
+  ingress: "webhook",
 };

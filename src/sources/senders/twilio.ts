@@ -14,4 +14,5 @@ export const twilio: Sender = {
   idempotencyPreset: () => [[{ header: "i-twilio-idempotency-token" }]],
   forwardedHeaders: [],
   jsonOnly: false,
+  ingress: "webhook",
 };

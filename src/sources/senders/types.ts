@@ -10,11 +10,24 @@ import type { IdempotencyKeyPart } from "../idempotency";
 export type IdempotencyPreset = readonly (readonly IdempotencyKeyPart[])[];
 
 /**
+ * How a sender's deliveries reach the gateway:
+ * - `webhook`: it posts signed (or credentialed) webhooks to POST /v1/sources/{id}/webhooks, with the source's secret;
+ * - `write-key`: apps and SDKs send events to the Segment-compatible API (/v1/batch, ...) with a write
+ *   key (src/sources/write-keys.ts); the source has no secret and write keys belong only to it;
+ * - `file`: CSV files uploaded to POST /v1/sources/{id}/files (or pulled over SFTP);
+ * - `poll`: the gateway pulls records from its API (src/pull); it may also be notified by webhook
+ *   (fetch-on-notify), so its source is given the webhook URL.
+ */
+export type Ingress = "webhook" | "write-key" | "file" | "poll";
+
+/**
  * Everything that makes one sender: how its deliveries authenticate, how its payloads become events,
  * where its retry-stable id lives, which headers the pipeline needs, and the quirks of its protocol.
  * One module per sender in src/sources/senders/, all listed in {@link SENDERS} (./index.ts).
  */
 export interface Sender {
+  /** How this sender's deliveries reach the gateway ({@link Ingress}): which URL a source is given, whether it has a secret. */
+  ingress: Ingress;
   /** Verifies a delivery (signature or credentials); also prepares the secret when it is saved. */
   auth: AuthScheme;
   /** The built-in mapping of its payloads to canonical events (src/events/mapping/). */

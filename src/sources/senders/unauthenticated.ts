@@ -13,5 +13,6 @@ export const unauthenticated: Sender = {
   idempotencyPreset: NO_IDEMPOTENCY_PRESET,
   forwardedHeaders: [],
   jsonOnly: false,
+  ingress: "webhook",
   disabled: true,
 };

@@ -1,5 +1,5 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
-import { AlertSettingsStore, type Channels } from "../../../alerts/settings";
+import type { Channels } from "../../../alerts/settings";
 import type { AppEnv } from "../../../lib/env";
 import { ApiError } from "../../../lib/errors";
 import { log } from "../../../lib/log";
@@ -16,6 +16,7 @@ import {
 const getRoute = createRoute({
   method: "get",
   path: "/v1/admin/alerts/channels",
+  operationId: "getAlertChannels",
   tags: ["admin", "alerts"],
   summary: "Get a workspace's alert notification channels (without their secrets)",
   security: [{ adminToken: [] }],
@@ -32,6 +33,7 @@ const getRoute = createRoute({
 const putRoute = createRoute({
   method: "put",
   path: "/v1/admin/alerts/channels",
+  operationId: "updateAlertChannels",
   tags: ["admin", "alerts"],
   summary: "Set a workspace's alert channels: a Slack incoming webhook and a Standard Webhooks receiver",
   description:
@@ -54,7 +56,7 @@ const putRoute = createRoute({
 export function registerAlertChannels(app: OpenAPIHono<AppEnv>): void {
   app.openapi(getRoute, async (c) => {
     const { workspace } = c.req.valid("query");
-    const channels = await new AlertSettingsStore(c.env.DB, c.env.SECRETS_KEY).channels(workspace);
+    const channels = await c.var.services.alertSettings.channels(workspace);
     return c.json(view(workspace, channels), 200);
   });
   app.openapi(putRoute, async (c) => {
@@ -64,7 +66,7 @@ export function registerAlertChannels(app: OpenAPIHono<AppEnv>): void {
     assertConfiguredTarget(c.env, "webhook.url", input.webhook?.url);
     if (input.webhook?.secret !== undefined && !isWebhookSecret(input.webhook.secret))
       throw new ApiError("invalid_secret", "webhook.secret: `whsec_` + base64 of 16-64 bytes");
-    const store = new AlertSettingsStore(c.env.DB, c.env.SECRETS_KEY);
+    const store = c.var.services.alertSettings;
     const current = await store.channels(workspace);
     const next: Channels = {};
     const slackUrl = input.slack === undefined ? current.slackUrl : input.slack?.url;

@@ -1,4 +1,5 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import type { AlertMessage } from "../../../alerts/notify";
 import type { AppEnv } from "../../../lib/env";
 import { problemResponses } from "../../openapi";
 import { decodeCursor, encodeCursor } from "../delivery-schemas";
@@ -7,6 +8,7 @@ import { type Alert, AlertListSchema, WorkspaceQuerySchema } from "./schemas";
 const route = createRoute({
   method: "get",
   path: "/v1/admin/alerts",
+  operationId: "listAlerts",
   tags: ["admin", "alerts"],
   summary: "List a workspace's recent alerts (newest first, by cursor page) and what is firing now",
   security: [{ adminToken: [] }],
@@ -26,18 +28,6 @@ const route = createRoute({
     ...problemResponses(400, 401, 503),
   },
 });
-
-interface AlertRow {
-  id: string;
-  workspace: string;
-  rule: string;
-  subject: string;
-  kind: "firing" | "resolved";
-  value: number | null;
-  threshold: number | null;
-  summary: string;
-  created_at: number;
-}
 
 interface NotificationRow {
   alert_id: string;
@@ -59,7 +49,7 @@ export function registerListAlerts(app: OpenAPIHono<AppEnv>): void {
     const [alertRows, firingRows] = await db.batch([
       db
         .prepare(
-          `SELECT id, workspace, rule, subject, kind, value, threshold, summary, created_at FROM alerts
+          `SELECT id, workspace, rule, subject, kind, value, threshold, summary, created_at AS createdAt FROM alerts
            WHERE workspace = ? ${before ? "AND (created_at, id) < (?, ?)" : ""}
            ORDER BY created_at DESC, id DESC LIMIT ?`,
         )
@@ -70,7 +60,8 @@ export function registerListAlerts(app: OpenAPIHono<AppEnv>): void {
         )
         .bind(workspace),
     ]);
-    const rows = alertRows!.results as unknown as AlertRow[];
+    // The row is the alert as it was announced: the same type the notifier sends.
+    const rows = alertRows!.results as unknown as AlertMessage[];
     const alerts = rows.slice(0, limit);
     const last = alerts.at(-1);
     const notifications =
@@ -94,7 +85,7 @@ export function registerListAlerts(app: OpenAPIHono<AppEnv>): void {
       value: a.value,
       threshold: a.threshold,
       summary: a.summary,
-      createdAt: iso(a.created_at),
+      createdAt: iso(a.createdAt),
       notifications: notifications
         .filter((n) => n.alert_id === a.id)
         .map((n) => ({
@@ -108,9 +99,7 @@ export function registerListAlerts(app: OpenAPIHono<AppEnv>): void {
     const firing = (
       firingRows!.results as { rule: string; subject: string; since: number; value: number | null }[]
     ).map((f) => ({ rule: f.rule, subject: f.subject, since: iso(f.since), value: f.value }));
-    const nextCursor = encodeCursor(
-      rows.length > limit && last ? { at: last.created_at, id: last.id } : null,
-    );
+    const nextCursor = encodeCursor(rows.length > limit && last ? { at: last.createdAt, id: last.id } : null);
     return c.json({ data, firing, nextCursor }, 200);
   });
 }

@@ -1,6 +1,5 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { AlertRulesSchema } from "../../../alerts/rules";
-import { AlertSettingsStore } from "../../../alerts/settings";
 import type { AppEnv } from "../../../lib/env";
 import { log } from "../../../lib/log";
 import { problemResponses } from "../../openapi";
@@ -9,6 +8,7 @@ import { AlertRulesViewSchema, WorkspaceQuerySchema } from "./schemas";
 const getRoute = createRoute({
   method: "get",
   path: "/v1/admin/alerts/rules",
+  operationId: "getAlertRules",
   tags: ["admin", "alerts"],
   summary: "Get a workspace's alert rules (the defaults until changed)",
   security: [{ adminToken: [] }],
@@ -22,6 +22,7 @@ const getRoute = createRoute({
 const putRoute = createRoute({
   method: "put",
   path: "/v1/admin/alerts/rules",
+  operationId: "updateAlertRules",
   tags: ["admin", "alerts"],
   summary: "Replace a workspace's alert rules",
   description:
@@ -41,13 +42,13 @@ const putRoute = createRoute({
 export function registerAlertRules(app: OpenAPIHono<AppEnv>): void {
   app.openapi(getRoute, async (c) => {
     const { workspace } = c.req.valid("query");
-    const rules = await new AlertSettingsStore(c.env.DB, c.env.SECRETS_KEY).rules(workspace);
+    const rules = await c.var.services.alertSettings.rules(workspace);
     return c.json({ workspace, rules }, 200);
   });
   app.openapi(putRoute, async (c) => {
     const { workspace } = c.req.valid("query");
     const rules = c.req.valid("json");
-    await new AlertSettingsStore(c.env.DB, c.env.SECRETS_KEY).setRules(workspace, rules, Date.now());
+    await c.var.services.alertSettings.setRules(workspace, rules, Date.now());
     log.info("alert_rules_changed", { workspace });
     return c.json({ workspace, rules }, 200);
   });

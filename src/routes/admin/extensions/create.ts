@@ -1,6 +1,5 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { workspaceDb } from "../../../db/workspace-db";
-import { ExtensionStore } from "../../../enrichment/store";
 import type { AppEnv } from "../../../lib/env";
 import { log } from "../../../lib/log";
 import { assertConfiguredTarget } from "../../../lib/outbound/configured";
@@ -11,6 +10,7 @@ import { CreateExtensionSchema, ExtensionSchema, extensionView } from "./schemas
 const route = createRoute({
   method: "post",
   path: "/v1/admin/extensions",
+  operationId: "createExtension",
   tags: ["admin"],
   summary: "Create an extension (enrichment) of a workspace",
   security: [{ adminToken: [] }],
@@ -27,7 +27,7 @@ export function registerCreateExtension(app: OpenAPIHono<AppEnv>): void {
     const { workspace, name, mode, system, position, enabled, secret, ...config } = c.req.valid("json");
     assertOwnFieldPaths(config.match.conditions);
     assertConfiguredTarget(c.env, "endpoint", config.endpoint);
-    const extension = await new ExtensionStore(workspaceDb(c.env, workspace), c.env.SECRETS_KEY).create({
+    const extension = await c.var.services.extensions(workspaceDb(c.env, workspace)).create({
       workspace,
       name,
       mode,

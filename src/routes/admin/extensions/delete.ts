@@ -1,6 +1,5 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { databaseHolding } from "../../../db/workspace-db";
-import { ExtensionStore } from "../../../enrichment/store";
 import type { AppEnv } from "../../../lib/env";
 import { ApiError } from "../../../lib/errors";
 import { log } from "../../../lib/log";
@@ -10,6 +9,7 @@ import { ExtensionIdParamSchema } from "./schemas";
 const route = createRoute({
   method: "delete",
   path: "/v1/admin/extensions/{extensionId}",
+  operationId: "deleteExtension",
   tags: ["admin"],
   summary: "Delete an extension; its pending async enrichments are abandoned",
   security: [{ adminToken: [] }],
@@ -22,7 +22,7 @@ export function registerDeleteExtension(app: OpenAPIHono<AppEnv>): void {
   app.openapi(route, async (c) => {
     const { extensionId } = c.req.valid("param");
     const db = await databaseHolding(c.env, "extensions", extensionId);
-    if (!db || !(await new ExtensionStore(db, c.env.SECRETS_KEY).delete(extensionId)))
+    if (!db || !(await c.var.services.extensions(db).delete(extensionId)))
       throw new ApiError("extension_not_found");
     log.info("extension_deleted", { extensionId });
     return c.body(null, 204);

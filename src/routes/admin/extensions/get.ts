@@ -1,7 +1,6 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { databaseHolding } from "../../../db/workspace-db";
 import { externalSystem } from "../../../enrichment/external-system";
-import { ExtensionStore } from "../../../enrichment/store";
 import type { AppEnv } from "../../../lib/env";
 import { ApiError } from "../../../lib/errors";
 import { problemResponses } from "../../openapi";
@@ -10,6 +9,7 @@ import { ExtensionIdParamSchema, ExtensionSchema, extensionView } from "./schema
 const route = createRoute({
   method: "get",
   path: "/v1/admin/extensions/{extensionId}",
+  operationId: "getExtension",
   tags: ["admin"],
   summary: "Get an extension, with its external system's circuit breaker state",
   security: [{ adminToken: [] }],
@@ -25,7 +25,7 @@ export function registerGetExtension(app: OpenAPIHono<AppEnv>): void {
   app.openapi(route, async (c) => {
     const { extensionId } = c.req.valid("param");
     const db = await databaseHolding(c.env, "extensions", extensionId);
-    const extension = await new ExtensionStore(db ?? c.env.DB, c.env.SECRETS_KEY).get(extensionId);
+    const extension = await c.var.services.extensions(db ?? c.env.DB).get(extensionId);
     if (!extension) throw new ApiError("extension_not_found");
     const circuit = await externalSystem(c.env, extension.workspace, extension.system).circuit();
     return c.json(extensionView(extension, circuit), 200);

@@ -36,6 +36,7 @@ export type ExtensionCallList = z.infer<typeof ExtensionCallListSchema>;
 
 const route = createRoute({
   method: "get",
+  operationId: "listExtensionCalls",
   path: "/v1/admin/extensions/{extensionId}/calls",
   tags: ["admin"],
   summary: "The extension's recent calls to its endpoint, newest first: time, duration, outcome, status",

@@ -1,7 +1,6 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { databaseHolding } from "../../../db/workspace-db";
 import { listRejections } from "../../../enrichment/rejections";
-import { ExtensionStore } from "../../../enrichment/store";
 import type { AppEnv } from "../../../lib/env";
 import { ApiError } from "../../../lib/errors";
 import { problemResponses } from "../../openapi";
@@ -16,6 +15,7 @@ export const RejectionListSchema = z
 const route = createRoute({
   method: "get",
   path: "/v1/admin/extensions/{extensionId}/rejections",
+  operationId: "listExtensionRejections",
   tags: ["admin"],
   summary: "Events the extension rejected (not stored), newest first, with the reason",
   security: [{ adminToken: [] }],
@@ -34,7 +34,7 @@ export function registerListExtensionRejections(app: OpenAPIHono<AppEnv>): void 
   app.openapi(route, async (c) => {
     const { extensionId } = c.req.valid("param");
     const db = await databaseHolding(c.env, "extensions", extensionId);
-    if (!db || !(await new ExtensionStore(db, c.env.SECRETS_KEY).get(extensionId)))
+    if (!db || !(await c.var.services.extensions(db).get(extensionId)))
       throw new ApiError("extension_not_found");
     const { limit, cursor } = c.req.valid("query");
     const after = decodeCursor(cursor);

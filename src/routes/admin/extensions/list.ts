@@ -1,7 +1,6 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { workspaceDb } from "../../../db/workspace-db";
 import { externalSystem } from "../../../enrichment/external-system";
-import { ExtensionStore } from "../../../enrichment/store";
 import type { AppEnv } from "../../../lib/env";
 import { problemResponses } from "../../openapi";
 import { ExtensionSchema, extensionView, WorkspaceQuerySchema } from "./schemas";
@@ -12,6 +11,7 @@ export const ExtensionListSchema = z.object({ data: z.array(ExtensionSchema) }).
 const route = createRoute({
   method: "get",
   path: "/v1/admin/extensions",
+  operationId: "listExtensions",
   tags: ["admin"],
   summary: "List a workspace's extensions in run order, each with its external system's circuit breaker",
   security: [{ adminToken: [] }],
@@ -26,9 +26,7 @@ const route = createRoute({
 export function registerListExtensions(app: OpenAPIHono<AppEnv>): void {
   app.openapi(route, async (c) => {
     const { workspace } = c.req.valid("query");
-    const extensions = await new ExtensionStore(workspaceDb(c.env, workspace), c.env.SECRETS_KEY).list(
-      workspace,
-    );
+    const extensions = await c.var.services.extensions(workspaceDb(c.env, workspace)).list(workspace);
     // One breaker per external system, which several extensions may share: one read each.
     const systems = [...new Set(extensions.map((e) => e.system))];
     const circuits = new Map(

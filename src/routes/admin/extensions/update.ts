@@ -1,7 +1,6 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { databaseHolding } from "../../../db/workspace-db";
 import { ExtensionConfigSchema } from "../../../enrichment/config";
-import { ExtensionStore } from "../../../enrichment/store";
 import type { AppEnv } from "../../../lib/env";
 import { ApiError } from "../../../lib/errors";
 import { log } from "../../../lib/log";
@@ -13,6 +12,7 @@ import { ExtensionIdParamSchema, ExtensionSchema, extensionView, UpdateExtension
 const route = createRoute({
   method: "patch",
   path: "/v1/admin/extensions/{extensionId}",
+  operationId: "updateExtension",
   tags: ["admin"],
   summary: "Change an extension (giving `secret` rotates it)",
   security: [{ adminToken: [] }],
@@ -35,9 +35,8 @@ export function registerUpdateExtension(app: OpenAPIHono<AppEnv>): void {
     const { extensionId } = c.req.valid("param");
     const { name, mode, system, position, enabled, secret, limits, ...rest } = c.req.valid("json");
     assertOwnFieldPaths(rest.match?.conditions);
-    const store = new ExtensionStore(
+    const store = c.var.services.extensions(
       (await databaseHolding(c.env, "extensions", extensionId)) ?? c.env.DB,
-      c.env.SECRETS_KEY,
     );
     const current = await store.get(extensionId);
     if (!current) throw new ApiError("extension_not_found");

@@ -1,6 +1,5 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { databaseHolding } from "../../../db/workspace-db";
-import { IndicatorStore } from "../../../indicators/store";
 import type { AppEnv } from "../../../lib/env";
 import { ApiError } from "../../../lib/errors";
 import { problemResponses } from "../../openapi";
@@ -9,6 +8,7 @@ import { IndicatorIdParamSchema, IndicatorSchema, indicatorView } from "./schema
 const route = createRoute({
   method: "get",
   path: "/v1/admin/indicators/{indicatorId}",
+  operationId: "getIndicator",
   tags: ["admin"],
   summary: "Get an activity indicator definition and its recompute progress",
   security: [{ adminToken: [] }],
@@ -24,7 +24,7 @@ export function registerGetIndicator(app: OpenAPIHono<AppEnv>): void {
   app.openapi(route, async (c) => {
     const { indicatorId } = c.req.valid("param");
     const db = await databaseHolding(c.env, "indicator_definitions", indicatorId);
-    const record = db && (await new IndicatorStore(db).get(indicatorId));
+    const record = db && (await c.var.services.indicators(db).get(indicatorId));
     if (!record) throw new ApiError("indicator_not_found");
     return c.json(indicatorView(record), 200);
   });

@@ -1,6 +1,5 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { workspaceDb } from "../../../db/workspace-db";
-import { IndicatorStore } from "../../../indicators/store";
 import type { AppEnv } from "../../../lib/env";
 import { problemResponses } from "../../openapi";
 import { IndicatorSchema, indicatorView, WorkspaceQuerySchema } from "./schemas";
@@ -11,6 +10,7 @@ export const IndicatorListSchema = z.object({ data: z.array(IndicatorSchema) }).
 const route = createRoute({
   method: "get",
   path: "/v1/admin/indicators",
+  operationId: "listIndicators",
   tags: ["admin"],
   summary: "List a workspace's activity indicator definitions",
   security: [{ adminToken: [] }],
@@ -28,7 +28,7 @@ const route = createRoute({
 export function registerListIndicators(app: OpenAPIHono<AppEnv>): void {
   app.openapi(route, async (c) => {
     const { workspace } = c.req.valid("query");
-    const records = await new IndicatorStore(workspaceDb(c.env, workspace)).list(workspace);
+    const records = await c.var.services.indicators(workspaceDb(c.env, workspace)).list(workspace);
     return c.json({ data: records.map(indicatorView) }, 200);
   });
 }

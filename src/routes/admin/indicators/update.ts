@@ -2,7 +2,6 @@ import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { databaseHolding } from "../../../db/workspace-db";
 import { UpdateIndicatorSchema } from "../../../indicators/definitions";
 import { recomputerFor } from "../../../indicators/recompute";
-import { IndicatorStore } from "../../../indicators/store";
 import type { AppEnv } from "../../../lib/env";
 import { ApiError } from "../../../lib/errors";
 import { log } from "../../../lib/log";
@@ -13,6 +12,7 @@ import { IndicatorIdParamSchema, IndicatorSchema, indicatorView } from "./schema
 const route = createRoute({
   method: "patch",
   path: "/v1/admin/indicators/{indicatorId}",
+  operationId: "updateIndicator",
   tags: ["admin"],
   summary: "Change an activity indicator; a change to what it computes recomputes it from stored events",
   security: [{ adminToken: [] }],
@@ -36,7 +36,7 @@ export function registerUpdateIndicator(app: OpenAPIHono<AppEnv>): void {
     const input = c.req.valid("json");
     assertOwnFieldPaths(input.conditions, input.field);
     const db = await databaseHolding(c.env, "indicator_definitions", indicatorId);
-    const updated = db && (await new IndicatorStore(db).update(indicatorId, input));
+    const updated = db && (await c.var.services.indicators(db).update(indicatorId, input));
     if (!updated) throw new ApiError("indicator_not_found");
     if (updated.recompute)
       await recomputerFor(c.env, updated.record.workspace).start(updated.record.workspace);

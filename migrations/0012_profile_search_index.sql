@@ -1,0 +1,1 @@
+CREATE INDEX `identifiers_value_any_type_idx` ON `identifiers` (`workspace`,`value`,`type`);
