@@ -164,6 +164,7 @@ async function callSync(
   const body = requestBody(extension, event);
   const headers = await requestHeaders(extension, await messageIdFor(extension.id, event), body);
   const outcome = await externalSystem(env, extension.workspace, extension.system).call({
+    extensionId: extension.id,
     url: extension.config.endpoint,
     headers,
     body,

@@ -147,6 +147,7 @@ async function runJob(
   let answer = job.answer ? (JSON.parse(job.answer) as Answer) : null;
   if (!answer) {
     const outcome = await call({
+      extensionId: extension.id,
       url: extension.config.endpoint,
       headers: await requestHeaders(extension, job.id, job.request),
       body: job.request,

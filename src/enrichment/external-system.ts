@@ -15,9 +15,12 @@ import { type BreakerState, CircuitBreaker } from "./breaker";
 import { TokenBucket } from "./budget";
 import type { Limits } from "./config";
 import { MAX_ANSWER_BYTES } from "./protocol";
+import { ensureRecentCalls, type RecentCall, readRecentCalls, recordCall } from "./recent-calls";
 
 /** One HTTP call to an extension endpoint, signed by the caller. */
 export interface CallSpec {
+  /** The extension calling: its calls are listed to operators (GET /v1/admin/extensions/{id}/calls). */
+  extensionId: string;
   url: string;
   headers: Record<string, string>;
   body: string;
@@ -48,7 +51,7 @@ export function isPermanentFailure(failure: CallFailure): boolean {
 /** What a call gave: the 2xx answer, or a failure with a log-safe detail and, when known, when to try again. */
 export type CallOutcome =
   | { ok: true; status: number; body: string }
-  | { ok: false; failure: CallFailure; detail: string; retryAfterMs?: number };
+  | { ok: false; failure: CallFailure; detail: string; retryAfterMs?: number; status?: number };
 
 /**
  * ExternalSystem: one Durable Object per (workspace, external system), through which every call to that
@@ -66,13 +69,23 @@ export class ExternalSystem extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     void ctx.blockConcurrencyWhile(async () => {
+      ensureRecentCalls(ctx.storage.sql);
       this.breaker = new CircuitBreaker(await ctx.storage.get<BreakerState>("breaker"));
     });
   }
 
-  /** Makes one call within the system's budget and breaker. Never throws for a failed call. */
+  /**
+   * Makes one call within the system's budget and breaker, and records it among the system's recent
+   * calls (refusals by the breaker or the budget too). Never throws for a failed call.
+   */
   async call(spec: CallSpec): Promise<CallOutcome> {
     const now = Date.now();
+    const outcome = await this.attempt(spec, now);
+    recordCall(this.ctx.storage.sql, spec.extensionId, now, Date.now() - now, outcome);
+    return outcome;
+  }
+
+  private async attempt(spec: CallSpec, now: number): Promise<CallOutcome> {
     const admission = this.breaker.admit(now, spec.limits);
     if (!admission.allowed)
       return {
@@ -108,6 +121,15 @@ export class ExternalSystem extends DurableObject<Env> {
   /** The breaker's state, for operators. */
   async circuit(): Promise<BreakerState> {
     return this.breaker.snapshot;
+  }
+
+  /** `extensionId`'s recent calls through this system, newest first (see {@link readRecentCalls}). */
+  async recentCalls(
+    extensionId: string,
+    limit: number,
+    beforeSeq?: number,
+  ): Promise<{ data: RecentCall[]; next: number | null }> {
+    return readRecentCalls(this.ctx.storage.sql, extensionId, limit, beforeSeq);
   }
 
   /** Schedules the async enrichment run of `workspace`'s jobs for `system` (no later than `at`, epoch ms). */
@@ -215,6 +237,7 @@ async function exchange(
       ok: false,
       failure: "http_status",
       detail: `answered HTTP ${response.status}`,
+      status: response.status,
       ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
     },
     systemFailure: response.status >= 500 || response.status === 429,

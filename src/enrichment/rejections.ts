@@ -82,16 +82,27 @@ export interface Rejection {
   createdAt: number;
 }
 
-/** The newest rejections by `extensionId` (at most `limit`, ≤ 500). */
-export async function listRejections(db: D1Database, extensionId: string, limit = 100): Promise<Rejection[]> {
+/**
+ * The newest rejections by `extensionId` (at most `limit`, ≤ 500), those older than `before` (the
+ * previous page's last) when given; `next` is set when more follow. Index
+ * `extension_rejections_extension_idx`.
+ */
+export async function listRejections(
+  db: D1Database,
+  extensionId: string,
+  limit = 100,
+  before?: { createdAt: number; id: string },
+): Promise<{ data: Rejection[]; next: { createdAt: number; id: string } | null }> {
+  const size = Math.min(limit, 500);
   const { results } = await db
     .prepare(
       `SELECT id, extension_id, source_id, event_key, delivery_id, event_type, reason, event, created_at
-       FROM extension_rejections WHERE extension_id = ? ORDER BY created_at DESC, id DESC LIMIT ?`,
+       FROM extension_rejections WHERE extension_id = ? ${before ? "AND (created_at, id) < (?, ?)" : ""}
+       ORDER BY created_at DESC, id DESC LIMIT ?`,
     )
-    .bind(extensionId, Math.min(limit, 500))
+    .bind(extensionId, ...(before ? [before.createdAt, before.id] : []), size + 1)
     .all<Record<string, string | number>>();
-  return results.map((r) => ({
+  const data = results.slice(0, size).map((r) => ({
     id: String(r.id),
     extensionId: String(r.extension_id),
     sourceId: String(r.source_id),
@@ -102,4 +113,6 @@ export async function listRejections(db: D1Database, extensionId: string, limit 
     event: JSON.parse(String(r.event)),
     createdAt: Number(r.created_at),
   }));
+  const last = data.at(-1);
+  return { data, next: results.length > size && last ? { createdAt: last.createdAt, id: last.id } : null };
 }

@@ -1,5 +1,6 @@
 import { metrics } from "../observability/metrics/recorder";
 import type { Checkpoint } from "./pagination";
+import type { BudgetState } from "./rate-budget";
 
 /** A poll job's state: see the `poll_jobs` table. Times are epoch ms. */
 export interface PollJob {
@@ -23,6 +24,13 @@ export interface PollJob {
   lastErrorAt: number | null;
   recordsFetched: number;
   updatedAt: number;
+}
+
+/** A poll job as listed: the job, its source's name and type, and its rate budget (null before first use). */
+export interface PollJobListing {
+  job: PollJob;
+  source: { name: string; type: string };
+  budget: BudgetState | null;
 }
 
 /** How long one poller invocation holds a job. Longer than any invocation; a crash frees it after this. */
@@ -263,6 +271,55 @@ export class PollJobStore {
       .bind(sourceId)
       .first<Row>();
     return row ? toJob(row) : null;
+  }
+
+  /**
+   * A page of poll jobs in source id order (the primary key), each with its source's name and type and
+   * its rate budget: those after `afterSourceId`, optionally only those with `status` (or paused). `next`
+   * is the source id to continue after when more follow.
+   */
+  async page(query: {
+    status?: PollJob["status"] | "paused";
+    afterSourceId?: string;
+    limit: number;
+  }): Promise<{ data: PollJobListing[]; next: string | null }> {
+    const where: string[] = [];
+    const params: (string | number)[] = [];
+    if (query.afterSourceId !== undefined) {
+      where.push("j.source_id > ?");
+      params.push(query.afterSourceId);
+    }
+    if (query.status === "paused") where.push("j.paused = 1");
+    else if (query.status !== undefined) {
+      where.push("j.status = ?");
+      params.push(query.status);
+    }
+    const { results } = await this.db
+      .prepare(
+        `SELECT j.*, s.name AS source_name, s.type AS source_type, r.window_start AS rb_window_start,
+           r.used AS rb_used, r.next_allowed_at AS rb_next_allowed_at, r.backoff_attempts AS rb_backoff_attempts,
+           r.last_reason AS rb_last_reason
+         FROM poll_jobs j JOIN sources s ON s.id = j.source_id LEFT JOIN rate_budgets r ON r.source_id = j.source_id
+         ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
+         ORDER BY j.source_id LIMIT ?`,
+      )
+      .bind(...params, query.limit + 1)
+      .all<Row>();
+    const data = results.slice(0, query.limit).map((row) => ({
+      job: toJob(row),
+      source: { name: row.source_name as string, type: row.source_type as string },
+      budget:
+        row.rb_window_start === null
+          ? null
+          : {
+              windowStart: row.rb_window_start as number,
+              used: row.rb_used as number,
+              nextAllowedAt: row.rb_next_allowed_at as number,
+              backoffAttempts: row.rb_backoff_attempts as number,
+              lastReason: (row.rb_last_reason as string | null) ?? null,
+            },
+    }));
+    return { data, next: results.length > query.limit ? data.at(-1)!.job.sourceId : null };
   }
 
   /** Pauses the job: no new run starts, and a run in progress stops at its next page (kept to resume). */

@@ -41,6 +41,8 @@ export const fileImports = sqliteTable(
   },
   (t) => [
     index("file_imports_source_idx").on(t.sourceId, t.createdAt),
+    // The console's import list across sources, newest first (GET /v1/admin/file-imports).
+    index("file_imports_created_idx").on(t.createdAt),
     uniqueIndex("file_imports_dedupe_uq").on(t.sourceId, t.dedupeKey),
   ],
 );

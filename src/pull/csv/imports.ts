@@ -214,6 +214,62 @@ export class FileImportStore {
     return results.map(toImport);
   }
 
+  /**
+   * A page of imports, newest first: of one source (index `file_imports_source_idx`) or of all
+   * (index `file_imports_created_idx`). `after` is the (createdAt, id) of the previous page's last
+   * import; `next` is set when more follow.
+   */
+  async page(query: {
+    sourceId?: string;
+    limit: number;
+    after?: { createdAt: number; id: string };
+  }): Promise<{ data: FileImport[]; next: { createdAt: number; id: string } | null }> {
+    // Conditions are left out rather than bound as NULL: `?1 IS NULL OR source_id = ?1` would keep
+    // SQLite from using either index.
+    const where: string[] = [];
+    const params: (string | number)[] = [];
+    if (query.sourceId !== undefined) {
+      where.push("source_id = ?");
+      params.push(query.sourceId);
+    }
+    if (query.after) {
+      where.push("(created_at, id) < (?, ?)");
+      params.push(query.after.createdAt, query.after.id);
+    }
+    const { results } = await this.db
+      .prepare(
+        `SELECT * FROM file_imports ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
+         ORDER BY created_at DESC, id DESC LIMIT ?`,
+      )
+      .bind(...params, query.limit + 1)
+      .all<Row>();
+    const data = results.slice(0, query.limit).map(toImport);
+    const last = data.at(-1);
+    return {
+      data,
+      next: results.length > query.limit && last ? { createdAt: last.createdAt, id: last.id } : null,
+    };
+  }
+
+  /**
+   * A page of an import's stored rejections by row number (primary key order): those after row
+   * `afterRow`, at most `limit`; `nextRow` is the row to continue after when more follow.
+   */
+  async rejectionsPage(
+    id: string,
+    afterRow: number,
+    limit: number,
+  ): Promise<{ data: Rejection[]; nextRow: number | null }> {
+    const { results } = await this.db
+      .prepare(
+        "SELECT row, line, reason FROM file_import_rejections WHERE import_id = ? AND row > ? ORDER BY row LIMIT ?",
+      )
+      .bind(id, afterRow, limit + 1)
+      .all<Rejection>();
+    const data = results.slice(0, limit);
+    return { data, nextRow: results.length > limit ? data.at(-1)!.row : null };
+  }
+
   /** The first `limit` rejections of an import, by row. */
   async rejections(id: string, limit: number): Promise<Rejection[]> {
     const { results } = await this.db

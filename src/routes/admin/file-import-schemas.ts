@@ -18,6 +18,9 @@ export const FileImportSchema = z
     origin: z.enum(["upload", "url", "r2", "sftp"]),
     filename: z.string().nullable(),
     byteSize: z.number().int().nullable(),
+    bytesRead: z.number().int().openapi({
+      description: "Bytes of the file read so far: with `byteSize`, how far an import in progress has come",
+    }),
     status: z.enum(["queued", "running", "completed", "failed"]),
     delimiter: z.string().nullable(),
     encoding: z.string().nullable(),
@@ -47,6 +50,7 @@ export function fileImportView(job: FileImport, rejections: Rejection[]): FileIm
     origin: job.origin,
     filename: job.filename,
     byteSize: job.byteSize,
+    bytesRead: job.offsetBytes,
     status: job.status,
     delimiter: job.delimiter,
     encoding: job.encoding,

@@ -2,6 +2,7 @@ import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AlertMessage } from "../../../alerts/notify";
 import type { AppEnv } from "../../../lib/env";
 import { problemResponses } from "../../openapi";
+import { decodeCursor, encodeCursor } from "../delivery-schemas";
 import { type Alert, AlertListSchema, WorkspaceQuerySchema } from "./schemas";
 
 const route = createRoute({
@@ -9,10 +10,18 @@ const route = createRoute({
   path: "/v1/admin/alerts",
   operationId: "listAlerts",
   tags: ["admin", "alerts"],
-  summary: "List a workspace's recent alerts (newest first) and what is firing now",
+  summary: "List a workspace's recent alerts (newest first, by cursor page) and what is firing now",
   security: [{ adminToken: [] }],
   request: {
-    query: WorkspaceQuerySchema.extend({ limit: z.coerce.number().int().min(1).max(200).default(50) }),
+    query: WorkspaceQuerySchema.extend({
+      limit: z.coerce.number().int().min(1).max(200).default(50),
+      cursor: z
+        .string()
+        .min(1)
+        .max(200)
+        .optional()
+        .openapi({ description: "`nextCursor` of the previous page" }),
+    }),
   },
   responses: {
     200: { description: "Alerts", content: { "application/json": { schema: AlertListSchema } } },
@@ -34,15 +43,17 @@ const iso = (ms: number) => new Date(ms).toISOString();
 /** Registers GET /v1/admin/alerts. */
 export function registerListAlerts(app: OpenAPIHono<AppEnv>): void {
   app.openapi(route, async (c) => {
-    const { workspace, limit } = c.req.valid("query");
+    const { workspace, limit, cursor } = c.req.valid("query");
+    const before = decodeCursor(cursor);
     const db = c.env.DB;
     const [alertRows, firingRows] = await db.batch([
       db
         .prepare(
           `SELECT id, workspace, rule, subject, kind, value, threshold, summary, created_at AS createdAt FROM alerts
-           WHERE workspace = ? ORDER BY created_at DESC, id DESC LIMIT ?`,
+           WHERE workspace = ? ${before ? "AND (created_at, id) < (?, ?)" : ""}
+           ORDER BY created_at DESC, id DESC LIMIT ?`,
         )
-        .bind(workspace, limit),
+        .bind(workspace, ...(before ? [before.at, before.id] : []), limit + 1),
       db
         .prepare(
           "SELECT rule, subject, since, value FROM alert_states WHERE workspace = ? AND status = 'firing' ORDER BY since",
@@ -50,7 +61,9 @@ export function registerListAlerts(app: OpenAPIHono<AppEnv>): void {
         .bind(workspace),
     ]);
     // The row is the alert as it was announced: the same type the notifier sends.
-    const alerts = alertRows!.results as unknown as AlertMessage[];
+    const rows = alertRows!.results as unknown as AlertMessage[];
+    const alerts = rows.slice(0, limit);
+    const last = alerts.at(-1);
     const notifications =
       alerts.length === 0
         ? []
@@ -86,6 +99,7 @@ export function registerListAlerts(app: OpenAPIHono<AppEnv>): void {
     const firing = (
       firingRows!.results as { rule: string; subject: string; since: number; value: number | null }[]
     ).map((f) => ({ rule: f.rule, subject: f.subject, since: iso(f.since), value: f.value }));
-    return c.json({ data, firing }, 200);
+    const nextCursor = encodeCursor(rows.length > limit && last ? { at: last.createdAt, id: last.id } : null);
+    return c.json({ data, firing, nextCursor }, 200);
   });
 }

@@ -98,6 +98,7 @@ export const AlertListSchema = z
     firing: z.array(
       z.object({ rule: z.string(), subject: z.string(), since: z.string(), value: z.number().nullable() }),
     ),
+    nextCursor: z.string().nullable(),
   })
   .openapi("AlertList");
 

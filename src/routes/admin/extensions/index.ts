@@ -4,6 +4,7 @@ import { registerCreateExtension } from "./create";
 import { registerDeleteExtension } from "./delete";
 import { registerGetExtension } from "./get";
 import { registerListExtensions } from "./list";
+import { registerListExtensionCalls } from "./list-calls";
 import { registerListExtensionRejections } from "./list-rejections";
 import { registerUpdateExtension } from "./update";
 
@@ -15,4 +16,5 @@ export function registerExtensionAdmin(app: OpenAPIHono<AppEnv>): void {
   registerUpdateExtension(app);
   registerDeleteExtension(app);
   registerListExtensionRejections(app);
+  registerListExtensionCalls(app);
 }

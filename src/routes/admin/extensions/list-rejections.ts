@@ -4,11 +4,12 @@ import { listRejections } from "../../../enrichment/rejections";
 import type { AppEnv } from "../../../lib/env";
 import { ApiError } from "../../../lib/errors";
 import { problemResponses } from "../../openapi";
+import { decodeCursor, encodeCursor, PageQuerySchema } from "../delivery-schemas";
 import { ExtensionIdParamSchema, RejectionSchema } from "./schemas";
 
 /** GET /v1/admin/extensions/{extensionId}/rejections response. */
 export const RejectionListSchema = z
-  .object({ data: z.array(RejectionSchema) })
+  .object({ data: z.array(RejectionSchema), nextCursor: z.string().nullable() })
   .openapi("ExtensionRejectionList");
 
 const route = createRoute({
@@ -20,7 +21,7 @@ const route = createRoute({
   security: [{ adminToken: [] }],
   request: {
     params: ExtensionIdParamSchema,
-    query: z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) }),
+    query: PageQuerySchema,
   },
   responses: {
     200: { description: "Rejected events", content: { "application/json": { schema: RejectionListSchema } } },
@@ -35,9 +36,14 @@ export function registerListExtensionRejections(app: OpenAPIHono<AppEnv>): void 
     const db = await databaseHolding(c.env, "extensions", extensionId);
     if (!db || !(await c.var.services.extensions(db).get(extensionId)))
       throw new ApiError("extension_not_found");
-    const rejections = await listRejections(db, extensionId, c.req.valid("query").limit);
+    const { limit, cursor } = c.req.valid("query");
+    const after = decodeCursor(cursor);
+    const page = await listRejections(db, extensionId, limit, after && { createdAt: after.at, id: after.id });
     return c.json(
-      { data: rejections.map((r) => ({ ...r, createdAt: new Date(r.createdAt).toISOString() })) },
+      {
+        data: page.data.map((r) => ({ ...r, createdAt: new Date(r.createdAt).toISOString() })),
+        nextCursor: encodeCursor(page.next && { at: page.next.createdAt, id: page.next.id }),
+      },
       200,
     );
   });

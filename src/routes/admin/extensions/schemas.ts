@@ -88,7 +88,7 @@ export const ExtensionSchema = z
         openedAt: z.string().nullable(),
       })
       .optional()
-      .openapi({ description: "The external system's circuit breaker (single-extension reads only)" }),
+      .openapi({ description: "The external system's circuit breaker (on reads: GET one, and the list)" }),
     createdAt: z.string(),
     updatedAt: z.string(),
   })

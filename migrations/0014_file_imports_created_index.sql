@@ -1,0 +1,1 @@
+CREATE INDEX `file_imports_created_idx` ON `file_imports` (`created_at`);
