@@ -46,6 +46,7 @@ export const DeliveryDetailSchema = DeliverySchema.extend({
 export type DeliveryDetailView = z.infer<typeof DeliveryDetailSchema>;
 
 const route = createRoute({
+  operationId: "getDelivery",
   method: "get",
   path: "/v1/admin/deliveries/{deliveryId}",
   tags: ["admin"],

@@ -15,6 +15,7 @@ export const StoredErasureReceiptSchema = ErasureReceiptSchema.omit({ archive: t
 export type StoredErasureReceiptView = z.infer<typeof StoredErasureReceiptSchema>;
 
 const route = createRoute({
+  operationId: "getErasureReceipt",
   method: "get",
   path: "/v1/admin/workspaces/{workspace}/erasures/{receiptId}",
   tags: ["admin", "identity"],

@@ -68,6 +68,7 @@ export const OverviewSchema = z
 export type OverviewView = z.infer<typeof OverviewSchema>;
 
 const route = createRoute({
+  operationId: "getOverview",
   method: "get",
   path: "/v1/admin/overview",
   tags: ["admin"],

@@ -50,6 +50,7 @@ export const ProfileGraphSchema = z
 export type ProfileGraphView = z.infer<typeof ProfileGraphSchema>;
 
 const route = createRoute({
+  operationId: "getProfileGraph",
   method: "get",
   path: "/v1/admin/profiles/{profileId}/graph",
   tags: ["admin", "identity"],

@@ -27,6 +27,7 @@ export const SourceActivityListSchema = z
 export type SourceActivityList = z.infer<typeof SourceActivityListSchema>;
 
 const route = createRoute({
+  operationId: "listSourceActivity",
   method: "get",
   path: "/v1/admin/source-activity",
   tags: ["admin"],

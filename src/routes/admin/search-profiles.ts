@@ -41,6 +41,7 @@ export const ProfileSearchResultSchema = z
 export type ProfileSearchResult = z.infer<typeof ProfileSearchResultSchema>;
 
 const route = createRoute({
+  operationId: "searchProfiles",
   method: "get",
   path: "/v1/admin/workspaces/{workspace}/profiles",
   tags: ["admin", "identity"],

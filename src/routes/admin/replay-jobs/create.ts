@@ -7,6 +7,7 @@ import { epochMs } from "../delivery-schemas";
 import { CreateReplayJobSchema, ReplayDryRunSchema, ReplayJobSchema, replayJobView } from "./schemas";
 
 const route = createRoute({
+  operationId: "createReplayJob",
   method: "post",
   path: "/v1/admin/replay-jobs",
   tags: ["admin"],

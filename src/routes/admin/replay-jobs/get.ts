@@ -6,6 +6,7 @@ import { problemResponses } from "../../openapi";
 import { ReplayJobIdParamSchema, ReplayJobSchema, replayJobView } from "./schemas";
 
 const route = createRoute({
+  operationId: "getReplayJob",
   method: "get",
   path: "/v1/admin/replay-jobs/{jobId}",
   tags: ["admin"],

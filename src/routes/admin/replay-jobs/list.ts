@@ -11,6 +11,7 @@ export const ReplayJobListSchema = z.object({ data: z.array(ReplayJobSchema) }).
 export type ReplayJobList = z.infer<typeof ReplayJobListSchema>;
 
 const route = createRoute({
+  operationId: "listReplayJobs",
   method: "get",
   path: "/v1/admin/replay-jobs",
   tags: ["admin"],

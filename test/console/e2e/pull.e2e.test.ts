@@ -21,7 +21,9 @@ describe.skipIf(skipReason)("console in Chromium: Pull, Enrichment and Alerts", 
     const file = path.join(tmpdir(), `people-${tag}.csv`);
     writeFileSync(
       file,
-      ["email,first_name", `ana.${tag}@example.com,Ana`, ",no email here", `bo.${tag}@example.com,Bo`].join("\n"),
+      ["email,first_name", `ana.${tag}@example.com,Ana`, ",no email here", `bo.${tag}@example.com,Bo`].join(
+        "\n",
+      ),
     );
 
     const page = await newPage();
@@ -35,7 +37,7 @@ describe.skipIf(skipReason)("console in Chromium: Pull, Enrichment and Alerts", 
     ]);
     // The page reloads itself while the import runs; wait for the finished state.
     await page.waitForFunction(
-      () => document.querySelector('[data-testid="import-status"]')?.textContent === "completed",
+      `document.querySelector('[data-testid="import-status"]')?.textContent === "completed"`,
       undefined,
       { timeout: 30_000, polling: 500 },
     );
@@ -48,7 +50,9 @@ describe.skipIf(skipReason)("console in Chromium: Pull, Enrichment and Alerts", 
     await screenshot(page, "pull-import");
 
     await page.goto("/console/pull");
-    expect(await page.getByRole("table", { name: "File imports" }).textContent()).toContain(`people-${tag}.csv`);
+    expect(await page.getByRole("table", { name: "File imports" }).textContent()).toContain(
+      `people-${tag}.csv`,
+    );
     await screenshot(page, "pull");
 
     await page.goto("/console/enrichment");
@@ -57,7 +61,9 @@ describe.skipIf(skipReason)("console in Chromium: Pull, Enrichment and Alerts", 
     await screenshot(page, "enrichment");
 
     await page.goto("/console/alerts");
-    expect(await page.getByRole("table", { name: "Alert rules" }).textContent()).toContain("Dead letters waiting");
+    expect(await page.getByRole("table", { name: "Alert rules" }).textContent()).toContain(
+      "Dead letters waiting",
+    );
     await screenshot(page, "alerts");
   });
 });

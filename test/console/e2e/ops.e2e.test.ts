@@ -111,7 +111,9 @@ describe.skipIf(skipReason)("console in Chromium: sources, deliveries, dead lett
     expect(await page.locator("pre.json").textContent()).toContain(email);
     const profileLink = page.locator('a[href^="/console/profiles/prf_"]').first();
     const profileId = (await profileLink.getAttribute("href"))!.split("/").pop()!;
-    const profile = await admin<{ id: string; traits: Record<string, unknown> }>(`/v1/admin/profiles/${profileId}`);
+    const profile = await admin<{ id: string; traits: Record<string, unknown> }>(
+      `/v1/admin/profiles/${profileId}`,
+    );
     expect(profile.body.traits.plan).toBe("pro");
     await screenshot(page, "delivery");
     await page.goto(logPath);
@@ -158,12 +160,16 @@ describe.skipIf(skipReason)("console in Chromium: sources, deliveries, dead lett
       `/console/deliveries?sourceId=${sourceId}&disposition=stored`,
       async () => (await page.locator(".disposition.stored").count()) === 3,
     );
-    expect((await admin<{ data: unknown[] }>(`/v1/admin/dead-letters?sourceId=${sourceId}`)).body.data).toEqual([]);
+    expect(
+      (await admin<{ data: unknown[] }>(`/v1/admin/dead-letters?sourceId=${sourceId}`)).body.data,
+    ).toEqual([]);
 
     // The overview counts it all and draws the chart with uPlot (served by the Worker).
     await page.goto("/console?hours=1");
     await page.locator(".ops-chart canvas").waitFor();
-    expect(await page.locator(".ops-card", { hasText: "Rejected" }).locator(".ops-figure").textContent()).not.toBe("0");
+    expect(
+      await page.locator(".ops-card", { hasText: "Rejected" }).locator(".ops-figure").textContent(),
+    ).not.toBe("0");
     await screenshot(page, "overview");
   });
 

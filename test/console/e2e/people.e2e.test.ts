@@ -29,7 +29,10 @@ describe.skipIf(skipReason)("console in Chromium: Profiles and Identity", () => 
     for (const [payload, topic] of [
       [{ id: 1, email, total_price: "10.00" }, "orders/create"],
       [{ id: 2, phone, total_price: "12.00" }, "orders/create"],
-      [{ id: 4242, email, phone, first_name: "Pat", admin_graphql_api_id: "gid://shopify/Customer/4242" }, "customers/update"],
+      [
+        { id: 4242, email, phone, first_name: "Pat", admin_graphql_api_id: "gid://shopify/Customer/4242" },
+        "customers/update",
+      ],
     ] as const)
       expect((await sendSignedWebhook(source, payload, topic)).status).toBe(202);
     let last: unknown;
@@ -48,7 +51,10 @@ describe.skipIf(skipReason)("console in Chromium: Profiles and Identity", () => 
     await signIn(page, "/console/profiles");
     await page.getByLabel("Identifier value").fill(email.toUpperCase());
     await page.getByRole("button", { name: "Search" }).click();
-    const result = page.getByRole("table", { name: /Search results/ }).getByRole("link").first();
+    const result = page
+      .getByRole("table", { name: /Search results/ })
+      .getByRole("link")
+      .first();
     await screenshot(page, "profiles");
     const profileId = (await result.textContent())!;
     await result.click();
@@ -78,7 +84,8 @@ describe.skipIf(skipReason)("console in Chromium: Profiles and Identity", () => 
     expect(await page.getByRole("table", { name: "What was removed" }).textContent()).toMatch(/events\s*3/);
     await screenshot(page, "erasure-receipt");
     expect(
-      (await admin(`/v1/admin/profiles?workspace=default&identifier=email:${encodeURIComponent(email)}`)).status,
+      (await admin(`/v1/admin/profiles?workspace=default&identifier=email:${encodeURIComponent(email)}`))
+        .status,
     ).toBe(404);
   });
 
