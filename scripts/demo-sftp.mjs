@@ -41,7 +41,7 @@ export async function runSftpDemo({ baseUrl, adminToken, timeoutMs = 120_000 }) 
     const filename = `daily-${new Date().toISOString().slice(0, 10)}.csv`;
     writeFileSync(
       path.join(sshd.directory, filename),
-      ["email,first_name,plan", ...ROWS.map((r) => r.join(","))].join("\n") + "\n",
+      `${["email,first_name,plan", ...ROWS.map((r) => r.join(","))].join("\n")}\n`,
     );
     const source = await recreateSource(api, sshd);
     const route = `/v1/admin/sources/${source.id}/poll-job`;
