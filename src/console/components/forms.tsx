@@ -87,3 +87,25 @@ export function ConfirmForm({
 export function typedConfirmationMatches(body: Record<string, unknown>, expected: string): boolean {
   return typeof body.confirm === "string" && body.confirm === expected;
 }
+
+/**
+ * The workspace chooser on pages that show one workspace at a time: a GET form to `action` with a
+ * `workspace` field (the page reads it from the query, defaulting to `default`).
+ */
+export function WorkspacePicker({ action, workspace }: { action: string; workspace: string }) {
+  return (
+    <Form action={action} method="get" layout="inline" label="Workspace">
+      <label for="workspace">Workspace</label>
+      <input
+        id="workspace"
+        name="workspace"
+        value={workspace}
+        pattern="[a-z0-9][a-z0-9_\-]{0,62}"
+        autocomplete="off"
+      />
+      <button type="submit" class="secondary">
+        Show
+      </button>
+    </Form>
+  );
+}

@@ -2,7 +2,7 @@ import type { AlertRules } from "../../alerts/rules";
 import type { AlertList, AlertRulesView } from "../../routes/admin/alerts/schemas";
 import type { SourceView } from "../../routes/admin/source-schemas";
 import { AdminApiError, adminApi } from "../admin-api";
-import { Form } from "../components/forms";
+import { Form, WorkspacePicker } from "../components/forms";
 import { DataTable, listQuery } from "../components/table";
 import { Time } from "../components/time";
 import { type ConsoleContext, href } from "../env";
@@ -62,13 +62,7 @@ export function registerAlertsPage(app: ConsoleApp): void {
     const action = (path: string) => href(`/alerts/${path}?workspace=${workspace}`);
     return c.render(
       <>
-        <Form action={href("/alerts")} method="get" layout="inline" label="Workspace">
-          <label for="workspace">Workspace</label>
-          <input id="workspace" name="workspace" value={workspace} pattern="[a-z0-9][a-z0-9_\-]{0,62}" />
-          <button type="submit" class="secondary">
-            Show
-          </button>
-        </Form>
+        <WorkspacePicker action={href("/alerts")} workspace={workspace} />
 
         <section aria-labelledby="firing">
           <h2 id="firing">Firing now</h2>

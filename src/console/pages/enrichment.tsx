@@ -2,7 +2,7 @@ import type { ExtensionCallList } from "../../routes/admin/extensions/list-calls
 import type { ExtensionView } from "../../routes/admin/extensions/schemas";
 import type { IndicatorView } from "../../routes/admin/indicators/schemas";
 import { AdminApiError, adminApi } from "../admin-api";
-import { Form } from "../components/forms";
+import { Form, WorkspacePicker } from "../components/forms";
 import { JsonBlock } from "../components/json";
 import { Progress } from "../components/progress";
 import { DataTable, listQuery } from "../components/table";
@@ -45,13 +45,7 @@ export function registerEnrichmentPage(app: ConsoleApp): void {
     const recomputing = indicators.data.filter((i) => i.status === "recomputing");
     return c.render(
       <>
-        <Form action={href("/enrichment")} method="get" layout="inline" label="Workspace">
-          <label for="workspace">Workspace</label>
-          <input id="workspace" name="workspace" value={workspace} pattern="[a-z0-9][a-z0-9_\-]{0,62}" />
-          <button type="submit" class="secondary">
-            Show
-          </button>
-        </Form>
+        <WorkspacePicker action={href("/enrichment")} workspace={workspace} />
 
         <section aria-labelledby="extensions">
           <h2 id="extensions">Extensions</h2>

@@ -5,7 +5,7 @@ import type {
   QuarantineList,
 } from "../../routes/admin/identity-schemas";
 import { AdminApiError, adminApi } from "../admin-api";
-import { Form } from "../components/forms";
+import { Form, WorkspacePicker } from "../components/forms";
 import { JsonBlock } from "../components/json";
 import { ProblemBlock } from "../components/problem";
 import { DataTable, listQuery } from "../components/table";
@@ -108,13 +108,7 @@ async function renderIdentity(c: ConsoleContext, edit?: { text: string; problem:
   const action = (path: string) => href(`${path}?workspace=${encodeURIComponent(workspace)}`);
   return c.render(
     <>
-      <Form action={href("/identity")} method="get" layout="inline" label="Workspace">
-        <label for="workspace">Workspace</label>
-        <input id="workspace" name="workspace" value={workspace} autocomplete="off" />
-        <button type="submit" class="secondary">
-          Show
-        </button>
-      </Form>
+      <WorkspacePicker action={href("/identity")} workspace={workspace} />
 
       <h2>Rules</h2>
       <p>
