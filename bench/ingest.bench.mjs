@@ -21,7 +21,7 @@ import path from "node:path";
 import autocannon from "autocannon";
 import { Miniflare } from "miniflare";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
-import { ADMIN_TOKEN, admin, applyMigrations, buildWorker } from "./lib/gateway.mjs";
+import { ADMIN_TOKEN, admin, applyMigrations, BUILT_MODULE_RULES, buildWorker } from "./lib/gateway.mjs";
 import { findWorkerd, workerdCpuMs } from "./lib/measure.mjs";
 
 const EDGE_REQUESTS = Number(process.env.BENCH_REQUESTS ?? 10_000);
@@ -56,6 +56,7 @@ async function start({ sink, limiter = true }) {
     modules: true,
     scriptPath,
     modulesRoot: path.dirname(scriptPath),
+    modulesRules: BUILT_MODULE_RULES,
     bindings: {
       ...workerOptions.bindings,
       ADMIN_TOKEN,

@@ -13,6 +13,18 @@ export const ADMIN_TOKEN = "bench-admin-token";
 const SECRETS_KEY = Buffer.alloc(32, 7).toString("base64");
 
 /**
+ * How miniflare loads the modules of a wrangler-built bundle: the console's stylesheets and scripts
+ * (wrangler.toml's `[[rules]] type = "Text"`) come out as `<hash>-console.js` and the like beside
+ * worker.js, and would otherwise be run as JavaScript modules. Pass as `modulesRules`.
+ */
+export const BUILT_MODULE_RULES = [
+  {
+    type: "Text",
+    include: ["**/*-console.js", "**/*-ops-chart.js", "**/*-uPlot.iife.min.js", "**/*.css"],
+  },
+];
+
+/**
  * Bundles the bench entry module (bench/worker.ts: the gateway plus its bench-only route and sender),
  * or another `entry` relative to the repository, with wrangler, as a deploy would, into a temp dir;
  * returns the module path.
@@ -23,10 +35,8 @@ export function buildWorker(entry = "bench/worker.ts") {
     cwd: root,
     stdio: "ignore",
   });
-  const file = path.join(
-    outdir,
-    readdirSync(outdir).find((f) => f.endsWith(".js") && !f.endsWith(".map.js")),
-  );
+  // The bundle is named after the entry; the console's text modules (`<hash>-console.js`…) sit beside it.
+  const file = path.join(outdir, path.basename(entry).replace(/\.[cm]?[jt]s$/, ".js"));
   // ssh2 (the SFTP poller) reads __dirname at module load; `wrangler dev` defines it, a module run
   // directly by miniflare does not, so the bundle gets the same stand-in (bench-only).
   writeFileSync(file, `var __dirname = "/"; var __filename = "/worker.js";\n${readFileSync(file, "utf8")}`);
@@ -46,6 +56,7 @@ export async function startGateway(extra = {}, entry = undefined) {
     modules: true,
     scriptPath,
     modulesRoot: path.dirname(scriptPath),
+    modulesRules: BUILT_MODULE_RULES,
     host: "127.0.0.1",
     port: 0,
     // The benches' simulated sources and extensions listen on loopback.
