@@ -4,10 +4,12 @@
 // object; how long D1's projection took to catch up (events/s into D1); the resolver's D1 calls on
 // the resolve path (from its own counters) and the share of its time waiting on D1; then the same with
 // BENCH_D1_DELAY_MS (default 20) added to every D1 call of the resolver, a stand-in for production's
-// network round trip (bench-only entry: bench/lib/delayed-d1-entry.ts). Works against the design
+// network round trip (bench-only entry: bench/lib/delayed-d1-entry.ts); first, the object alone, its
+// projection batches built and not run (D1's SQLite would otherwise share this process's CPU). Works against the design
 // before the graph moved into the object too (same RPC), which is how docs/benchmarks.md's "before"
 // figures were taken. Each figure is the median of BENCH_ROUNDS rounds (default 3), after a warm-up.
-// Env: BENCH_EVENTS (default 3000 per scenario), BENCH_ROUNDS, BENCH_D1_DELAY_MS.
+// Env: BENCH_EVENTS (default 3000 per scenario), BENCH_ROUNDS, BENCH_D1_DELAY_MS, BENCH_CONFIGS
+// (default "alone,local,delayed").
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -76,7 +78,7 @@ const linking = (ws, i) =>
     i,
   );
 
-async function startWith(delayMs) {
+async function startWith(delayMs, d1Elsewhere = false) {
   const { workerOptions } = unstable_getMiniflareWorkerOptions(path.join(root, "wrangler.toml"));
   const gateway = await startGateway(
     {
@@ -86,6 +88,7 @@ async function startWith(delayMs) {
         SECRETS_KEY: Buffer.alloc(32, 7).toString("base64"),
         PUBLIC_BASE_URL: "http://127.0.0.1",
         BENCH_D1_DELAY_MS: String(delayMs),
+        BENCH_D1_ELSEWHERE: String(d1Elsewhere),
       },
     },
     "bench/lib/delayed-d1-entry.ts",
@@ -195,12 +198,17 @@ async function median(env, label, work, setup) {
 }
 
 const rows = [];
-for (const delay of [0, DELAY]) {
-  const env = await startWith(delay);
+// "object alone": the projection's batches are built and not run (bench/lib/delayed-d1-entry.ts), so
+// the figure is the object's own work, as in production where D1 runs elsewhere; "local D1": the
+// same process also runs D1's SQLite for the projection; "D1 +N ms": plus a round trip per D1 call.
+const configs = (process.env.BENCH_CONFIGS ?? "alone,local,delayed").split(",");
+for (const config of configs) {
+  const delay = config === "delayed" ? DELAY : 0;
+  const env = await startWith(delay, config === "alone");
   const warm = env.resolver("warmup");
   await feed(warm, "warmup", fresh, 500); // JIT and D1 warm-up, not measured
   await caughtUp(warm);
-  const tag = delay ? `D1 +${delay} ms` : "local D1";
+  const tag = { alone: "object alone", local: "local D1", delayed: `D1 +${delay} ms` }[config];
   rows.push(await median(env, `${tag}: new customers`, (s, ws) => feed(s, ws, fresh, EVENTS)));
   rows.push(
     await median(
