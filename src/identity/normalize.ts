@@ -3,6 +3,9 @@ import type { Identifier } from "../events/event";
 import { Blocklist } from "./blocklist";
 import { defaultRules, type IdentityRules, type ResolvedTypeRule, typeRule } from "./rules";
 
+/** Normalized values a {@link Normalizer} keeps (a few MB at most: values are ≤ 512 characters). */
+const MEMO_ENTRIES = 10_000;
+
 /** Longest identifier value used as a match key, in characters; longer values are refused. */
 export const MAX_IDENTIFIER_LENGTH = 512;
 
@@ -40,6 +43,7 @@ export interface NormalizeOptions {
 export class Normalizer {
   private readonly blocklist: Blocklist;
   private readonly typeRules = new Map<string, ResolvedTypeRule>();
+  private readonly memo = new Map<string, NormalizedIdentifier>();
 
   constructor(readonly rules: IdentityRules = defaultRules()) {
     this.blocklist = new Blocklist(rules);
@@ -62,8 +66,20 @@ export class Normalizer {
    * @see https://gitlab.com/catamphetamine/libphonenumber-js (numbering plans)
    */
   normalize(identifier: Identifier, options: NormalizeOptions = {}): NormalizedIdentifier {
-    const type = identifier.type.trim().toLowerCase();
     const raw = String(identifier.value);
+    // Returning customers bring the same values again and again, and a phone costs tens of µs to
+    // parse and validate: results are kept per (type, region, raw value). Bounded; the oldest go first.
+    const key = `${identifier.type}\u0000${options.defaultRegion ?? ""}\u0000${raw}`;
+    const known = this.memo.get(key);
+    if (known) return known;
+    const result = this.compute(identifier.type, raw, options);
+    if (this.memo.size >= MEMO_ENTRIES) this.memo.delete(this.memo.keys().next().value!);
+    this.memo.set(key, result);
+    return result;
+  }
+
+  private compute(rawType: string, raw: string, options: NormalizeOptions): NormalizedIdentifier {
+    const type = rawType.trim().toLowerCase();
     const trimmed = raw.trim();
     const rule = this.rule(type);
     if (trimmed === "")

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { DEFAULT_BLOCKED_PATTERNS } from "../../src/identity/blocklist";
 import { Normalizer } from "../../src/identity/normalize";
 import { IdentityRulesSchema } from "../../src/identity/rules";
+import { compileLinearRegex } from "../../src/lib/linear-regex";
 
 const normalizer = new Normalizer();
 
@@ -139,5 +141,59 @@ describe("identifier normalization", () => {
       false,
     );
     expect(IdentityRulesSchema.safeParse({ blockedPatterns: [{ pattern: "^qa-\\d+$" }] }).success).toBe(true);
+  });
+});
+
+describe("built-in blocklist patterns", () => {
+  // They run on V8's engine for speed; RE2 (which operator patterns use) must read them the same way.
+  const samples = [
+    "---",
+    "...",
+    " - ",
+    "0000",
+    "00000000-0000-0000-0000-000000000000",
+    "5555555555",
+    "0123456789",
+    "1234567890",
+    "123456",
+    "noreply@shop.io",
+    "No-Reply@Shop.io",
+    "support@acme.com",
+    "jane@acme.com",
+    "test@acme.com",
+    "jane@test.com",
+    "jane@example.test",
+    "jane@mail.invalid",
+    "jane@domain.com",
+    "ABC",
+    "a-b",
+    "€€€",
+    "07700 900123",
+    "+447700900123",
+  ];
+  for (const p of DEFAULT_BLOCKED_PATTERNS)
+    it(`reads ${p.pattern} as RE2 does`, () => {
+      const native = new RegExp(p.pattern, "iu");
+      const re2 = compileLinearRegex(p.pattern, { caseInsensitive: true });
+      for (const sample of samples) expect([sample, native.test(sample)]).toEqual([sample, re2.test(sample)]);
+    });
+});
+
+describe("normalizing the same value twice", () => {
+  it("gives the same answer, including under another region or type", () => {
+    const normalizer = new Normalizer();
+    const first = normalizer.normalize({ type: "phone", value: "0161 496 0000" }, { defaultRegion: "GB" });
+    expect(normalizer.normalize({ type: "phone", value: "0161 496 0000" }, { defaultRegion: "GB" })).toEqual(
+      first,
+    );
+    expect(first).toMatchObject({ ok: true, value: "+441614960000" });
+    expect(normalizer.normalize({ type: "phone", value: "0161 496 0000" }, { defaultRegion: "US" }).ok).toBe(
+      false,
+    );
+    expect(normalizer.normalize({ type: "phone", value: "0161 496 0000" }).ok).toBe(false);
+    expect(normalizer.normalize({ type: "user_id", value: "0161 496 0000" })).toMatchObject({
+      ok: true,
+      value: "0161 496 0000",
+    });
   });
 });
