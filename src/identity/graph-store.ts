@@ -86,6 +86,7 @@ export class SqlGraph implements GraphView {
   private owners = new Map<string, { profileId: string; links: number } | null>();
   private facts = new Map<string, ProfileFacts>();
   private quarantined = new Map<string, boolean>();
+  private anyQuarantined: boolean | undefined;
 
   constructor(
     private readonly sql: SqlStorage,
@@ -101,6 +102,10 @@ export class SqlGraph implements GraphView {
   }
 
   isQuarantined(key: string): boolean {
+    // Nearly every workspace has no quarantined value at all: one probe per batch then answers for
+    // every identifier, instead of one lookup each.
+    this.anyQuarantined ??= this.sql.exec("SELECT 1 FROM graph_quarantine LIMIT 1").toArray().length > 0;
+    if (!this.anyQuarantined) return false;
     let hit = this.quarantined.get(key);
     if (hit === undefined) {
       const [type, value] = splitKey(key);
@@ -276,7 +281,10 @@ export class SqlGraph implements GraphView {
   forget(quarantine = true): void {
     this.owners = new Map();
     this.facts = new Map();
-    if (quarantine) this.quarantined = new Map();
+    if (quarantine) {
+      this.quarantined = new Map();
+      this.anyQuarantined = undefined;
+    }
   }
 
   private ownerRow(key: string): { profileId: string; links: number } | null {
