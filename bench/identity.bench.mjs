@@ -10,7 +10,7 @@
 // figures were taken. Each figure is the median of BENCH_ROUNDS rounds (default 3), after a warm-up.
 // Env: BENCH_EVENTS (default 3000 per scenario), BENCH_ROUNDS, BENCH_D1_DELAY_MS, BENCH_CONFIGS
 // (default "alone,local,delayed").
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { build } from "esbuild";
@@ -97,13 +97,48 @@ async function startWith(delayMs, d1Elsewhere = false) {
   return { gateway, resolver: (ws) => ns.get(ns.idFromName(ws)), pid: findWorkerd() };
 }
 
+/**
+ * The queue consumer's share of the work (src/pipeline/precompute.ts: identifiers normalized, stored
+ * ids derived), done here in Node with the same modules, bundled, under the default rules (version 0,
+ * never saved: what a fresh workspace has). Set for the "prepared" configuration only.
+ */
+let precomputeBatch;
+async function loadPrecompute() {
+  const outdir = mkdtempSync(path.join(tmpdir(), "tributary-pre-"));
+  const entry = path.join(outdir, "entry.ts");
+  writeFileSync(
+    entry,
+    `export { precompute } from ${JSON.stringify(path.join(root, "src/identity/graph.ts"))};
+     export { resolverContext } from ${JSON.stringify(path.join(root, "src/identity/rules-store.ts"))};
+     export { defaultRules } from ${JSON.stringify(path.join(root, "src/identity/rules.ts"))};`,
+  );
+  const outfile = path.join(outdir, "precompute.mjs");
+  await build({
+    entryPoints: [entry],
+    bundle: true,
+    format: "esm",
+    platform: "node",
+    outfile,
+    logLevel: "silent",
+  });
+  const { precompute, resolverContext, defaultRules } = await import(outfile);
+  const context = resolverContext({ workspace: "", version: 0, updatedAt: null, rules: defaultRules() });
+  return (batch) => precompute(batch, context);
+}
+
+/** Seconds spent inside `apply` calls since the last reset (what "events/s applied" divides by). */
+let applySeconds = 0;
+
 /** Applies `make(ws, i)` for i < count in calls of CALL events; returns the merges made. */
 async function feed(stub, ws, make, count, from = 0) {
   let merges = 0;
   for (let i = from; i < from + count; i += CALL) {
     const batch = [];
     for (let j = i; j < Math.min(i + CALL, from + count); j++) batch.push(make(ws, j));
-    const results = await stub.apply(batch);
+    const given = precomputeBatch ? await precomputeBatch(batch) : undefined;
+    const started = performance.now();
+    const results = await stub.apply(batch, given);
+    applySeconds += (performance.now() - started) / 1000;
     for (const r of results) {
       if (r.status !== "stored") throw new Error(`unexpected ${r.status}`);
       merges += r.merged.length;
@@ -126,8 +161,9 @@ async function measure(env, label, ws, work, setup = async () => {}) {
   await stub.stats(true);
   const cpuBefore = workerdCpuMs(env.pid);
   const started = performance.now();
+  applySeconds = 0;
   const merges = await work(stub, ws);
-  const applied = (performance.now() - started) / 1000;
+  const applied = applySeconds;
   await caughtUp(stub);
   const projected = (performance.now() - started) / 1000;
   const cpuMs = workerdCpuMs(env.pid) - cpuBefore;
@@ -201,14 +237,21 @@ const rows = [];
 // "object alone": the projection's batches are built and not run (bench/lib/delayed-d1-entry.ts), so
 // the figure is the object's own work, as in production where D1 runs elsewhere; "local D1": the
 // same process also runs D1's SQLite for the projection; "D1 +N ms": plus a round trip per D1 call.
-const configs = (process.env.BENCH_CONFIGS ?? "alone,local,delayed").split(",");
+// "prepared": the object alone, handed identifiers normalized before it as the queue consumer does.
+const configs = (process.env.BENCH_CONFIGS ?? "prepared,alone,local,delayed").split(",");
 for (const config of configs) {
   const delay = config === "delayed" ? DELAY : 0;
-  const env = await startWith(delay, config === "alone");
+  const env = await startWith(delay, config === "alone" || config === "prepared");
+  precomputeBatch = config === "prepared" ? await loadPrecompute() : undefined;
   const warm = env.resolver("warmup");
   await feed(warm, "warmup", fresh, 500); // JIT and D1 warm-up, not measured
   await caughtUp(warm);
-  const tag = { alone: "object alone", local: "local D1", delayed: `D1 +${delay} ms` }[config];
+  const tag = {
+    prepared: "object alone, normalized before",
+    alone: "object alone",
+    local: "local D1",
+    delayed: `D1 +${delay} ms`,
+  }[config];
   rows.push(await median(env, `${tag}: new customers`, (s, ws) => feed(s, ws, fresh, EVENTS)));
   rows.push(
     await median(

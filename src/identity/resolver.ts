@@ -13,6 +13,7 @@ import {
   applyPrepared,
   type GraphMeter,
   newMeter,
+  type Precomputed,
   prepareEvents,
   type ResolverContext,
 } from "./graph";
@@ -79,15 +80,17 @@ export class IdentityResolver extends DurableObject<Env> {
   /**
    * Applies `events` (all of one workspace) in order, in one transaction. Returns one result per
    * event, in order, once the graph change is durable; D1 follows (see {@link awaitProjection}).
+   * `given`: their identifiers normalized and ids derived by the caller (graph.ts {@link Precomputed}),
+   * used when computed under the rules in force here, else recomputed.
    * @throws on a storage error: nothing of the batch is applied, and applying it again is safe
    */
-  async apply(events: CanonicalEvent[]): Promise<ApplyResult[]> {
+  async apply(events: CanonicalEvent[], given?: Precomputed): Promise<ApplyResult[]> {
     if (events.length === 0) return [];
     const workspace = events[0]!.workspace;
     if (events.some((e) => e.workspace !== workspace)) throw new Error("events of several workspaces");
     return this.serialize(async () => {
       const context = await this.contextFor(workspace);
-      const prepared = await prepareEvents(events, context);
+      const prepared = await prepareEvents(events, context, given);
       const graph = this.graphFor(context);
       graph.forget();
       let results: ApplyResult[];

@@ -69,5 +69,6 @@ export function resolverContext(stored: StoredRules): ResolverContext {
       limitedTypes,
     },
     rulesVersion: stored.version,
+    rulesSavedAt: stored.updatedAt,
   };
 }

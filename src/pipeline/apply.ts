@@ -2,6 +2,7 @@ import type { ApplyResult } from "../identity/graph";
 import { resolverFor } from "../identity/resolver";
 import type { Env } from "../lib/env";
 import { log } from "../lib/log";
+import { precomputeFor } from "./precompute";
 import type { PreparedMessage } from "./prepare";
 
 /** What applying one message's events gave: a result per event, or the error that stopped it. */
@@ -20,7 +21,7 @@ export interface ApplyReport {
 
 /**
  * Hands each workspace's events to its IdentityResolver: one call per workspace for the whole batch
- * (workspaces in parallel). When that call fails, the workspace's messages are applied again one at a
+ * (workspaces in parallel), with their identifiers normalized here first (precompute.ts). When that call fails, the workspace's messages are applied again one at a
  * time, so a message that always fails (a poison message) fails alone instead of taking its batch-mates
  * through retries and into the dead letters with it. Re-applying what the failed call had already
  * committed is a no-op: every event is deduplicated by its unique key.
@@ -46,7 +47,8 @@ export async function applyByWorkspace(env: Env, items: readonly PreparedMessage
         if (!(await awaitProjection(resolver, workspace))) projectionBehind.add(workspace);
       };
       try {
-        const results = await resolver.apply(group.flatMap((i) => i.events));
+        const events = group.flatMap((i) => i.events);
+        const results = await resolver.apply(events, await precomputeFor(env, workspace, events));
         await project();
         let offset = 0;
         for (const item of group) {
@@ -56,7 +58,8 @@ export async function applyByWorkspace(env: Env, items: readonly PreparedMessage
       } catch {
         for (const item of group) {
           try {
-            outcomes.set(item, { ok: true, results: await resolver.apply(item.events) });
+            const given = await precomputeFor(env, workspace, item.events);
+            outcomes.set(item, { ok: true, results: await resolver.apply(item.events, given) });
             await project();
           } catch (error) {
             outcomes.set(item, { ok: false, error });
