@@ -31,6 +31,13 @@ export interface ProjectionStatus {
  */
 export class Outbox {
   private lastSeq: number;
+  /**
+   * Changes this instance added, by sequence number, until acknowledged: the drain that follows an
+   * apply takes them from here instead of parsing back the JSON it has just written. SQLite stays the
+   * record of which entries exist (a rolled-back batch's numbers are not there), and after a restart
+   * everything comes from it.
+   */
+  private readonly recent = new Map<number, ProjectedChange>();
 
   constructor(private readonly sql: SqlStorage) {
     this.lastSeq = Number(readMeta(sql, "last_seq") ?? 0);
@@ -64,6 +71,7 @@ export class Outbox {
       now,
       JSON.stringify(changes),
     );
+    for (const [i, change] of changes.entries()) this.recent.set(this.lastSeq + i + 1, change);
     this.lastSeq += changes.length;
     writeMeta(this.sql, "last_seq", String(this.lastSeq));
     return this.lastSeq;
@@ -72,6 +80,7 @@ export class Outbox {
   /** Re-reads the counter (after a rolled-back transaction, whose increments did not persist). */
   reload(): void {
     this.lastSeq = Number(readMeta(this.sql, "last_seq") ?? 0);
+    for (const seq of this.recent.keys()) if (seq > this.lastSeq) this.recent.delete(seq);
   }
 
   /** Makes the next change get a number after `version` (a rebuilt graph continuing D1's projection). */
@@ -83,13 +92,25 @@ export class Outbox {
 
   /** The oldest `limit` entries, in order. */
   take(limit: number): OutboxEntry[] {
-    return this.sql
-      .exec<{ seq: number; created_at: number; change: string }>(
-        "SELECT seq, created_at, change FROM projection_outbox ORDER BY seq LIMIT ?",
+    const rows = this.sql
+      .exec<{ seq: number; created_at: number }>(
+        "SELECT seq, created_at FROM projection_outbox ORDER BY seq LIMIT ?",
         limit,
       )
-      .toArray()
-      .map((r) => ({ seq: r.seq, createdAt: r.created_at, change: JSON.parse(r.change) as ProjectedChange }));
+      .toArray();
+    const missing = rows.filter((r) => !this.recent.has(r.seq)).map((r) => r.seq);
+    const stored = new Map<number, ProjectedChange>();
+    if (missing.length > 0)
+      for (const r of this.sql.exec<{ seq: number; change: string }>(
+        "SELECT seq, change FROM projection_outbox WHERE seq IN (SELECT value FROM json_each(?))",
+        JSON.stringify(missing),
+      ))
+        stored.set(r.seq, JSON.parse(r.change) as ProjectedChange);
+    return rows.map((r) => ({
+      seq: r.seq,
+      createdAt: r.created_at,
+      change: this.recent.get(r.seq) ?? stored.get(r.seq)!,
+    }));
   }
 
   /** The receipt id of an erasure of `profileId` decided and not yet projected, if any. */
@@ -108,6 +129,7 @@ export class Outbox {
   /** Forgets entries up to `seq`: D1 has them. */
   ack(seq: number): void {
     this.sql.exec("DELETE FROM projection_outbox WHERE seq <= ?", seq);
+    for (const known of this.recent.keys()) if (known <= seq) this.recent.delete(known);
   }
 
   /** Pending count, age of the oldest, last number given. */
