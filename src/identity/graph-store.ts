@@ -87,11 +87,14 @@ export class SqlGraph implements GraphView {
   private facts = new Map<string, ProfileFacts>();
   private quarantined = new Map<string, boolean>();
   private anyQuarantined: boolean | undefined;
+  private readonly limitedTypesJson: string;
 
   constructor(
     private readonly sql: SqlStorage,
     private readonly limitedTypes: readonly string[],
-  ) {}
+  ) {
+    this.limitedTypesJson = JSON.stringify(limitedTypes);
+  }
 
   owner(key: string): string | undefined {
     return this.ownerRow(key)?.profileId;
@@ -134,16 +137,19 @@ export class SqlGraph implements GraphView {
       identifierCount: row.identifier_count,
       limited: new Map(),
     };
-    for (const type of this.limitedTypes) {
-      const values = new Map<string, number>();
-      for (const r of this.sql.exec<{ value: string; last_seen_at: number }>(
-        "SELECT value, last_seen_at FROM graph_identifiers WHERE profile_id = ? AND type = ?",
+    // One query for every limited type, searched on (profile_id, type): with `type = ?` alone SQLite
+    // picks the primary key (type, value) and walks every identifier of that type in the workspace.
+    if (this.limitedTypes.length > 0)
+      for (const r of this.sql.exec<{ type: string; value: string; last_seen_at: number }>(
+        `SELECT type, value, last_seen_at FROM graph_identifiers
+         WHERE profile_id = ?1 AND type IN (SELECT value FROM json_each(?2))`,
         id,
-        type,
-      ))
+        this.limitedTypesJson,
+      )) {
+        let values = facts.limited.get(r.type);
+        if (!values) facts.limited.set(r.type, (values = new Map()));
         values.set(r.value, r.last_seen_at);
-      if (values.size > 0) facts.limited.set(type, values);
-    }
+      }
     this.facts.set(id, facts);
     return facts;
   }
