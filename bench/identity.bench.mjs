@@ -9,7 +9,7 @@
 // before the graph moved into the object too (same RPC), which is how docs/benchmarks.md's "before"
 // figures were taken. Each figure is the median of BENCH_ROUNDS rounds (default 3), after a warm-up.
 // Env: BENCH_EVENTS (default 3000 per scenario), BENCH_ROUNDS, BENCH_D1_DELAY_MS, BENCH_CONFIGS
-// (default "alone,local,delayed").
+// (default "prepared,alone,local,delayed"; "prepared" = the consumer's normalization done before the call).
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";

@@ -1,6 +1,11 @@
+// Where the IdentityResolver's CPU goes: a V8 CPU profile of the object alone (projection batches
+// built, not run: bench/lib/delayed-d1-entry.ts with BENCH_D1_ELSEWHERE), taken over the inspector
+// while 3,000 events are applied in calls of 100, printed as self and inclusive time per function.
+// KIND=fresh (new customers, default), returning (the same customers again) or linking (one merge
+// per event). Not a benchmark (the profiler slows everything); run it to find what to cut next:
+//   node --experimental-websocket bench/profile-identity.mjs
 import path from "node:path";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
-import WebSocket from "ws";
 import { ADMIN_TOKEN, startGateway } from "./lib/gateway.mjs";
 
 const root = path.resolve(import.meta.dirname, "..");
@@ -47,6 +52,28 @@ const fresh = (ws, i) =>
     ],
     i,
   );
+const returning = (ws, i) =>
+  ev(
+    ws,
+    `again-${i}`,
+    [
+      ["email", `user${i}@example.com`],
+      ["device_id", `dev-${ws}-${i}`],
+    ],
+    i,
+  );
+const anonymous = (ws, i) => ev(ws, `anon-${i}`, [["anonymous_id", `anon-${ws}-${i}`]], i);
+const known = (ws, i) => ev(ws, `known-${i}`, [["email", `link${i}@example.com`]], i);
+const linking = (ws, i) =>
+  ev(
+    ws,
+    `link-${i}`,
+    [
+      ["anonymous_id", `anon-${ws}-${i}`],
+      ["email", `link${i}@example.com`],
+    ],
+    i,
+  );
 async function feed(stub, ws, make, from, count) {
   for (let i = from; i < from + count; i += 100) {
     const b = [];
@@ -55,18 +82,21 @@ async function feed(stub, ws, make, from, count) {
   }
 }
 const stub = ns.get(ns.idFromName("prof"));
-await feed(stub, "prof", fresh, 0, 1000);
+if (KIND === "linking") {
+  await feed(stub, "prof", anonymous, 0, 3000);
+  await feed(stub, "prof", known, 0, 3000);
+} else await feed(stub, "prof", fresh, 0, KIND === "returning" ? 4000 : 1000);
 await stub.awaitProjection();
 const targets = await (await fetch(`http://127.0.0.1:${port}/json/list`)).json();
 console.log(targets.map((t) => t.title ?? t.id).join(" | "));
 const target =
   targets.find((t) => /tributary/.test(t.title ?? "") || /tributary/.test(t.url ?? "")) ?? targets[0];
 const ws = new WebSocket(target.webSocketDebuggerUrl);
-await new Promise((r) => ws.on("open", r));
+await new Promise((r) => ws.addEventListener("open", r));
 let id = 0;
 const pending = new Map();
-ws.on("message", (m) => {
-  const d = JSON.parse(m);
+ws.addEventListener("message", (m) => {
+  const d = JSON.parse(m.data);
   if (d.id && pending.has(d.id)) {
     pending.get(d.id)(d);
     pending.delete(d.id);
@@ -82,7 +112,8 @@ await call("Profiler.enable");
 await call("Profiler.setSamplingInterval", { interval: 100 });
 await call("Profiler.start");
 const t0 = performance.now();
-await feed(stub, "prof", fresh, 1000, 3000);
+const measured = { returning, linking, fresh }[KIND];
+await feed(stub, "prof", measured, KIND === "fresh" ? 1000 : 0, 3000);
 await stub.awaitProjection();
 console.log("events/s", Math.round(3000 / ((performance.now() - t0) / 1000)));
 const { result } = await call("Profiler.stop");
