@@ -1,4 +1,5 @@
-import type { GraphView, ProfileFacts, Resolution } from "./resolve";
+import { identifierKey } from "./graph-state";
+import type { Candidate, GraphView, ProfileFacts, Resolution } from "./resolve";
 
 /**
  * The workspace's identity graph in its IdentityResolver's own SQLite storage (`ctx.storage.sql`):
@@ -87,6 +88,8 @@ export class SqlGraph implements GraphView {
   private facts = new Map<string, ProfileFacts>();
   private quarantined = new Map<string, boolean>();
   private anyQuarantined: boolean | undefined;
+  /** Claims read ahead for the batch ({@link prefetch}), by source and event key; null = none. */
+  private claims = new Map<string, Claim | null>();
   private readonly limitedTypesJson: string;
 
   constructor(
@@ -146,27 +149,61 @@ export class SqlGraph implements GraphView {
         id,
         this.limitedTypesJson,
       )) {
-        let values = facts.limited.get(r.type);
-        if (!values) facts.limited.set(r.type, (values = new Map()));
+        const values = facts.limited.get(r.type) ?? new Map<string, number>();
         values.set(r.value, r.last_seen_at);
+        facts.limited.set(r.type, values);
       }
     this.facts.set(id, facts);
     return facts;
   }
 
+  /**
+   * Reads, in two queries, what resolution will ask first about a batch: the owners of every
+   * identifier the events carry and the claims of their event keys. Without it a new customer cost
+   * one lookup per identifier plus one for the claim; the memo then follows the batch's own writes
+   * (see {@link apply}) instead of being dropped after each event. Call inside the batch's
+   * transaction, after {@link forget}.
+   */
+  prefetch(
+    events: readonly { event: { sourceId: string; eventKey: string }; candidates: readonly Candidate[] }[],
+  ): void {
+    const keys = new Map<string, [string, string]>();
+    for (const { candidates } of events) for (const c of candidates) keys.set(c.key, [c.type, c.value]);
+    for (const key of keys.keys()) this.owners.set(key, null);
+    if (keys.size > 0)
+      for (const r of this.sql.exec<{ type: string; value: string; profile_id: string; link_count: number }>(
+        `SELECT type, value, profile_id, link_count FROM graph_identifiers
+         WHERE (type, value) IN (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?))`,
+        JSON.stringify([...keys.values()]),
+      ))
+        this.owners.set(identifierKey({ type: r.type, value: r.value }), {
+          profileId: r.profile_id,
+          links: r.link_count,
+        });
+    const claimed = events.map(({ event }) => [event.sourceId, event.eventKey]);
+    for (const [sourceId, eventKey] of claimed) this.claims.set(claimKey(sourceId!, eventKey!), null);
+    for (const r of this.sql.exec<ClaimRow & { source_id: string; event_key: string }>(
+      `SELECT c.source_id, c.event_key, c.profile_id, c.erased, c.delivery_id, p.merged_into FROM graph_event_claims c
+       LEFT JOIN graph_profiles p ON p.id = c.profile_id
+       WHERE (c.source_id, c.event_key) IN (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?))`,
+      JSON.stringify(claimed),
+    ))
+      this.claims.set(claimKey(r.source_id, r.event_key), claimOf(r));
+  }
+
   /** The claim of an event applied before (by source and event key), following merge redirects. */
   claim(sourceId: string, eventKey: string): Claim | undefined {
+    const known = this.claims.get(claimKey(sourceId, eventKey));
+    if (known !== undefined) return known ?? undefined;
     const row = this.sql
-      .exec<{ profile_id: string; erased: number; merged_into: string | null; delivery_id: string | null }>(
+      .exec<ClaimRow>(
         `SELECT c.profile_id, c.erased, c.delivery_id, p.merged_into FROM graph_event_claims c
          LEFT JOIN graph_profiles p ON p.id = c.profile_id WHERE c.source_id = ? AND c.event_key = ?`,
         sourceId,
         eventKey,
       )
       .toArray()[0];
-    if (!row) return undefined;
-    if (row.erased) return { profileId: "", erased: true, deliveryId: row.delivery_id };
-    return { profileId: row.merged_into ?? row.profile_id, erased: false, deliveryId: row.delivery_id };
+    return row ? claimOf(row) : undefined;
   }
 
   /**
@@ -278,15 +315,47 @@ export class SqlGraph implements GraphView {
         eventRowId,
         now,
       );
-    // Quarantined values change only here (and on release, outside apply): their memo survives the
-    // events that quarantine nothing, which is nearly all of them.
-    this.forget(resolution.quarantined.length > 0);
+    this.remember(resolution, profileId, event);
+  }
+
+  /**
+   * Brings the memo up to date with what {@link apply} just wrote, so the rest of the batch keeps it:
+   * fresh identifiers are owned by `profileId`, a merged profile's identifiers moved to it, link
+   * counts grew. Facts of the profiles written are dropped (counts and last-seen times changed), as
+   * are the claims after a merge (a claim's live profile follows redirects). Quarantined values
+   * change only here (and on release, outside apply): their memo survives the events that
+   * quarantine nothing, which is nearly all of them.
+   */
+  private remember(
+    resolution: Resolution,
+    profileId: string,
+    event: { sourceId: string; eventKey: string },
+  ): void {
+    this.claims.delete(claimKey(event.sourceId, event.eventKey));
+    this.facts.delete(profileId);
+    if (resolution.merges.length > 0) {
+      const merged = new Set(resolution.merges.map((m) => m.profileId));
+      for (const id of merged) this.facts.delete(id);
+      for (const row of this.owners.values()) if (row && merged.has(row.profileId)) row.profileId = profileId;
+      this.claims.clear();
+    }
+    for (const c of resolution.fresh) this.owners.set(c.key, { profileId, links: 0 });
+    for (const { identifier, delta } of resolution.links) {
+      const row = this.owners.get(identifier.key);
+      if (row) row.links += delta;
+      else this.owners.delete(identifier.key);
+    }
+    if (resolution.quarantined.length > 0) {
+      this.quarantined = new Map();
+      this.anyQuarantined = undefined;
+    }
   }
 
   /** Drops memoized reads (after a write outside {@link apply}); `quarantine` false keeps that memo. */
   forget(quarantine = true): void {
     this.owners = new Map();
     this.facts = new Map();
+    this.claims = new Map();
     if (quarantine) {
       this.quarantined = new Map();
       this.anyQuarantined = undefined;
@@ -309,6 +378,23 @@ export class SqlGraph implements GraphView {
     }
     return row;
   }
+}
+
+/** A claim as the claim queries read it. */
+type ClaimRow = {
+  profile_id: string;
+  erased: number;
+  merged_into: string | null;
+  delivery_id: string | null;
+};
+
+function claimOf(row: ClaimRow): Claim {
+  if (row.erased) return { profileId: "", erased: true, deliveryId: row.delivery_id };
+  return { profileId: row.merged_into ?? row.profile_id, erased: false, deliveryId: row.delivery_id };
+}
+
+function claimKey(sourceId: string, eventKey: string): string {
+  return `${sourceId}\u0000${eventKey}`;
 }
 
 function splitKey(key: string): [string, string] {

@@ -145,8 +145,8 @@ export function prepareEvents(
 }
 
 /**
- * Applies prepared events, in order, to the workspace's identity graph in the object's SQLite: per
- * event, the dedupe claim is checked, the event resolved (resolve.ts) against the graph as the events
+ * Applies prepared events, in order, to the workspace's identity graph in the object's SQLite: the
+ * batch's owners and claims are read up front, then per event the dedupe claim is checked, the event resolved (resolve.ts) against the graph as the events
  * before it left it, the graph written, and the change added to the projection outbox. Synchronous:
  * call it inside one `ctx.storage.transactionSync`, so the whole batch (graph and outbox) commits or
  * nothing does. No D1 call; D1 receives the changes from the outbox (outbox.ts).
@@ -164,6 +164,7 @@ export function applyPrepared(
   const changes: EventChange[] = [];
   const rule = `shared_identifier@v${context.rulesVersion}`;
   meter.batches++;
+  graph.prefetch(prepared);
   for (const p of prepared) {
     const claim = graph.claim(p.event.sourceId, p.event.eventKey);
     if (claim) {

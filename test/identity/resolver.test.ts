@@ -20,6 +20,37 @@ describe("IdentityResolver against D1", () => {
     expect(n?.n).toBe(1);
   });
 
+  it("within one batch, an event after a merge and a repeated event land on the surviving profile", async () => {
+    const ws = freshWorkspace();
+    const a = event(ws, "a", [["email", "a@x.io"]]);
+    const results = await apply(ws, [
+      a,
+      event(ws, "b", [["email", "b@x.io"]]),
+      event(ws, "link", [
+        ["email", "a@x.io"],
+        ["email", "b@x.io"],
+      ]),
+      a,
+      event(ws, "later", [
+        ["email", "b@x.io"],
+        ["device_id", "d-1"],
+      ]),
+      event(ws, "device", [["device_id", "d-1"]]),
+    ]);
+    const survivor = results[2]!.profileId;
+    expect(results[2]!.merged).toHaveLength(1);
+    expect(results.map((r) => r.status)).toEqual([
+      "stored",
+      "stored",
+      "stored",
+      "duplicate",
+      "stored",
+      "stored",
+    ]);
+    expect(results.slice(3).map((r) => r.profileId)).toEqual([survivor, survivor, survivor]);
+    expect(await grouping(ws)).toEqual([["device_id:d-1", "email:a@x.io", "email:b@x.io"]]);
+  });
+
   it("merges profiles linked by an event into the oldest, records why, and redirects the old id", async () => {
     const ws = freshWorkspace();
     const [a] = await apply(ws, [event(ws, "k1", [["device_id", "d1"]])]);
