@@ -16,67 +16,13 @@ import path from "node:path";
 import { build } from "esbuild";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
 import { ADMIN_TOKEN, startGateway } from "./lib/gateway.mjs";
+import { anonymous, fresh, known, linking, returning } from "./lib/identity-events.mjs";
 import { findWorkerd, workerdCpuMs } from "./lib/measure.mjs";
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 3000);
 const DELAY = Number(process.env.BENCH_D1_DELAY_MS ?? 20);
 const CALL = 100;
 const root = path.resolve(import.meta.dirname, "..");
-
-/** A canonical event with the given identifiers ([type, value] pairs). */
-function event(workspace, key, identifiers, n) {
-  return {
-    eventKey: key,
-    workspace,
-    sourceId: "src_bench",
-    deliveryId: `dlv_${key}`,
-    type: "bench.event",
-    occurredAt: 1_795_953_600_000 + n,
-    receivedAt: 1_795_953_600_000 + n,
-    identifiers: identifiers.map(([type, value]) => ({ type, value })),
-    traits: { plan: n % 3 === 0 ? "pro" : "free", seen: n },
-    properties: { n },
-    warnings: [],
-    defaultRegion: "GB",
-  };
-}
-
-/** New customers: every event brings a new email, phone and device. */
-const fresh = (ws, i) =>
-  event(
-    ws,
-    `new-${i}`,
-    [
-      ["email", ` User${i}@Example.com `],
-      ["phone", `07700 9${String(i % 100000).padStart(5, "0")}`],
-      ["device_id", `dev-${ws}-${i}`],
-    ],
-    i,
-  );
-/** Returning customers: the same identifiers again (matched, nothing claimed). */
-const returning = (ws, i) =>
-  event(
-    ws,
-    `again-${i}`,
-    [
-      ["email", `user${i}@example.com`],
-      ["device_id", `dev-${ws}-${i}`],
-    ],
-    i,
-  );
-/** Merges: an anonymous device profile and an email profile, then one event linking both. */
-const anonymous = (ws, i) => event(ws, `anon-${i}`, [["anonymous_id", `anon-${ws}-${i}`]], i);
-const known = (ws, i) => event(ws, `known-${i}`, [["email", `link${i}@example.com`]], i);
-const linking = (ws, i) =>
-  event(
-    ws,
-    `link-${i}`,
-    [
-      ["anonymous_id", `anon-${ws}-${i}`],
-      ["email", `link${i}@example.com`],
-    ],
-    i,
-  );
 
 async function startWith(delayMs, d1Elsewhere = false) {
   const { workerOptions } = unstable_getMiniflareWorkerOptions(path.join(root, "wrangler.toml"));

@@ -7,6 +7,7 @@
 import path from "node:path";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
 import { ADMIN_TOKEN, startGateway } from "./lib/gateway.mjs";
+import { anonymous, fresh, known, linking, returning } from "./lib/identity-events.mjs";
 
 const root = path.resolve(import.meta.dirname, "..");
 const KIND = process.env.KIND ?? "fresh";
@@ -27,53 +28,6 @@ const gateway = await startGateway(
   "bench/lib/delayed-d1-entry.ts",
 );
 const ns = await gateway.mf.getDurableObjectNamespace("IDENTITY_RESOLVER");
-const ev = (ws, key, ids, n) => ({
-  eventKey: key,
-  workspace: ws,
-  sourceId: "src_bench",
-  deliveryId: `dlv_${key}`,
-  type: "bench.event",
-  occurredAt: 1795953600000 + n,
-  receivedAt: 1795953600000 + n,
-  identifiers: ids.map(([type, value]) => ({ type, value })),
-  traits: { plan: n % 3 === 0 ? "pro" : "free", seen: n },
-  properties: { n },
-  warnings: [],
-  defaultRegion: "GB",
-});
-const fresh = (ws, i) =>
-  ev(
-    ws,
-    `new-${i}`,
-    [
-      ["email", ` User${i}@Example.com `],
-      ["phone", `07700 9${String(i % 100000).padStart(5, "0")}`],
-      ["device_id", `dev-${ws}-${i}`],
-    ],
-    i,
-  );
-const returning = (ws, i) =>
-  ev(
-    ws,
-    `again-${i}`,
-    [
-      ["email", `user${i}@example.com`],
-      ["device_id", `dev-${ws}-${i}`],
-    ],
-    i,
-  );
-const anonymous = (ws, i) => ev(ws, `anon-${i}`, [["anonymous_id", `anon-${ws}-${i}`]], i);
-const known = (ws, i) => ev(ws, `known-${i}`, [["email", `link${i}@example.com`]], i);
-const linking = (ws, i) =>
-  ev(
-    ws,
-    `link-${i}`,
-    [
-      ["anonymous_id", `anon-${ws}-${i}`],
-      ["email", `link${i}@example.com`],
-    ],
-    i,
-  );
 async function feed(stub, ws, make, from, count) {
   for (let i = from; i < from + count; i += 100) {
     const b = [];
