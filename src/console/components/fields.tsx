@@ -154,3 +154,26 @@ export function SelectField({
     </Field>
   );
 }
+
+/**
+ * One field of a {@link Fields} list: a text input (`kind` "text", the default) or text area
+ * ("area") with its props; the value comes from the list's `values` by name.
+ */
+export type FieldSpec =
+  | ({ kind?: "text" } & Omit<Parameters<typeof TextField>[0], "value">)
+  | ({ kind: "area" } & Omit<Parameters<typeof TextAreaField>[0], "value">);
+
+/** `specs` in order, each showing `values[name]` (a form re-rendered after an error keeps what was typed). */
+export function Fields({ specs, values }: { specs: readonly FieldSpec[]; values: Record<string, string> }) {
+  return (
+    <>
+      {specs.map((spec) =>
+        spec.kind === "area" ? (
+          <TextAreaField {...spec} value={values[spec.name] ?? ""} />
+        ) : (
+          <TextField {...spec} value={values[spec.name] ?? ""} />
+        ),
+      )}
+    </>
+  );
+}

@@ -1,5 +1,12 @@
 import type { SourceView } from "../../routes/admin/source-schemas";
-import { SecretField, SelectField, TextAreaField, TextField } from "../components/fields";
+import {
+  type FieldSpec,
+  Fields,
+  SecretField,
+  SelectField,
+  TextAreaField,
+  TextField,
+} from "../components/fields";
 import { Form } from "../components/forms";
 import { href } from "../env";
 import { SFTP_SECRET_FIELDS, SftpFieldset, sftpPoll } from "./sources-sftp";
@@ -150,6 +157,41 @@ export function sourceBody(form: SourceFormValues): Record<string, unknown> {
   return body;
 }
 
+/** The mapping fieldset's fields, for every type in {@link MAPPED}. */
+const MAPPING_FIELDS: readonly FieldSpec[] = [
+  { name: "eventType", label: "Event type (JSON path, or =literal)", hint: "e.g. $.type" },
+  { name: "occurredAt", label: "Event time (JSON path)", hint: "e.g. $.created_at; default: when received" },
+  { name: "eventId", label: "Event id (JSON path)", hint: "Optional: the sender's own event id" },
+  {
+    kind: "area",
+    name: "identifiers",
+    label: "Identifiers",
+    hint: "One per line: type = $.path (e.g. email = $.customer.email)",
+  },
+  { kind: "area", name: "traits", label: "Traits", hint: "One per line: name = $.path" },
+  {
+    kind: "area",
+    name: "properties",
+    label: "Event properties",
+    hint: "One per line: name = $.path",
+    rows: 2,
+  },
+];
+
+/** A `rest-poll` source's poll fields after "What to poll" (request headers, write-only, come after). */
+const POLL_FIELDS: readonly FieldSpec[] = [
+  { name: "pollUrl", label: "URL", hint: "https only; internal addresses are refused.", type: "url" },
+  {
+    name: "pollInterval",
+    label: "Every (seconds)",
+    hint: "At least 60; default 300.",
+    type: "number",
+    min: 60,
+  },
+  { name: "recordsPath", label: "Records (JSON path)", hint: "Where the page's records are; default $.data" },
+  { name: "recordId", label: "Record id (JSON path)", hint: "Default $.id" },
+];
+
 /** The type picker: step one of creating a source (a GET form, so it works without script). */
 export function TypePicker() {
   return (
@@ -213,43 +255,7 @@ export function SourceForm({ type, values = {} }: { type: ConsoleSourceType; val
       {MAPPED.has(type) ? (
         <fieldset>
           <legend>Mapping: how a payload becomes an event</legend>
-          <TextField
-            name="eventType"
-            label="Event type (JSON path, or =literal)"
-            hint="e.g. $.type"
-            value={v("eventType")}
-          />
-          <TextField
-            name="occurredAt"
-            label="Event time (JSON path)"
-            hint="e.g. $.created_at; default: when received"
-            value={v("occurredAt")}
-          />
-          <TextField
-            name="eventId"
-            label="Event id (JSON path)"
-            hint="Optional: the sender's own event id"
-            value={v("eventId")}
-          />
-          <TextAreaField
-            name="identifiers"
-            label="Identifiers"
-            hint="One per line: type = $.path (e.g. email = $.customer.email)"
-            value={v("identifiers")}
-          />
-          <TextAreaField
-            name="traits"
-            label="Traits"
-            hint="One per line: name = $.path"
-            value={v("traits")}
-          />
-          <TextAreaField
-            name="properties"
-            label="Event properties"
-            hint="One per line: name = $.path"
-            rows={2}
-            value={v("properties")}
-          />
+          <Fields specs={MAPPING_FIELDS} values={values} />
         </fieldset>
       ) : null}
       <TextAreaField
@@ -271,33 +277,7 @@ export function SourceForm({ type, values = {} }: { type: ConsoleSourceType; val
               ["csv-url", "A CSV file at a URL"],
             ]}
           />
-          <TextField
-            name="pollUrl"
-            label="URL"
-            hint="https only; internal addresses are refused."
-            type="url"
-            value={v("pollUrl")}
-          />
-          <TextField
-            name="pollInterval"
-            label="Every (seconds)"
-            hint="At least 60; default 300."
-            type="number"
-            min={60}
-            value={v("pollInterval")}
-          />
-          <TextField
-            name="recordsPath"
-            label="Records (JSON path)"
-            hint="Where the page's records are; default $.data"
-            value={v("recordsPath")}
-          />
-          <TextField
-            name="recordId"
-            label="Record id (JSON path)"
-            hint="Default $.id"
-            value={v("recordId")}
-          />
+          <Fields specs={POLL_FIELDS} values={values} />
           <TextAreaField
             name="pollHeaders"
             label="Request headers"

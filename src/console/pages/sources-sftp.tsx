@@ -1,6 +1,6 @@
 import type { PollJobView } from "../../routes/admin/poll-job-schemas";
 import type { SourceView } from "../../routes/admin/source-schemas";
-import { SecretField, SelectField, TextField } from "../components/fields";
+import { type FieldSpec, Fields, SecretField, SelectField } from "../components/fields";
 import { Time } from "../components/time";
 import { href } from "../env";
 
@@ -43,8 +43,37 @@ const AFTER_IMPORT = [
   ["delete", "Delete it"],
 ] as const;
 
-/** Default values the blank form shows (the API's own defaults, spelled out). */
-const PLACEHOLDERS = { sftpPort: "22", sftpDirectory: ".", sftpPattern: "*.csv" };
+/** The server's address and login (the password and key follow, write-only). */
+const SERVER_FIELDS: readonly FieldSpec[] = [
+  {
+    name: "sftpHost",
+    label: "Host",
+    hint: "Host name or IP address (IPv6 in brackets); internal addresses are refused.",
+  },
+  { name: "sftpPort", label: "Port", type: "number", min: 1, max: 65535, placeholder: "22" },
+  { name: "sftpUsername", label: "Username", maxlength: 128 },
+];
+
+/** The server's identity and where the files are (placeholders: the API's defaults). */
+const FILE_FIELDS: readonly FieldSpec[] = [
+  {
+    name: "sftpHostKeyFingerprint",
+    label: "Host key fingerprint (required with a host)",
+    hint: "SHA256:… as ssh-keygen -lf prints it for the server's host key; any other key is refused.",
+  },
+  {
+    name: "sftpDirectory",
+    label: "Directory",
+    hint: "Listed on each run, not recursively; default: the login directory.",
+    placeholder: ".",
+  },
+  {
+    name: "sftpPattern",
+    label: "File name pattern",
+    hint: "* and ? wildcards; default *.csv.",
+    placeholder: "*.csv",
+  },
+];
 
 /** True when the posted form turns the SFTP pull on (a host is given). */
 function sftpWanted(form: Record<string, string>): boolean {
@@ -105,22 +134,7 @@ export function SftpFieldset({ values }: { values: Record<string, string> }) {
         Leave the host empty for uploads only. With a host, each run lists the directory and imports every
         matching file not imported yet (a changed file is imported again).
       </p>
-      <TextField
-        name="sftpHost"
-        label="Host"
-        hint="Host name or IP address (IPv6 in brackets); internal addresses are refused."
-        value={v("sftpHost")}
-      />
-      <TextField
-        name="sftpPort"
-        label="Port"
-        type="number"
-        min={1}
-        max={65535}
-        placeholder={PLACEHOLDERS.sftpPort}
-        value={v("sftpPort")}
-      />
-      <TextField name="sftpUsername" label="Username" maxlength={128} value={v("sftpUsername")} />
+      <Fields specs={SERVER_FIELDS} values={values} />
       <SecretField
         name="sftpPassword"
         label="Password"
@@ -132,26 +146,7 @@ export function SftpFieldset({ values }: { values: Record<string, string> }) {
         hint="OpenSSH or PEM, unencrypted. Write-only: stored sealed, never shown again."
         multiline
       />
-      <TextField
-        name="sftpHostKeyFingerprint"
-        label="Host key fingerprint (required with a host)"
-        hint="SHA256:… as ssh-keygen -lf prints it for the server's host key; any other key is refused."
-        value={v("sftpHostKeyFingerprint")}
-      />
-      <TextField
-        name="sftpDirectory"
-        label="Directory"
-        hint="Listed on each run, not recursively; default: the login directory."
-        placeholder={PLACEHOLDERS.sftpDirectory}
-        value={v("sftpDirectory")}
-      />
-      <TextField
-        name="sftpPattern"
-        label="File name pattern"
-        hint="* and ? wildcards; default *.csv."
-        placeholder={PLACEHOLDERS.sftpPattern}
-        value={v("sftpPattern")}
-      />
+      <Fields specs={FILE_FIELDS} values={values} />
       <SelectField name="sftpInterval" label="Schedule" value={v("sftpInterval")} options={SCHEDULES} />
       <SelectField
         name="sftpAfterImport"
