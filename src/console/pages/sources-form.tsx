@@ -1,6 +1,15 @@
 import type { SourceView } from "../../routes/admin/source-schemas";
+import {
+  type FieldSpec,
+  Fields,
+  SecretField,
+  SelectField,
+  TextAreaField,
+  TextField,
+} from "../components/fields";
 import { Form } from "../components/forms";
 import { href } from "../env";
+import { SFTP_SECRET_FIELDS, SftpFieldset, sftpPoll } from "./sources-sftp";
 
 /** Source types an operator creates from the console (the bench-only `unauthenticated` is left out). */
 export const CONSOLE_SOURCE_TYPES = [
@@ -57,8 +66,23 @@ const MAPPED: ReadonlySet<ConsoleSourceType> = new Set([
   "csv-file",
 ]);
 
-/** Values of the create form (as posted; the secret is never echoed back). */
+/** Values of the create form (as posted; see {@link WRITE_ONLY_FIELDS} for what is never echoed back). */
 export type SourceFormValues = Record<string, string>;
+
+/** Form fields holding credentials: dropped before a form is re-rendered, and scrubbed from errors. */
+export const WRITE_ONLY_FIELDS: readonly string[] = ["secret", "pollHeaders", ...SFTP_SECRET_FIELDS];
+
+/**
+ * The upload key of a csv-file source created for its SFTP pull with the key left empty: 32 random
+ * bytes, base64url, never shown (the API requires a key for the type; rotating it sets a known one).
+ */
+function randomUploadKey(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(32));
+  return btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, "-")
+    .replace(/\//g, "_")
+    .replace(/=+$/, "");
+}
 
 function lines(text: string | undefined): string[] {
   return (text ?? "")
@@ -88,7 +112,8 @@ export function sourceBody(form: SourceFormValues): Record<string, unknown> {
   const type = form.type as ConsoleSourceType;
   const body: Record<string, unknown> = { name: form.name ?? "", type };
   if (form.workspace?.trim()) body.workspace = form.workspace.trim();
-  if (SECRET_HINTS[type] !== null) body.secret = form.secret ?? "";
+  const sftp = type === "csv-file" ? sftpPoll(form) : undefined;
+  if (SECRET_HINTS[type] !== null) body.secret = form.secret || (sftp ? randomUploadKey() : "");
   if (MAPPED.has(type)) {
     const mapping: Record<string, unknown> = {
       identifiers: pairs(form.identifiers, "Identifiers"),
@@ -117,6 +142,7 @@ export function sourceBody(form: SourceFormValues): Record<string, unknown> {
     }
     body.poll = poll;
   }
+  if (sftp) body.poll = sftp;
   if (form.advanced?.trim()) {
     let extra: unknown;
     try {
@@ -131,29 +157,40 @@ export function sourceBody(form: SourceFormValues): Record<string, unknown> {
   return body;
 }
 
-function Field({
-  id,
-  label,
-  hint,
-  children,
-}: {
-  id: string;
-  label: string;
-  hint?: string;
-  children: unknown;
-}) {
-  return (
-    <div>
-      <label for={id}>{label}</label>
-      {children}
-      {hint ? (
-        <p class="hint" id={`${id}-hint`}>
-          {hint}
-        </p>
-      ) : null}
-    </div>
-  );
-}
+/** The mapping fieldset's fields, for every type in {@link MAPPED}. */
+const MAPPING_FIELDS: readonly FieldSpec[] = [
+  { name: "eventType", label: "Event type (JSON path, or =literal)", hint: "e.g. $.type" },
+  { name: "occurredAt", label: "Event time (JSON path)", hint: "e.g. $.created_at; default: when received" },
+  { name: "eventId", label: "Event id (JSON path)", hint: "Optional: the sender's own event id" },
+  {
+    kind: "area",
+    name: "identifiers",
+    label: "Identifiers",
+    hint: "One per line: type = $.path (e.g. email = $.customer.email)",
+  },
+  { kind: "area", name: "traits", label: "Traits", hint: "One per line: name = $.path" },
+  {
+    kind: "area",
+    name: "properties",
+    label: "Event properties",
+    hint: "One per line: name = $.path",
+    rows: 2,
+  },
+];
+
+/** A `rest-poll` source's poll fields after "What to poll" (request headers, write-only, come after). */
+const POLL_FIELDS: readonly FieldSpec[] = [
+  { name: "pollUrl", label: "URL", hint: "https only; internal addresses are refused.", type: "url" },
+  {
+    name: "pollInterval",
+    label: "Every (seconds)",
+    hint: "At least 60; default 300.",
+    type: "number",
+    min: 60,
+  },
+  { name: "recordsPath", label: "Records (JSON path)", hint: "Where the page's records are; default $.data" },
+  { name: "recordId", label: "Record id (JSON path)", hint: "Default $.id" },
+];
 
 /** The type picker: step one of creating a source (a GET form, so it works without script). */
 export function TypePicker() {
@@ -178,7 +215,8 @@ export function TypePicker() {
 /**
  * Step two: the fields that fit `type`: a secret with what it is for that sender (none for `app`, which
  * uses write keys), the mapping for JSON senders, the idempotency key, poll settings for `rest-poll`,
- * and advanced settings as JSON for everything else the API accepts.
+ * the SFTP pull for `csv-file`, and advanced settings as JSON for everything else the API accepts.
+ * Secret fields never show a value (see {@link SecretField}).
  */
 export function SourceForm({ type, values = {} }: { type: ConsoleSourceType; values?: SourceFormValues }) {
   const v = (name: string) => values[name] ?? "";
@@ -186,154 +224,75 @@ export function SourceForm({ type, values = {} }: { type: ConsoleSourceType; val
   return (
     <Form action={href("/sources")} label={`Create a ${type} source`}>
       <input type="hidden" name="type" value={type} />
-      <Field id="name" label="Name" hint="For operators, e.g. “Stripe production”.">
-        <input
-          id="name"
-          name="name"
-          required
-          maxlength={128}
-          value={v("name")}
-          aria-describedby="name-hint"
-        />
-      </Field>
-      <Field id="workspace" label="Workspace" hint="Lower-case letters, digits, _ and -; default: default.">
-        <input
-          id="workspace"
-          name="workspace"
-          value={v("workspace") || "default"}
-          aria-describedby="workspace-hint"
-        />
-      </Field>
+      <TextField
+        name="name"
+        label="Name"
+        hint="For operators, e.g. “Stripe production”."
+        required
+        maxlength={128}
+        value={v("name")}
+      />
+      <TextField
+        name="workspace"
+        label="Workspace"
+        hint="Lower-case letters, digits, _ and -; default: default."
+        value={v("workspace") || "default"}
+      />
       {secretHint !== null ? (
-        <Field id="secret" label="Secret" hint={`${secretHint} Write-only: it is never shown again.`}>
-          <input
-            id="secret"
-            name="secret"
-            type="password"
-            autocomplete="off"
-            required
-            aria-describedby="secret-hint"
-          />
-        </Field>
+        <SecretField
+          name="secret"
+          label={type === "csv-file" ? "Upload key" : "Secret"}
+          hint={`${secretHint} Write-only: it is never shown again.${
+            type === "csv-file"
+              ? " Optional with an SFTP pull: left empty, a random key nobody knows is set (rotate it on the source's page to upload)."
+              : ""
+          }`}
+          required={type !== "csv-file"}
+        />
       ) : (
         <p class="hint">App sources authenticate with write keys: create one on the source's page.</p>
       )}
       {MAPPED.has(type) ? (
         <fieldset>
           <legend>Mapping: how a payload becomes an event</legend>
-          <Field id="eventType" label="Event type (JSON path, or =literal)" hint="e.g. $.type">
-            <input id="eventType" name="eventType" value={v("eventType")} aria-describedby="eventType-hint" />
-          </Field>
-          <Field
-            id="occurredAt"
-            label="Event time (JSON path)"
-            hint="e.g. $.created_at; default: when received"
-          >
-            <input
-              id="occurredAt"
-              name="occurredAt"
-              value={v("occurredAt")}
-              aria-describedby="occurredAt-hint"
-            />
-          </Field>
-          <Field id="eventId" label="Event id (JSON path)" hint="Optional: the sender's own event id">
-            <input id="eventId" name="eventId" value={v("eventId")} aria-describedby="eventId-hint" />
-          </Field>
-          <Field
-            id="identifiers"
-            label="Identifiers"
-            hint="One per line: type = $.path (e.g. email = $.customer.email)"
-          >
-            <textarea id="identifiers" name="identifiers" rows={3} aria-describedby="identifiers-hint">
-              {v("identifiers")}
-            </textarea>
-          </Field>
-          <Field id="traits" label="Traits" hint="One per line: name = $.path">
-            <textarea id="traits" name="traits" rows={3} aria-describedby="traits-hint">
-              {v("traits")}
-            </textarea>
-          </Field>
-          <Field id="properties" label="Event properties" hint="One per line: name = $.path">
-            <textarea id="properties" name="properties" rows={2} aria-describedby="properties-hint">
-              {v("properties")}
-            </textarea>
-          </Field>
+          <Fields specs={MAPPING_FIELDS} values={values} />
         </fieldset>
       ) : null}
-      <Field
-        id="idempotencyKey"
+      <TextAreaField
+        name="idempotencyKey"
         label="Idempotency key (optional)"
         hint="One part per line: header:Name or a JSON path ($.id). Empty: the sender's preset, else a hash of the body."
-      >
-        <textarea id="idempotencyKey" name="idempotencyKey" rows={2} aria-describedby="idempotencyKey-hint">
-          {v("idempotencyKey")}
-        </textarea>
-      </Field>
+        rows={2}
+        value={v("idempotencyKey")}
+      />
       {type === "rest-poll" ? (
         <fieldset>
           <legend>Poll settings</legend>
-          <Field id="pollKind" label="What to poll">
-            <select id="pollKind" name="pollKind">
-              <option value="api" selected={v("pollKind") !== "csv-url"}>
-                A JSON API (pages of records)
-              </option>
-              <option value="csv-url" selected={v("pollKind") === "csv-url"}>
-                A CSV file at a URL
-              </option>
-            </select>
-          </Field>
-          <Field id="pollUrl" label="URL" hint="https only; internal addresses are refused.">
-            <input
-              id="pollUrl"
-              name="pollUrl"
-              type="url"
-              value={v("pollUrl")}
-              aria-describedby="pollUrl-hint"
-            />
-          </Field>
-          <Field id="pollInterval" label="Every (seconds)" hint="At least 60; default 300.">
-            <input
-              id="pollInterval"
-              name="pollInterval"
-              type="number"
-              min={60}
-              value={v("pollInterval")}
-              aria-describedby="pollInterval-hint"
-            />
-          </Field>
-          <Field
-            id="recordsPath"
-            label="Records (JSON path)"
-            hint="Where the page's records are; default $.data"
-          >
-            <input
-              id="recordsPath"
-              name="recordsPath"
-              value={v("recordsPath")}
-              aria-describedby="recordsPath-hint"
-            />
-          </Field>
-          <Field id="recordId" label="Record id (JSON path)" hint="Default $.id">
-            <input id="recordId" name="recordId" value={v("recordId")} aria-describedby="recordId-hint" />
-          </Field>
-          <Field
-            id="pollHeaders"
+          <SelectField
+            name="pollKind"
+            label="What to poll"
+            value={v("pollKind")}
+            options={[
+              ["api", "A JSON API (pages of records)"],
+              ["csv-url", "A CSV file at a URL"],
+            ]}
+          />
+          <Fields specs={POLL_FIELDS} values={values} />
+          <TextAreaField
+            name="pollHeaders"
             label="Request headers"
             hint="One per line, Name: value (an API key, say). Stored sealed, shown redacted."
-          >
-            <textarea id="pollHeaders" name="pollHeaders" rows={2} aria-describedby="pollHeaders-hint" />
-          </Field>
+            rows={2}
+          />
         </fieldset>
       ) : null}
-      <Field
-        id="advanced"
+      {type === "csv-file" ? <SftpFieldset values={values} /> : null}
+      <TextAreaField
+        name="advanced"
         label="Advanced settings (JSON, optional)"
         hint='Any other source setting of the admin API, e.g. {"toleranceSeconds": 600} or {"genericHmac": {"header": "x-sig"}}; see /docs.'
-      >
-        <textarea id="advanced" name="advanced" rows={3} aria-describedby="advanced-hint">
-          {v("advanced")}
-        </textarea>
-      </Field>
+        value={v("advanced")}
+      />
       <div>
         <button type="submit">Create source</button>
       </div>

@@ -1,9 +1,10 @@
 import type { SourceRejections } from "../../routes/admin/get-source-rejections";
 import type { SourceActivityList } from "../../routes/admin/list-source-activity";
+import type { PollJobView } from "../../routes/admin/poll-job-schemas";
 import type { SourceSecrets } from "../../routes/admin/secret-schemas";
 import type { SourceView } from "../../routes/admin/source-schemas";
 import type { CreatedWriteKey, WriteKeyList } from "../../routes/admin/write-key-schemas";
-import { AdminApiError, adminApi } from "../admin-api";
+import { type AdminApi, AdminApiError, adminApi } from "../admin-api";
 import { Copy } from "../components/copy";
 import { ConfirmForm, Form, typedConfirmationMatches } from "../components/forms";
 import { JsonBlock } from "../components/json";
@@ -21,7 +22,9 @@ import {
   type SourceFormValues,
   sourceBody,
   TypePicker,
+  WRITE_ONLY_FIELDS,
 } from "./sources-form";
+import { SftpSummary } from "./sources-sftp";
 
 type Activity = SourceActivityList["data"][number];
 
@@ -44,8 +47,31 @@ function stringFields(body: Record<string, unknown>): SourceFormValues {
   return out;
 }
 
+/** The source's poll job, or null when it has none yet (the API answers 404 until one is made). */
+async function pollJobOf(api: AdminApi, sourceId: string): Promise<PollJobView | null> {
+  try {
+    return await api.get<PollJobView>(`/v1/admin/sources/${encodeURIComponent(sourceId)}/poll-job`);
+  } catch (error) {
+    if (error instanceof AdminApiError && error.status === 404) return null;
+    throw error;
+  }
+}
+
 function sourcePath(c: ConsoleContext): string {
   return `/v1/admin/sources/${encodeURIComponent(c.req.param("id") ?? "")}`;
+}
+
+/**
+ * `text` with every write-only value the operator typed (each whole value and each line of it) masked:
+ * a validation message that quotes its input must not carry a password back to the page.
+ */
+function scrubbed(text: string | undefined, secrets: string[]): string | undefined {
+  if (text === undefined) return text;
+  const parts = secrets
+    .flatMap((s) => [s, ...s.split(/\r?\n/).map((l) => l.trim())])
+    .filter((s) => s.length >= 4)
+    .sort((a, b) => b.length - a.length);
+  return parts.reduce((out, secret) => out.split(secret).join("[not shown]"), text);
 }
 
 async function renderNew(
@@ -53,6 +79,7 @@ async function renderNew(
   type: ConsoleSourceType,
   values: SourceFormValues,
   error?: unknown,
+  secrets: string[] = [],
 ) {
   if (error) c.status(error instanceof AdminApiError ? (error.status as 400) : 400);
   return c.render(
@@ -61,10 +88,18 @@ async function renderNew(
       <p>
         <a href={href("/sources/new")}>Another type</a>
       </p>
-      {error instanceof AdminApiError ? <ProblemBlock problem={error.problem} /> : null}
+      {error instanceof AdminApiError ? (
+        <ProblemBlock
+          problem={{
+            ...error.problem,
+            title: scrubbed(error.problem.title, secrets) ?? "",
+            detail: scrubbed(error.problem.detail, secrets),
+          }}
+        />
+      ) : null}
       {error instanceof Error && !(error instanceof AdminApiError) ? (
         <div class="problem" role="alert">
-          <p>{error.message}</p>
+          <p>{scrubbed(error.message, secrets)}</p>
         </div>
       ) : null}
       <SourceForm type={type} values={values} />
@@ -135,12 +170,13 @@ export function registerSourcesPage(app: ConsoleApp): void {
     const type = form.type as ConsoleSourceType;
     if (!(CONSOLE_SOURCE_TYPES as readonly string[]).includes(type))
       return c.redirect(href("/sources/new"), 303);
-    const { secret: _secret, ...kept } = form;
+    const kept = Object.fromEntries(Object.entries(form).filter(([k]) => !WRITE_ONLY_FIELDS.includes(k)));
+    const secrets = WRITE_ONLY_FIELDS.map((k) => form[k] ?? "").filter((s) => s !== "");
     let body: Record<string, unknown>;
     try {
       body = sourceBody(form);
     } catch (error) {
-      return renderNew(c, type, kept, error);
+      return renderNew(c, type, kept, error, secrets);
     }
     try {
       const source = await adminApi(c).send<SourceView>("POST", "/v1/admin/sources", body);
@@ -149,7 +185,8 @@ export function registerSourcesPage(app: ConsoleApp): void {
         text: `Source “${source.name}” created. Point its sender at the ingest URL below.`,
       });
     } catch (error) {
-      if (error instanceof AdminApiError && error.status < 500) return renderNew(c, type, kept, error);
+      if (error instanceof AdminApiError && error.status < 500)
+        return renderNew(c, type, kept, error, secrets);
       throw error;
     }
   });
@@ -158,12 +195,17 @@ export function registerSourcesPage(app: ConsoleApp): void {
     const api = adminApi(c);
     const source = await api.get<SourceView>(sourcePath(c));
     const since = new Date(Date.now() - 24 * 3600_000).toISOString();
-    const [rejections, activity, keys] = await Promise.all([
+    const sftp = source.poll?.kind === "sftp" ? source.poll : null;
+    const [rejections, activity, keys, job] = await Promise.all([
       api.get<SourceRejections>(`${sourcePath(c)}/rejections?from=${since}`),
       api.get<SourceActivityList>(`/v1/admin/source-activity?sourceId=${encodeURIComponent(source.id)}`),
       source.type === "app" ? api.get<WriteKeyList>(`${sourcePath(c)}/write-keys`) : Promise.resolve(null),
+      sftp ? pollJobOf(api, source.id) : Promise.resolve(null),
     ]);
-    const { id, name, type, workspace, ingestUrl, createdAt, updatedAt, ...settings } = source;
+    const { id, name, type, workspace, ingestUrl, createdAt, updatedAt, ...rest } = source;
+    // An SFTP pull has its own section; the JSON shows every other setting.
+    const { poll: _poll, ...others } = rest;
+    const settings = sftp ? others : rest;
     return c.render(
       <>
         <OpsAssets />
@@ -216,6 +258,8 @@ export function registerSourcesPage(app: ConsoleApp): void {
             { header: "Count", cell: (r) => r.count.toLocaleString("en"), numeric: true },
           ]}
         />
+
+        {sftp ? <SftpSummary poll={sftp} job={job} /> : null}
 
         <h2>Settings</h2>
         <JsonBlock

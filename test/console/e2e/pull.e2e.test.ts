@@ -71,4 +71,46 @@ describe.skipIf(skipReason)("console in Chromium: Pull, Enrichment and Alerts", 
     );
     await screenshot(page, "alerts");
   });
+  it("connects an SFTP-only csv-file source with the New source form and shows its settings without credentials", async () => {
+    const tag = crypto.randomUUID().slice(0, 8);
+    const password = `e2e-sftp-${tag}-pw`;
+    const fingerprint = `SHA256:${"e2eFingerprint0".repeat(3).slice(0, 42)}Q`;
+    const page = await newPage();
+    await signIn(page, "/console/sources/new?type=csv-file");
+    await page.getByLabel("Name", { exact: true }).fill(`e2e sftp ${tag}`);
+    await page.getByLabel("Identifiers", { exact: true }).fill("email = $.email");
+    await page.getByLabel("Host", { exact: true }).fill("sftp.example.com");
+    await page.getByLabel("Port", { exact: true }).fill("2222");
+    await page.getByLabel("Username", { exact: true }).fill("tributary");
+    await page.getByLabel("Password", { exact: true }).fill(password);
+    await page.getByLabel("Host key fingerprint (required with a host)").fill(fingerprint);
+    await page.getByLabel("Directory", { exact: true }).fill("/outbox");
+    await page.getByLabel("File name pattern", { exact: true }).fill("customers-*.csv");
+    await page.getByLabel("Schedule", { exact: true }).selectOption("86400");
+    await page.getByLabel("After a file is imported", { exact: true }).selectOption("rename");
+    await screenshot(page, "source-new-sftp");
+    await Promise.all([
+      page.waitForURL(/\/console\/sources\/src_/),
+      page.getByRole("button", { name: "Create source" }).click(),
+    ]);
+    const settings = page.getByTestId("sftp-settings");
+    expect(await settings.textContent()).toContain("tributary@sftp.example.com:2222");
+    expect(await settings.textContent()).toContain("password set");
+    expect(await settings.textContent()).toContain("Once a day");
+    expect(await page.content()).not.toContain(password);
+    await screenshot(page, "source-sftp");
+
+    const id = /\/console\/sources\/(src_\w+)/.exec(page.url())![1]!;
+    const stored = await admin<{ poll: Record<string, unknown> }>(`/v1/admin/sources/${id}`);
+    expect(stored.body.poll).toMatchObject({
+      kind: "sftp",
+      host: "sftp.example.com",
+      port: 2222,
+      password: "[sealed]",
+      hostKeyFingerprint: fingerprint,
+      afterImport: "rename",
+    });
+    // Not left polling a host that does not exist.
+    expect((await admin(`/v1/admin/sources/${id}`, { method: "DELETE" })).status).toBe(204);
+  });
 });
