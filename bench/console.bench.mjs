@@ -100,6 +100,10 @@ try {
     `seeded ${ROWS} deliveries and ${ROWS} profiles in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
   );
 
+  // The page queries as the readers issue them (src/deliveries/delivery-log-reader.ts,
+  // src/views/profile-search.ts, src/views/profiles.ts, src/views/overview.ts), with bench values bound.
+  const HOUR = 3_600_000;
+  const scans = [];
   for (const [name, sql] of [
     ["deliveries, first page", "SELECT id FROM deliveries ORDER BY received_at DESC, id DESC LIMIT 51"],
     [
@@ -107,19 +111,78 @@ try {
       "SELECT id FROM deliveries WHERE source_id = 'src_bench_a' AND status = 'rejected' ORDER BY received_at DESC, id DESC LIMIT 51",
     ],
     [
+      "deliveries by source, disposition, time",
+      `SELECT id FROM deliveries WHERE source_id = 'src_bench_a' AND status = 'rejected' AND received_at >= ${NOW - 6 * HOUR} AND received_at < ${NOW - 2 * HOUR} ORDER BY received_at DESC, id DESC LIMIT 51`,
+    ],
+    [
+      "deliveries by stored (IN) and time",
+      `SELECT id FROM deliveries WHERE +status IN ('stored', 'accepted') AND received_at >= ${NOW - 6 * HOUR} AND received_at < ${NOW - 2 * HOUR} ORDER BY received_at DESC, id DESC LIMIT 51`,
+    ],
+    [
+      "deliveries stored (IN), no time range",
+      "SELECT id FROM deliveries WHERE +status IN ('stored', 'accepted') ORDER BY received_at DESC, id DESC LIMIT 51",
+    ],
+    [
+      "deliveries by rejection cause and time",
+      `SELECT id FROM deliveries WHERE status = 'rejected' AND reason = 'signature_invalid' AND received_at >= ${NOW - 6 * HOUR} ORDER BY received_at DESC, id DESC LIMIT 51`,
+    ],
+    [
+      "deliveries by idempotency key",
+      "SELECT id FROM deliveries WHERE idempotency_key = 'key-0077777' ORDER BY received_at DESC, id DESC LIMIT 51",
+    ],
+    [
       "deliveries, a later page (cursor)",
       `SELECT id FROM deliveries WHERE (received_at, id) < (${NOW - 50_000_000}, 'dlv_bench_0050000') ORDER BY received_at DESC, id DESC LIMIT 51`,
     ],
     [
-      "profile by identifier",
+      "overview per-minute counts",
+      `SELECT (received_at / 60000) * 60000 AS minute, status, count(*) FROM deliveries WHERE received_at >= ${NOW - 24 * HOUR} GROUP BY 1, 2`,
+    ],
+    [
+      "overview top rejection reasons",
+      `SELECT reason, count(*) FROM deliveries WHERE status = 'rejected' AND received_at >= ${NOW - 24 * HOUR} GROUP BY reason ORDER BY 2 DESC LIMIT 5`,
+    ],
+    [
+      "profile by identifier (type, value)",
       "SELECT profile_id FROM identifiers WHERE workspace = 'default' AND type = 'email' AND value = 'user-0077777@bench.test'",
+    ],
+    [
+      "profile search, value of any type",
+      "SELECT type, value, profile_id FROM identifiers WHERE workspace = 'default' AND NULL IS NULL AND value >= 'user-0077777@bench.test' AND value <= 'user-0077777@bench.test' ORDER BY value, type LIMIT 26",
+    ],
+    [
+      "profile search, prefix with type",
+      "SELECT type, value, profile_id FROM identifiers WHERE workspace = 'default' AND type = 'email' AND value >= 'user-00777' AND value < 'user-00777\uffff' ORDER BY value, type LIMIT 26",
+    ],
+    [
+      "newest profiles",
+      "SELECT id, created_at FROM profiles WHERE workspace = 'default' AND +merged_into IS NULL ORDER BY created_at DESC, id DESC LIMIT 26",
+    ],
+    [
+      "a profile's identifiers",
+      "SELECT type, value FROM identifiers WHERE profile_id = 'prf_bench_0077777' ORDER BY type, value",
+    ],
+    [
+      "a profile's traits",
+      "SELECT name, value FROM traits WHERE profile_id = 'prf_bench_0077777' ORDER BY name",
+    ],
+    [
+      "a profile's events",
+      "SELECT id FROM events WHERE profile_id = 'prf_bench_0077777' ORDER BY occurred_at DESC, id DESC LIMIT 25",
+    ],
+    [
+      "a profile's merged profiles",
+      "SELECT id FROM profiles WHERE merged_into = 'prf_bench_0077777' ORDER BY created_at, id",
     ],
   ]) {
     const plan = d1(`EXPLAIN QUERY PLAN ${sql}`, true)[0]
       .results.map((r) => r.detail)
       .join("; ");
+    // "SCAN t" without "USING ... INDEX" reads the whole table; a covering-index scan is named as such.
+    if (/\bSCAN (?!.*USING)/.test(plan.replace(/SCAN json_each[^;]*/g, ""))) scans.push(name);
     console.log(`plan  ${name.padEnd(40)} ${plan}`);
   }
+  if (scans.length) console.log(`TABLE SCANS: ${scans.join(", ")}`);
 
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
@@ -156,44 +219,61 @@ try {
     cursor = r.nextCursor;
   }
 
-  const results = [
-    await time("page  /console/deliveries", `${base}/console/deliveries`, page),
-    await time(
-      "page  /console/deliveries?sourceId=…&disposition=rejected",
-      `${base}/console/deliveries?sourceId=src_bench_a&disposition=rejected`,
-      page,
-    ),
-    await time(
-      "page  /console/deliveries?cursor=(1,000 rows deep)",
-      `${base}/console/deliveries?cursor=${encodeURIComponent(cursor)}`,
-      page,
-    ),
-    await time("page  /console/profiles", `${base}/console/profiles`, page),
-    await time(
-      "page  /console/profiles?identifier=email:…",
-      `${base}/console/profiles?identifier=${encodeURIComponent("email:user-0077777@bench.test")}`,
-      page,
-    ),
+  const iso = (ms) => new Date(ms).toISOString().slice(0, 16);
+  const window = `from=${iso(NOW - 6 * HOUR)}&to=${iso(NOW - 2 * HOUR)}`;
+  const pages = [
+    ["/console", "/console"],
+    ["/console/sources", "/console/sources"],
+    ["/console/deliveries", "/console/deliveries"],
+    [
+      "/console/deliveries?sourceId=…&disposition=rejected&from=…&to=… (4 h window)",
+      `/console/deliveries?sourceId=src_bench_a&disposition=rejected&${window}`,
+    ],
+    [
+      "/console/deliveries?disposition=stored&from=…&to=…",
+      `/console/deliveries?disposition=stored&${window}`,
+    ],
+    ["/console/deliveries?disposition=stored", "/console/deliveries?disposition=stored"],
+    ["/console/deliveries?idempotencyKey=…", "/console/deliveries?idempotencyKey=key-0077777"],
+    [
+      "/console/deliveries?cursor=(1,000 rows deep)",
+      `/console/deliveries?cursor=${encodeURIComponent(cursor)}`,
+    ],
+    ["/console/deliveries/{id}", "/console/deliveries/dlv_bench_0077777"],
+    ["/console/dead-letters", "/console/dead-letters"],
+    ["/console/profiles (newest)", "/console/profiles"],
+    [
+      "/console/profiles?type=email&value=… (exact)",
+      `/console/profiles?type=email&value=${encodeURIComponent("USER-0077777@bench.test")}`,
+    ],
+    [
+      "/console/profiles?value=… (any type)",
+      `/console/profiles?value=${encodeURIComponent("user-0077777@bench.test")}`,
+    ],
+    ["/console/profiles?value=…&match=prefix", "/console/profiles?value=user-00777&match=prefix"],
+    ["/console/profiles/{id}", "/console/profiles/prf_bench_0077777"],
+    ["/console/identity", "/console/identity"],
+    ["/console/pull", "/console/pull"],
+    ["/console/enrichment", "/console/enrichment"],
+    ["/console/alerts", "/console/alerts"],
+  ];
+  const results = [];
+  for (const [label, route] of pages) results.push(await time(`page  ${label}`, `${base}${route}`, page));
+  results.push(
     await time("api   GET /v1/admin/deliveries?limit=50", `${base}/v1/admin/deliveries?limit=50`, api),
     await time(
       "api   GET /v1/admin/deliveries?sourceId&disposition=rejected",
       `${base}/v1/admin/deliveries?limit=50&sourceId=src_bench_a&disposition=rejected`,
       api,
     ),
-    await time(
-      "api   GET /v1/admin/deliveries?cursor=(1,000 deep)",
-      `${base}/v1/admin/deliveries?limit=50&cursor=${encodeURIComponent(cursor)}`,
-      api,
-    ),
-    await time(
-      "api   GET /v1/admin/profiles?identifier=email:…",
-      `${base}/v1/admin/profiles?workspace=default&identifier=${encodeURIComponent("email:user-0077777@bench.test")}`,
-      api,
-    ),
     await time("api   GET /v1/admin/profiles/{id}", `${base}/v1/admin/profiles/prf_bench_0077777`, api),
-  ];
+  );
+  const load = (await import("node:os"))
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(", ");
   console.log(
-    `\n${ROWS} deliveries, ${ROWS} profiles; ${RUNS} sequential loads each after 2 warm-ups (wrangler dev, local D1)`,
+    `\n${ROWS} deliveries, ${ROWS} profiles; ${RUNS} sequential loads each after 2 warm-ups (wrangler dev, local D1); load average ${load}`,
   );
   console.log("| request | status | bytes | median ms | p95 ms |\n|---|---|---|---|---|");
   for (const r of results) {

@@ -3,6 +3,7 @@ import { getCookie } from "hono/cookie";
 import { ApiError } from "../lib/errors";
 import { type ConsoleContext, type ConsoleEnv, href } from "./env";
 import { csrfTokenFor, csrfTokenValid, verifySession } from "./session";
+import { isSessionRevoked } from "./session-revocations";
 
 /** Name of the console's session cookie (Path=/console, HttpOnly, SameSite=Strict). */
 export const SESSION_COOKIE = "tributary_console";
@@ -31,13 +32,16 @@ export function signInUrl(c: ConsoleContext): string {
 
 /**
  * Session guard for every console route except sign-in and assets: a valid, unexpired session cookie
- * signed under the current ADMIN_TOKEN, or no data at all (pages: 303 to sign-in; anything else: 401
+ * signed under the current ADMIN_TOKEN and not signed out (src/console/session-revocations.ts), or no
+ * data at all (pages: 303 to sign-in; anything else: 401
  * `console_session_required`). Sets `session` and `csrfToken` for the handlers.
  */
 export const requireSession: MiddlewareHandler<ConsoleEnv> = async (c, next) => {
   const adminToken = c.env.ADMIN_TOKEN;
   if (!adminToken) throw new ApiError("admin_not_configured");
-  const session = await verifySession(adminToken, getCookie(c, SESSION_COOKIE));
+  const verified = await verifySession(adminToken, getCookie(c, SESSION_COOKIE));
+  // Only a correctly signed cookie reaches D1: forged or expired values cost no database read.
+  const session = verified && !(await isSessionRevoked(c.env.DB, verified)) ? verified : null;
   if (!session) {
     if (isPageNavigation(c)) return c.redirect(signInUrl(c), 303);
     throw new ApiError("console_session_required");

@@ -56,7 +56,11 @@ export async function listDeliveries(
   if (query.status !== undefined) add("status = ?", query.status);
   if (query.disposition !== undefined) {
     const { kind, cause } = query.disposition;
-    if (kind === "stored") add("status IN ('stored', 'accepted')");
+    // `+status` keeps SQLite off the status index here: an IN over two statuses cannot be read from it
+    // in received_at order, so every stored row (most of the log) would be sorted before the first page.
+    // Stored is the common disposition, so walking the time (or source, time) index and filtering is
+    // the cheap plan; the rarer statuses below keep their (status, received_at) index.
+    if (kind === "stored") add("+status IN ('stored', 'accepted')");
     else add("status = ?", kind);
     if (cause !== undefined) add("reason = ?", cause);
   }

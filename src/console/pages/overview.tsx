@@ -20,11 +20,34 @@ export const KIND_LABELS: Record<string, string> = {
   replayed: "Replayed",
 };
 
-function Card({ title, value, href: link }: { title: string; value: string | number; href?: string }) {
+/**
+ * One figure of the overview. A linked figure's visible text is only a number, so `name` gives the link
+ * its accessible name ("12 rejected deliveries"): it starts with the number, so a voice-control user
+ * saying what they see still matches it (WCAG 2.5.3).
+ */
+function Card({
+  title,
+  value,
+  href: link,
+  name,
+}: {
+  title: string;
+  value: string | number;
+  href?: string;
+  name?: string;
+}) {
   return (
     <div class="ops-card">
       <p class="hint">{title}</p>
-      <p class="ops-figure">{link ? <a href={link}>{value}</a> : value}</p>
+      <p class="ops-figure">
+        {link ? (
+          <a href={link} aria-label={name ? `${value} ${name}` : undefined}>
+            {value}
+          </a>
+        ) : (
+          value
+        )}
+      </p>
     </div>
   );
 }
@@ -58,7 +81,10 @@ export function registerOverviewPage(app: ConsoleApp): void {
       {
         header: "Reason",
         cell: (r) => (
-          <a href={href(`/deliveries?disposition=${encodeURIComponent(`rejected:${r.reason}`)}`)}>
+          <a
+            href={href(`/deliveries?disposition=${encodeURIComponent(`rejected:${r.reason}`)}`)}
+            aria-label={`${r.reason}: ${r.count.toLocaleString("en")} rejected deliveries`}
+          >
             <code>{r.reason}</code>
           </a>
         ),
@@ -80,20 +106,33 @@ export function registerOverviewPage(app: ConsoleApp): void {
             title={`Deliveries, last ${hours} h`}
             value={total.toLocaleString("en")}
             href={href("/deliveries")}
+            name={`deliveries in the last ${hours} h`}
           />
           <Card
             title="Rejected"
             value={(o.totals.rejected ?? 0).toLocaleString("en")}
             href={href("/deliveries?disposition=rejected")}
+            name="rejected deliveries"
           />
           <Card
             title="Dead letters"
             value={o.deadLetters.total.toLocaleString("en")}
             href={href("/dead-letters")}
+            name="dead letters"
           />
           <Card title="Oldest queued message" value={backlog === undefined ? "unknown" : age(backlog)} />
-          <Card title="Failing poll jobs" value={o.failingPollJobs.length} href={href("/pull")} />
-          <Card title="Open breakers" value={o.openBreakers.length} href={href("/enrichment")} />
+          <Card
+            title="Failing poll jobs"
+            value={o.failingPollJobs.length}
+            href={href("/pull")}
+            name="failing poll jobs"
+          />
+          <Card
+            title="Open breakers"
+            value={o.openBreakers.length}
+            href={href("/enrichment")}
+            name="open breakers"
+          />
         </section>
 
         <section aria-labelledby="chart-title">

@@ -5,6 +5,7 @@ import { type ConsoleContext, type Flash, href } from "../env";
 import { redirectWithFlash } from "../flash";
 import { assertSameOrigin, SESSION_COOKIE } from "../guard";
 import { issueSession, SESSION_TTL_SECONDS } from "../session";
+import { revokeSession } from "../session-revocations";
 import type { ConsoleApp } from "./page";
 
 /**
@@ -55,7 +56,7 @@ function renderSignIn(c: ConsoleContext, next: string, error?: string, status: 2
  * ADMIN_TOKEN in constant time and answers with the session cookie: HttpOnly (no script reads it),
  * SameSite=Strict (no cross-site request carries it), Path=/console, Secure on https. The POST must
  * come from the console's own origin (no login CSRF). Sign-out (behind the session and CSRF guards)
- * clears the cookie.
+ * revokes the session on the server (a copy of the cookie stops working too) and clears the cookie.
  */
 export function registerSignIn(app: ConsoleApp): void {
   app.get("/sign-in", (c) => renderSignIn(c, safeNext(c.req.query("next"))));
@@ -81,6 +82,7 @@ export function registerSignIn(app: ConsoleApp): void {
   });
 
   app.post("/sign-out", async (c) => {
+    await revokeSession(c.env.DB, c.get("session"));
     deleteCookie(c, SESSION_COOKIE, { path: "/console" });
     return redirectWithFlash(c, href("/sign-in"), { kind: "ok", text: "Signed out." });
   });

@@ -2,6 +2,7 @@
 
 export * from "./alerts";
 export * from "./archive";
+export * from "./console-sessions";
 export * from "./deliveries";
 export * from "./erasures";
 export * from "./event-retention";
