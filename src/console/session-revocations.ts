@@ -1,3 +1,4 @@
+import { ApiError } from "../lib/errors";
 import type { ConsoleSession } from "./session";
 
 /**
@@ -33,11 +34,21 @@ export async function revokeSession(
   ]);
 }
 
-/** True when `session` was signed out ({@link revokeSession}). */
+/**
+ * True when `session` was signed out ({@link revokeSession}).
+ * @throws ApiError `database_unavailable` (503, Retry-After) when D1 does not answer: a console whose
+ *   database is down could show nothing anyway, and a session must not be honoured unchecked
+ */
 export async function isSessionRevoked(db: D1Database, session: ConsoleSession): Promise<boolean> {
-  const row = await db
-    .prepare("SELECT 1 AS revoked FROM console_session_revocations WHERE nonce = ?")
-    .bind(session.nonce)
-    .first<{ revoked: number }>();
-  return row !== null;
+  try {
+    const row = await db
+      .prepare("SELECT 1 AS revoked FROM console_session_revocations WHERE nonce = ?")
+      .bind(session.nonce)
+      .first<{ revoked: number }>();
+    return row !== null;
+  } catch {
+    throw new ApiError("database_unavailable", "The console could not check the session; retry shortly.", {
+      headers: { "Retry-After": "5" },
+    });
+  }
 }

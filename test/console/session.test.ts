@@ -97,4 +97,20 @@ describe("console sign-out on the server", () => {
     expect(await isSessionRevoked(env.DB, current)).toBe(true);
     expect(await isSessionRevoked(env.DB, old)).toBe(false); // expired: the signature check refuses it anyway
   });
+
+  it("refuses to vouch for a session while its database does not answer: 503 database_unavailable, retry later", async () => {
+    const now = Date.now();
+    const session = (await verifySession(TOKEN, await issueSession(TOKEN, now), now))!;
+    const down = {
+      prepare: () => {
+        throw new Error("D1_ERROR: network connection lost");
+      },
+    } as unknown as D1Database;
+    const refused = await isSessionRevoked(down, session).then(
+      () => null,
+      (error: unknown) => error as { status: number; code: string; headers: Record<string, string> },
+    );
+    expect(refused).toMatchObject({ status: 503, code: "database_unavailable" });
+    expect(refused!.headers["Retry-After"]).toBe("5");
+  });
 });
