@@ -27,12 +27,19 @@ export interface CsvReadOptions {
   onHeader?: (columns: (string | null)[]) => void;
 }
 
+/**
+ * Bytes of the file queued ahead of the parser at most (plus the chunk each stream stage holds): the pipe
+ * from R2 reads on only as the parser takes them, so memory does not grow with the file.
+ */
+export const PARSER_READ_AHEAD_BYTES = 64 * 1024;
+
 /** A row may span this many bytes at most (quoted newlines): past it an unclosed quote is the likely cause. */
 export const MAX_ROW_BYTES = 1024 * 1024;
 
 /**
  * Streams a CSV file's rows with csv-parse (RFC 4180: quoted fields with delimiters, doubled quotes and
- * CR/LF/CRLF line breaks inside), in file order, holding only the parser's window in memory.
+ * CR/LF/CRLF line breaks inside), in file order, holding only the parser's window in memory: at most
+ * {@link PARSER_READ_AHEAD_BYTES} of `stream` are read ahead of the rows taken, and the records of one chunk.
  * Blank lines are skipped; empty cells are left out of the record (a missing value, not ""). A row
  * csv-parse rejects (wrong field count, a stray quote) becomes a `rejected` item with its 1-based data
  * row number and line, and reading goes on. `end` is the byte offset just after a row, for resuming.
@@ -200,7 +207,10 @@ function parserStream(
         if (error) controller.error(error);
       },
     },
-    new CountQueuingStrategy({ highWaterMark: 1024 }),
-    new CountQueuingStrategy({ highWaterMark: 1024 }),
+    // Back-pressure end to end: the input queue is counted in bytes (a count of chunks would let a
+    // slow consumer queue 1,024 chunks of whatever size R2 hands out), and the next chunk is parsed only
+    // once the reader has taken every record of the previous one.
+    new ByteLengthQueuingStrategy({ highWaterMark: PARSER_READ_AHEAD_BYTES }),
+    new CountQueuingStrategy({ highWaterMark: 0 }),
   );
 }
