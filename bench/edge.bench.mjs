@@ -17,7 +17,9 @@
 // its no-op BullMQ worker, so each figure is the edge plus its queue, not a pipeline. CPU per accepted
 // request = utime+stime (/proc/<pid>/stat) over the measurement of workerd (real, bare) or of the
 // peer, its worker and redis-server together (peer), divided by the 2xx answers. Rounds interleave
-// the targets, each round in a different order; the table shows medians over BENCH_ROUNDS rounds.
+// the targets, the real route always next to the bare and metrics-off ones, which comes first
+// alternating; the table shows medians over BENCH_ROUNDS rounds, and the ratios are also given per
+// round with their median (each round's two figures were taken under nearly the same load).
 //
 // Needs wrk and redis-server (installed with apt-get when missing and running as root) and npm access
 // for the peer's three dependencies (installed once into a scratch copy under the OS temp dir).
@@ -321,6 +323,17 @@ const targets = {
   peer: { url: peer.url, path: peer.path(), pids: peer.pids },
 };
 const names = Object.keys(targets);
+/**
+ * The order of the targets in each round: the real route always measured right next to both of its
+ * references (bare, metrics off), which one comes first alternating, so a per-round ratio compares
+ * measurements taken under nearly the same load.
+ */
+const ORDERS = [
+  ["bare", "real", "unmetered", "peer"],
+  ["unmetered", "real", "bare", "peer"],
+  ["peer", "bare", "real", "unmetered"],
+  ["peer", "unmetered", "real", "bare"],
+];
 const results = Object.fromEntries(names.map((n) => [n, []]));
 try {
   for (const name of names) {
@@ -328,8 +341,7 @@ try {
     if (name !== "peer") await settle(targets[name].url, targets[name].path);
   }
   for (let round = 0; round < ROUNDS; round++) {
-    for (let k = 0; k < names.length; k++) {
-      const name = names[(round + k) % names.length];
+    for (const name of ORDERS[round % ORDERS.length]) {
       const { url, path: urlPath, pids } = targets[name];
       const result = measure(url, urlPath, pids, `r${round}_${name}`);
       if (name !== "peer") await settle(url, urlPath);
@@ -392,6 +404,16 @@ console.log(
 );
 console.log(
   `real/peer: CPU ${(summary.real.cpuUs / summary.peer.cpuUs).toFixed(2)}×, req/s ${(summary.real.rps / summary.peer.rps).toFixed(2)}×`,
+);
+// Ratios within each round (the two targets measured minutes apart at most, under the same load),
+// then their median: steadier than the ratio of the medians when the load drifts between rounds.
+const perRound = (a, b, field) => results[a].map((r, i) => r[field] / results[b][i][field]);
+const fmt = (values) => values.map((v) => `${v.toFixed(2)}×`).join(", ");
+const realBareRounds = perRound("real", "bare", "cpuUs");
+const onOffRounds = perRound("real", "unmetered", "cpuUs");
+const rpsRounds = perRound("real", "bare", "rps");
+console.log(
+  `per round, paced CPU real/bare: ${fmt(realBareRounds)} → median ${median(realBareRounds).toFixed(2)}× (target ≤ 1.2×); req/s real/bare flat out: ${fmt(rpsRounds)} → median ${median(rpsRounds).toFixed(2)}× (target ≥ 0.9×); paced CPU metrics on/off: ${fmt(onOffRounds)} → median ${median(onOffRounds).toFixed(3)}× (target ≤ 1.05×)`,
 );
 const metricsCpu = summary.real.cpuUs / summary.unmetered.cpuUs;
 console.log(

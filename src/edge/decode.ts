@@ -27,15 +27,7 @@ export function decodeBody(
     );
   }
   const charset = /;\s*charset\s*=\s*"?([^";\s]+)"?/i.exec(contentType ?? "")?.[1] ?? "utf-8";
-  let decoder: TextDecoder;
-  try {
-    decoder = new TextDecoder(charset, { fatal: true, ignoreBOM: false });
-  } catch {
-    throw new ApiError(
-      "unsupported_media_type",
-      `Unsupported charset ${JSON.stringify(charset.slice(0, 40))}`,
-    );
-  }
+  const decoder = decoderFor(charset);
   let text: string;
   try {
     text = decoder.decode(body);
@@ -55,6 +47,29 @@ export function decodeBody(
       `The body is ${json === null ? "null" : Array.isArray(json) ? "an array" : `a ${typeof json}`}: send one JSON object per delivery`,
     );
   return { text, json };
+}
+
+/**
+ * Fatal decoders by charset label (lower case), built once per isolate: a TextDecoder holds no state
+ * between non-streaming `decode` calls, and building one cost about as much as the rest of decoding.
+ * Only labels the Encoding Standard knows get here (a few hundred at most), so the map stays small.
+ */
+const decoders = new Map<string, TextDecoder>();
+
+function decoderFor(charset: string): TextDecoder {
+  const label = charset.toLowerCase();
+  let decoder = decoders.get(label);
+  if (decoder) return decoder;
+  try {
+    decoder = new TextDecoder(label, { fatal: true, ignoreBOM: false });
+  } catch {
+    throw new ApiError(
+      "unsupported_media_type",
+      `Unsupported charset ${JSON.stringify(charset.slice(0, 40))}`,
+    );
+  }
+  decoders.set(label, decoder);
+  return decoder;
 }
 
 /**

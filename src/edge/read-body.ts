@@ -1,6 +1,5 @@
-import { readCapped } from "../lib/bytes";
 import { ApiError } from "../lib/errors";
-import { requestBody } from "./request-body";
+import { readRequestBody } from "./request-body";
 
 /**
  * Reads the request body once, as bytes, refusing more than `maxBytes` (413) without buffering past
@@ -11,9 +10,7 @@ import { requestBody } from "./request-body";
 export async function readBody(request: Request, maxBytes: number): Promise<Uint8Array> {
   const declared = request.headers.get("content-length");
   if (declared !== null && Number(declared) > maxBytes) throw tooLarge(maxBytes);
-  const stream = requestBody(request);
-  if (!stream) return new Uint8Array(0);
-  const body = await readCapped(stream, maxBytes);
+  const body = await readRequestBody(request, maxBytes);
   if (body === null) throw tooLarge(maxBytes);
   return body;
 }

@@ -20,47 +20,63 @@ export class JsonTooDeepError extends SyntaxError {
  * @throws JsonTooDeepError when nested too deep; SyntaxError for invalid JSON
  */
 export function parseJsonExact(text: string): unknown {
-  if (nestingDepth(text) > MAX_JSON_DEPTH) throw new JsonTooDeepError();
-  return JSON.parse(text, function reviver(
-    this: unknown,
-    _key: string,
-    value: unknown,
-    context?: { source?: string },
-  ) {
-    if (
-      typeof value === "number" &&
-      !Number.isSafeInteger(value) &&
-      context?.source &&
-      /^-?\d+$/.test(context.source)
-    ) {
-      return context.source;
-    }
-    return value;
-  } as (this: unknown, key: string, value: unknown) => unknown);
+  const scan = scanJson(text);
+  if (scan.depth > MAX_JSON_DEPTH) throw new JsonTooDeepError();
+  // Fast path: without a run of 16+ digits outside strings there is no integer literal beyond 2^53
+  // (every integer of at most 15 digits is safe), so the reviver would return every value unchanged
+  // and a plain parse gives the same result without a callback per value.
+  if (!scan.longDigitRun) return JSON.parse(text);
+  return JSON.parse(text, exactReviver as (this: unknown, key: string, value: unknown) => unknown);
 }
 
+/** Keeps an integer literal beyond 2^53 as its source digits (a string); every other value as parsed. */
+function exactReviver(this: unknown, _key: string, value: unknown, context?: { source?: string }): unknown {
+  if (
+    typeof value === "number" &&
+    !Number.isSafeInteger(value) &&
+    context?.source &&
+    /^-?\d+$/.test(context.source)
+  ) {
+    return context.source;
+  }
+  return value;
+}
+
+/** Digits in a row (outside strings) from which an integer literal may be beyond 2^53. */
+const LONG_DIGIT_RUN = 16;
+
 /**
- * The deepest nesting of `[`/`{` outside strings, in one linear pass; stops counting as soon as the
- * limit is passed. Invalid JSON may give any number: the parse that follows rejects it.
+ * One linear pass over `text`: the deepest nesting of `[`/`{` outside strings (stops counting as soon
+ * as the limit is passed) and whether a run of {@link LONG_DIGIT_RUN} digits occurs outside strings
+ * (where number literals are). Invalid JSON may give any answer: the parse that follows rejects it.
  */
-function nestingDepth(text: string): number {
+function scanJson(text: string): { depth: number; longDigitRun: boolean } {
   let depth = 0;
   let deepest = 0;
   let inString = false;
+  let digits = 0;
+  let longDigitRun = false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
       if (c === 0x5c)
         i++; // backslash: skip the escaped character
       else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
+      continue;
+    }
+    if (c >= 0x30 && c <= 0x39) {
+      if (++digits >= LONG_DIGIT_RUN) longDigitRun = true;
+      continue;
+    }
+    digits = 0;
+    if (c === 0x22) inString = true;
     else if (c === 0x5b || c === 0x7b) {
       depth++;
       if (depth > deepest) {
         deepest = depth;
-        if (deepest > MAX_JSON_DEPTH) return deepest;
+        if (deepest > MAX_JSON_DEPTH) return { depth: deepest, longDigitRun };
       }
     } else if (c === 0x5d || c === 0x7d) depth--;
   }
-  return deepest;
+  return { depth: deepest, longDigitRun };
 }

@@ -10,12 +10,25 @@ export const QUEUE_BINDINGS = {
   DEAD_LETTER_QUEUE: "tributary-dead-letters",
 } as const;
 
+/** Wrapped envs by the env they wrap: workerd hands every invocation of an isolate the same object. */
+const wrappedEnvs = new WeakMap<object, object>();
+
 /**
  * `env` with its queue bindings wrapped so that every successful `send`/`sendBatch` is counted as
  * sent (for `tributary_queue_pending` and `tributary_queue_backlog_seconds`). Other bindings are
- * passed through untouched. Cheap: one object per invocation, no call added.
+ * passed through untouched. Built once per env object (kept in a WeakMap), so a request whose env is
+ * the one the isolate saw before pays a lookup, not an object spread. An env without queue bindings
+ * is returned as is.
  */
 export function countingQueues<E extends object>(env: E): E {
+  const known = wrappedEnvs.get(env);
+  if (known) return known as E;
+  const wrapped = wrapQueues(env);
+  wrappedEnvs.set(env, wrapped);
+  return wrapped;
+}
+
+function wrapQueues<E extends object>(env: E): E {
   const wrapped: Record<string, unknown> = {};
   for (const [binding, queueName] of Object.entries(QUEUE_BINDINGS)) {
     const queue = (env as Record<string, unknown>)[binding] as Queue<unknown> | undefined;

@@ -22,6 +22,7 @@ const AGGREGATOR = "global";
  */
 export class MetricsRecorder {
   private counters = new Map<string, CounterDelta>();
+  private histograms = new Map<string, HistogramSeries>();
   private sent = new Map<string, { queue: string; second: number; count: number }>();
   private processed = new Map<string, number>();
   private armed: Promise<void> | null = null;
@@ -32,14 +33,30 @@ export class MetricsRecorder {
     this.add(name, labels as Record<string, string>, by);
   }
 
-  /** Records one observation of `seconds` in histogram `name` (cumulative buckets, sum and count). */
+  /**
+   * Records one observation of `seconds` in histogram `name`. Each series keeps one count per bucket
+   * (the first bucket the observation fits), its sum and its count; the cumulative `_bucket`, `_sum`
+   * and `_count` counters are built when the batch is handed over, not per observation.
+   */
   observe<M extends HistogramName>(name: M, labels: LabelsOf<M>, seconds: number): void {
     const base = labels as Record<string, string>;
-    for (const le of DURATION_BUCKETS)
-      if (seconds <= le) this.add(`${name}_bucket`, { ...base, le: String(le) }, 1);
-    this.add(`${name}_bucket`, { ...base, le: "+Inf" }, 1);
-    this.add(`${name}_sum`, base, seconds);
-    this.add(`${name}_count`, base, 1);
+    const key = `${name}\u0000${JSON.stringify(base)}`;
+    let series = this.histograms.get(key);
+    if (!series) {
+      series = {
+        name,
+        labels: base,
+        buckets: new Array(DURATION_BUCKETS.length + 1).fill(0),
+        sum: 0,
+        count: 0,
+      };
+      this.histograms.set(key, series);
+    }
+    let index = 0;
+    while (index < DURATION_BUCKETS.length && seconds > DURATION_BUCKETS[index]!) index++;
+    series.buckets[index]!++;
+    series.sum += seconds;
+    series.count++;
   }
 
   /** `count` messages were sent to `queue` at `at` (epoch ms). */
@@ -99,10 +116,17 @@ export class MetricsRecorder {
   }
 
   private isEmpty(): boolean {
-    return this.counters.size === 0 && this.sent.size === 0 && this.processed.size === 0;
+    return (
+      this.counters.size === 0 &&
+      this.histograms.size === 0 &&
+      this.sent.size === 0 &&
+      this.processed.size === 0
+    );
   }
 
   private take(): MetricsBatch {
+    for (const series of this.histograms.values()) this.expand(series);
+    this.histograms = new Map();
     const batch: MetricsBatch = {
       counters: [...this.counters.values()],
       queueSent: [...this.sent.values()],
@@ -114,11 +138,37 @@ export class MetricsRecorder {
     return batch;
   }
 
+  /**
+   * Adds a histogram series' observations to the counters as Prometheus has them: `_bucket{le}`
+   * cumulative (a bucket no observation reached is left out, as if never incremented), `_sum`, `_count`.
+   */
+  private expand(series: HistogramSeries): void {
+    const { name, labels, buckets } = series;
+    let cumulative = 0;
+    for (let i = 0; i < buckets.length; i++) {
+      cumulative += buckets[i]!;
+      if (cumulative === 0) continue;
+      const le = i < DURATION_BUCKETS.length ? String(DURATION_BUCKETS[i]) : "+Inf";
+      this.add(`${name}_bucket`, { ...labels, le }, cumulative);
+    }
+    this.add(`${name}_sum`, labels, series.sum);
+    this.add(`${name}_count`, labels, series.count);
+  }
+
   private putBack(batch: MetricsBatch): void {
     for (const c of batch.counters) this.add(c.name, c.labels, c.value);
     for (const s of batch.queueSent) this.queueSent(s.queue, s.count, s.second * 1000);
     for (const p of batch.queueProcessed) this.queueProcessed(p.queue, p.count);
   }
+}
+
+/** One histogram series between hand-overs: observations per bucket (last: over every bound). */
+interface HistogramSeries {
+  name: string;
+  labels: Record<string, string>;
+  buckets: number[];
+  sum: number;
+  count: number;
 }
 
 /** This isolate's recorder. */
