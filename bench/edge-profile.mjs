@@ -7,35 +7,25 @@
 // Not a benchmark: the inspector slows everything; compare the two routes' shapes, not their totals.
 import { createHmac } from "node:crypto";
 import { writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Miniflare } from "miniflare";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
-import WebSocket from "ws";
 import { ADMIN_TOKEN, admin, applyMigrations, BUILT_MODULE_RULES, buildWorker } from "./lib/gateway.mjs";
+import { openInspector, selfTimes } from "./lib/inspector.mjs";
 
 const REQUESTS = Number(process.env.BENCH_PROFILE_REQUESTS ?? 3000);
 const root = path.resolve(import.meta.dirname, "..");
 const SW_KEY = Buffer.from("bench-edge-standard-webhooks-key!");
 const SECRET = `whsec_${SW_KEY.toString("base64")}`;
 
-const freePort = () =>
-  new Promise((resolve) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-
-const inspectorPort = await freePort();
 const scriptPath = buildWorker();
 const { workerOptions } = unstable_getMiniflareWorkerOptions(path.join(root, "wrangler.toml"));
 const { "tributary-ingest": _ingest, ...otherConsumers } = workerOptions.queueConsumers ?? {};
 const mf = new Miniflare({
   host: "127.0.0.1",
   port: 0,
-  inspectorPort,
+  inspectorPort: 0,
   workers: [
     {
       ...workerOptions,
@@ -79,34 +69,6 @@ const source = await admin(url, "/v1/admin/sources", {
   mapping: { eventType: "$.type", identifiers: { user_id: "$.user_id" } },
 });
 
-/** One CDP session on the tributary worker's isolate. */
-async function inspector() {
-  const targets = await (await fetch(`http://127.0.0.1:${inspectorPort}/json`)).json();
-  const target =
-    targets.find((t) => t.title?.includes("tributary") || t.id?.includes("tributary")) ?? targets[0];
-  const ws = new WebSocket(target.webSocketDebuggerUrl);
-  await new Promise((resolve, reject) => {
-    ws.once("open", resolve);
-    ws.once("error", reject);
-  });
-  let next = 1;
-  const pending = new Map();
-  ws.on("message", (data) => {
-    const message = JSON.parse(String(data));
-    if (message.id && pending.has(message.id)) {
-      pending.get(message.id)(message);
-      pending.delete(message.id);
-    }
-  });
-  const send = (method, params = {}) =>
-    new Promise((resolve) => {
-      const id = next++;
-      pending.set(id, resolve);
-      ws.send(JSON.stringify({ id, method, params }));
-    });
-  return { send, close: () => ws.close() };
-}
-
 function body(n) {
   const base = { type: "bench.event", user_id: `u${n % 1000}`, n, timestamp: 1_704_067_200 + n };
   const text = JSON.stringify({ ...base, pad: "" });
@@ -142,32 +104,18 @@ async function drive(urlPath, prefix) {
   return failed;
 }
 
-/** Self time per function (µs), from a V8 .cpuprofile. */
-function selfTimes(profile) {
-  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
-  const self = new Map();
-  const deltas = profile.timeDeltas;
-  for (let i = 0; i < profile.samples.length; i++) {
-    const node = byId.get(profile.samples[i]);
-    const { functionName, url: file, lineNumber } = node.callFrame;
-    const key = `${functionName || "(anonymous)"} ${path.basename(file || "")}:${lineNumber + 1}`;
-    self.set(key, (self.get(key) ?? 0) + (deltas[i + 1] ?? 0));
-  }
-  return [...self].sort((a, b) => b[1] - a[1]);
-}
-
-const session = await inspector();
-await session.send("Profiler.enable");
-await session.send("Profiler.setSamplingInterval", { interval: 50 });
+const session = await openInspector(mf);
+await session.call("Profiler.enable");
+await session.call("Profiler.setSamplingInterval", { interval: 50 });
 for (const [name, urlPath] of [
   ["real", `/v1/sources/${source.id}/webhooks`],
   ["bare", `/v1/bench/sources/${source.id}/enqueue`],
 ]) {
   await drive(urlPath, `warm_${name}`);
   await new Promise((r) => setTimeout(r, 1000));
-  await session.send("Profiler.start");
+  await session.call("Profiler.start");
   const failed = await drive(urlPath, `p_${name}`);
-  const { result } = await session.send("Profiler.stop");
+  const result = await session.call("Profiler.stop");
   const file = path.join(tmpdir(), `tributary-edge-${name}.cpuprofile`);
   writeFileSync(file, JSON.stringify(result.profile));
   const rows = selfTimes(result.profile);

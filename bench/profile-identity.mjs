@@ -3,19 +3,19 @@
 // while 3,000 events are applied in calls of 100, printed as self and inclusive time per function.
 // KIND=fresh (new customers, default), returning (the same customers again) or linking (one merge
 // per event). Not a benchmark (the profiler slows everything); run it to find what to cut next:
-//   node --experimental-websocket bench/profile-identity.mjs
+//   node bench/profile-identity.mjs
 import path from "node:path";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
 import { ADMIN_TOKEN, startGateway } from "./lib/gateway.mjs";
 import { anonymous, fresh, known, linking, returning } from "./lib/identity-events.mjs";
+import { inclusiveTimes, openInspector, selfTimes } from "./lib/inspector.mjs";
 
 const root = path.resolve(import.meta.dirname, "..");
 const KIND = process.env.KIND ?? "fresh";
 const { workerOptions } = unstable_getMiniflareWorkerOptions(path.join(root, "wrangler.toml"));
-const port = 9333;
 const gateway = await startGateway(
   {
-    inspectorPort: port,
+    inspectorPort: 0,
     bindings: {
       ...workerOptions.bindings,
       ADMIN_TOKEN,
@@ -41,27 +41,8 @@ if (KIND === "linking") {
   await feed(stub, "prof", known, 0, 3000);
 } else await feed(stub, "prof", fresh, 0, KIND === "returning" ? 4000 : 1000);
 await stub.awaitProjection();
-const targets = await (await fetch(`http://127.0.0.1:${port}/json/list`)).json();
-console.log(targets.map((t) => t.title ?? t.id).join(" | "));
-const target =
-  targets.find((t) => /tributary/.test(t.title ?? "") || /tributary/.test(t.url ?? "")) ?? targets[0];
-const ws = new WebSocket(target.webSocketDebuggerUrl);
-await new Promise((r) => ws.addEventListener("open", r));
-let id = 0;
-const pending = new Map();
-ws.addEventListener("message", (m) => {
-  const d = JSON.parse(m.data);
-  if (d.id && pending.has(d.id)) {
-    pending.get(d.id)(d);
-    pending.delete(d.id);
-  }
-});
-const call = (method, params = {}) =>
-  new Promise((r) => {
-    const i = ++id;
-    pending.set(i, r);
-    ws.send(JSON.stringify({ id: i, method, params }));
-  });
+const inspector = await openInspector(gateway.mf);
+const { call } = inspector;
 await call("Profiler.enable");
 await call("Profiler.setSamplingInterval", { interval: 100 });
 await call("Profiler.start");
@@ -70,44 +51,14 @@ const measured = { returning, linking, fresh }[KIND];
 await feed(stub, "prof", measured, KIND === "fresh" ? 1000 : 0, 3000);
 await stub.awaitProjection();
 console.log("events/s", Math.round(3000 / ((performance.now() - t0) / 1000)));
-const { result } = await call("Profiler.stop");
-const { nodes, samples, timeDeltas } = result.profile;
-const byId = new Map(nodes.map((n) => [n.id, n]));
-const self = new Map();
-let total = 0;
-for (let i = 0; i < samples.length; i++) {
-  const n = byId.get(samples[i]);
-  const dt = timeDeltas[i] ?? 0;
-  total += dt;
-  const cf = n.callFrame;
-  const key = `${cf.functionName || "(anon)"} ${(cf.url || "").split("/").pop()}:${cf.lineNumber}`;
-  self.set(key, (self.get(key) ?? 0) + dt);
-}
-// inclusive by function name via parent links
-const parent = new Map();
-for (const n of nodes) for (const c of n.children ?? []) parent.set(c, n.id);
-const incl = new Map();
-for (let i = 0; i < samples.length; i++) {
-  const dt = timeDeltas[i] ?? 0;
-  const seen = new Set();
-  let cur = samples[i];
-  while (cur !== undefined) {
-    const n = byId.get(cur);
-    const k = `${n.callFrame.functionName || "(anon)"}:${n.callFrame.lineNumber}`;
-    if (!seen.has(k)) {
-      seen.add(k);
-      incl.set(k, (incl.get(k) ?? 0) + dt);
-    }
-    cur = parent.get(cur);
-  }
-}
-console.log("total ms", (total / 1000).toFixed(0));
+const profile = (await call("Profiler.stop")).profile;
+const self = selfTimes(profile);
+console.log("total ms", (self.reduce((sum, [, us]) => sum + us, 0) / 1000).toFixed(0));
 console.log("SELF");
-for (const [k, v] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 35))
-  console.log((v / 1000).toFixed(0).padStart(6), "ms", k);
+for (const [key, us] of self.slice(0, 35)) console.log((us / 1000).toFixed(0).padStart(6), "ms", key);
 console.log("INCLUSIVE");
-for (const [k, v] of [...incl].sort((a, b) => b[1] - a[1]).slice(0, 45))
-  console.log((v / 1000).toFixed(0).padStart(6), "ms", k);
-ws.close();
+for (const [key, us] of inclusiveTimes(profile).slice(0, 45))
+  console.log((us / 1000).toFixed(0).padStart(6), "ms", key);
+inspector.close();
 await gateway.stop();
 process.exit(0);

@@ -4,6 +4,7 @@
 // https://chromedevtools.github.io/devtools-protocol/v8/Runtime/#method-getHeapUsage and
 // https://chromedevtools.github.io/devtools-protocol/v8/HeapProfiler/
 import { createWriteStream } from "node:fs";
+import path from "node:path";
 import WebSocket from "ws";
 
 /**
@@ -15,7 +16,7 @@ import WebSocket from "ws";
 export async function openInspector(mf, name = /tributary/) {
   const base = (await mf.getInspectorURL()).toString().replace(/^ws/, "http").replace(/\/$/, "");
   const targets = await (await fetch(`${base}/json/list`)).json();
-  const target = targets.find((t) => name.test(t.title ?? "") || name.test(t.url ?? ""));
+  const target = targets.find((t) => [t.title, t.url, t.id].some((field) => name.test(field ?? "")));
   if (!target)
     throw new Error(`no inspector target matches ${name}: ${targets.map((t) => t.title).join(", ")}`);
   const ws = new WebSocket(target.webSocketDebuggerUrl, { maxPayload: 2 ** 31 });
@@ -74,4 +75,41 @@ export async function openInspector(mf, name = /tributary/) {
     },
     close: () => ws.close(),
   };
+}
+
+/**
+ * Self time per function from a V8 .cpuprofile (Profiler.stop's `profile`), most first: [key, µs],
+ * key = "function file:line".
+ * @see https://chromedevtools.github.io/devtools-protocol/v8/Profiler/#type-Profile
+ */
+export function selfTimes(profile) {
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const self = new Map();
+  for (let i = 0; i < profile.samples.length; i++) {
+    const key = frameKey(byId.get(profile.samples[i]).callFrame);
+    self.set(key, (self.get(key) ?? 0) + (profile.timeDeltas[i + 1] ?? 0));
+  }
+  return [...self].sort((a, b) => b[1] - a[1]);
+}
+
+/** Inclusive time per function (each function counted once per sample), most first: [key, µs]. */
+export function inclusiveTimes(profile) {
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const parent = new Map();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
+  const total = new Map();
+  for (let i = 0; i < profile.samples.length; i++) {
+    const seen = new Set();
+    for (let id = profile.samples[i]; id !== undefined; id = parent.get(id)) {
+      const key = frameKey(byId.get(id).callFrame);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      total.set(key, (total.get(key) ?? 0) + (profile.timeDeltas[i + 1] ?? 0));
+    }
+  }
+  return [...total].sort((a, b) => b[1] - a[1]);
+}
+
+function frameKey({ functionName, url, lineNumber }) {
+  return `${functionName || "(anonymous)"} ${path.basename(url || "")}:${lineNumber + 1}`;
 }
