@@ -9,71 +9,11 @@ import { createHmac } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { Miniflare } from "miniflare";
-import { unstable_getMiniflareWorkerOptions } from "wrangler";
-import { ADMIN_TOKEN, admin, applyMigrations, BUILT_MODULE_RULES, buildWorker } from "./lib/gateway.mjs";
+import { body, SW_KEY, startEdgeGateway } from "./lib/edge-gateway.mjs";
 import { openInspector, selfTimes } from "./lib/inspector.mjs";
 
 const REQUESTS = Number(process.env.BENCH_PROFILE_REQUESTS ?? 3000);
-const root = path.resolve(import.meta.dirname, "..");
-const SW_KEY = Buffer.from("bench-edge-standard-webhooks-key!");
-const SECRET = `whsec_${SW_KEY.toString("base64")}`;
-
-const scriptPath = buildWorker();
-const { workerOptions } = unstable_getMiniflareWorkerOptions(path.join(root, "wrangler.toml"));
-const { "tributary-ingest": _ingest, ...otherConsumers } = workerOptions.queueConsumers ?? {};
-const mf = new Miniflare({
-  host: "127.0.0.1",
-  port: 0,
-  inspectorPort: 0,
-  workers: [
-    {
-      ...workerOptions,
-      name: "tributary",
-      modules: true,
-      scriptPath,
-      modulesRoot: path.dirname(scriptPath),
-      modulesRules: BUILT_MODULE_RULES,
-      unsafeInspectorProxy: true,
-      bindings: {
-        ...workerOptions.bindings,
-        ADMIN_TOKEN,
-        SECRETS_KEY: Buffer.alloc(32, 7).toString("base64"),
-        PUBLIC_BASE_URL: "http://127.0.0.1",
-        BENCH_ROUTES: "true",
-      },
-      ratelimits: {
-        INGEST_RATE_LIMITER: {
-          ...workerOptions.ratelimits?.INGEST_RATE_LIMITER,
-          simple: { limit: 1e9, period: 60 },
-        },
-      },
-      queueConsumers: otherConsumers,
-    },
-    {
-      name: "sink",
-      modules: true,
-      compatibilityDate: workerOptions.compatibilityDate,
-      script: "export default { async queue(batch) { batch.ackAll(); } };",
-      queueConsumers: { "tributary-ingest": { maxBatchSize: 100, maxBatchTimeout: 1 } },
-    },
-  ],
-});
-const url = (await mf.ready).toString().replace(/\/$/, "");
-await applyMigrations(await mf.getD1Database("DB", "tributary"));
-const source = await admin(url, "/v1/admin/sources", {
-  name: "bench edge",
-  workspace: "bench",
-  type: "standard-webhooks",
-  secret: SECRET,
-  mapping: { eventType: "$.type", identifiers: { user_id: "$.user_id" } },
-});
-
-function body(n) {
-  const base = { type: "bench.event", user_id: `u${n % 1000}`, n, timestamp: 1_704_067_200 + n };
-  const text = JSON.stringify({ ...base, pad: "" });
-  return JSON.stringify({ ...base, pad: "x".repeat(1024 - Buffer.byteLength(text)) });
-}
+const { mf, url, sourceId } = await startEdgeGateway({ inspector: true });
 
 async function drive(urlPath, prefix) {
   const t = Math.floor(Date.now() / 1000);
@@ -108,8 +48,8 @@ const session = await openInspector(mf);
 await session.call("Profiler.enable");
 await session.call("Profiler.setSamplingInterval", { interval: 50 });
 for (const [name, urlPath] of [
-  ["real", `/v1/sources/${source.id}/webhooks`],
-  ["bare", `/v1/bench/sources/${source.id}/enqueue`],
+  ["real", `/v1/sources/${sourceId}/webhooks`],
+  ["bare", `/v1/bench/sources/${sourceId}/enqueue`],
 ]) {
   await drive(urlPath, `warm_${name}`);
   await new Promise((r) => setTimeout(r, 1000));

@@ -30,10 +30,8 @@ import { cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { createServer } from "node:net";
 import { cpus, loadavg, tmpdir } from "node:os";
 import path from "node:path";
-import { Miniflare } from "miniflare";
-import { unstable_getMiniflareWorkerOptions } from "wrangler";
-import { ADMIN_TOKEN, admin, applyMigrations, BUILT_MODULE_RULES, buildWorker } from "./lib/gateway.mjs";
-import { findWorkerd, workerdCpuMs } from "./lib/measure.mjs";
+import { body, SECRET, SW_KEY, startEdgeGateway } from "./lib/edge-gateway.mjs";
+import { workerdCpuMs } from "./lib/measure.mjs";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -49,8 +47,6 @@ const PACED_DELAY_MS = Math.round((CONNECTIONS * 1000) / PACED_RATE);
 /** Distinct pre-signed requests per measurement; wrk cycles through them. */
 const DISTINCT = 10_000;
 const root = path.resolve(import.meta.dirname, "..");
-const SW_KEY = Buffer.from("bench-edge-standard-webhooks-key!");
-const SECRET = `whsec_${SW_KEY.toString("base64")}`;
 const scratch = mkdtempSync(path.join(tmpdir(), "tributary-edge-bench-"));
 const children = [];
 
@@ -121,73 +117,6 @@ async function startPeer() {
     pids: [peer.pid, consumer.pid, redis.pid],
     path: () => "/webhooks/bench",
   };
-}
-
-/**
- * The gateway, with the ingest queue drained by a no-op sink and the rate limiter's budget raised.
- * `metrics: false` drops the METRICS binding: counters are still taken in memory, never handed over.
- * `known`: workerd pids of gateways already started, so this one's process can be told apart.
- */
-let built;
-async function startGateway({ metrics = true, known = [] } = {}) {
-  built ??= buildWorker();
-  const scriptPath = built;
-  const { workerOptions } = unstable_getMiniflareWorkerOptions(path.join(root, "wrangler.toml"));
-  const { "tributary-ingest": _ingest, ...otherConsumers } = workerOptions.queueConsumers ?? {};
-  const { METRICS: _metrics, ...otherObjects } = workerOptions.durableObjects ?? {};
-  const mf = new Miniflare({
-    host: "127.0.0.1",
-    port: 0,
-    workers: [
-      {
-        ...workerOptions,
-        ...(metrics ? {} : { durableObjects: otherObjects }),
-        name: "tributary",
-        modules: true,
-        scriptPath,
-        modulesRoot: path.dirname(scriptPath),
-        modulesRules: BUILT_MODULE_RULES,
-        bindings: {
-          ...workerOptions.bindings,
-          ADMIN_TOKEN,
-          SECRETS_KEY: Buffer.alloc(32, 7).toString("base64"),
-          PUBLIC_BASE_URL: "http://127.0.0.1",
-          BENCH_ROUTES: "true",
-        },
-        ratelimits: {
-          INGEST_RATE_LIMITER: {
-            ...workerOptions.ratelimits?.INGEST_RATE_LIMITER,
-            simple: { limit: 1e9, period: 60 },
-          },
-        },
-        queueConsumers: otherConsumers,
-      },
-      {
-        name: "sink",
-        modules: true,
-        compatibilityDate: workerOptions.compatibilityDate,
-        script: "export default { async queue(batch) { batch.ackAll(); } };",
-        queueConsumers: { "tributary-ingest": { maxBatchSize: 100, maxBatchTimeout: 1 } },
-      },
-    ],
-  });
-  const url = (await mf.ready).toString().replace(/\/$/, "");
-  await applyMigrations(await mf.getD1Database("DB", "tributary"));
-  const source = await admin(url, "/v1/admin/sources", {
-    name: "bench edge",
-    workspace: "bench",
-    type: "standard-webhooks",
-    secret: SECRET,
-    mapping: { eventType: "$.type", identifiers: { user_id: "$.user_id" } },
-  });
-  return { url, mf, pid: findWorkerd(known), sourceId: source.id };
-}
-
-/** A 1 KiB JSON body for request `n`. */
-function body(n) {
-  const base = { type: "bench.event", user_id: `u${n % 1000}`, n, timestamp: 1_704_067_200 + n };
-  const text = JSON.stringify({ ...base, pad: "" });
-  return JSON.stringify({ ...base, pad: "x".repeat(1024 - Buffer.byteLength(text)) });
 }
 
 /**
@@ -309,8 +238,8 @@ console.log(
     .map((l) => l.toFixed(1))
     .join(" ")} at start`,
 );
-const gateway = await startGateway();
-const unmetered = await startGateway({ metrics: false, known: [gateway.pid] });
+const gateway = await startEdgeGateway();
+const unmetered = await startEdgeGateway({ metrics: false, known: [gateway.pid] });
 const peer = await startPeer();
 const targets = {
   real: { url: gateway.url, path: `/v1/sources/${gateway.sourceId}/webhooks`, pids: [gateway.pid] },

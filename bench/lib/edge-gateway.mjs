@@ -1,0 +1,85 @@
+// The edge benches' gateway (bench/edge.bench.mjs, bench/edge-profile.mjs): the built Worker under
+// miniflare with BENCH_ROUTES on, its ingest queue drained by a no-op sink worker in the same workerd
+// process, and one Standard Webhooks source whose secret is SECRET.
+import path from "node:path";
+import { Miniflare } from "miniflare";
+import { unstable_getMiniflareWorkerOptions } from "wrangler";
+import { ADMIN_TOKEN, admin, applyMigrations, BUILT_MODULE_RULES, buildWorker } from "./gateway.mjs";
+import { findWorkerd } from "./measure.mjs";
+
+const root = path.resolve(import.meta.dirname, "../..");
+
+/** The Standard Webhooks signing key of the bench source (raw bytes) and its `whsec_` secret. */
+export const SW_KEY = Buffer.from("bench-edge-standard-webhooks-key!");
+export const SECRET = `whsec_${SW_KEY.toString("base64")}`;
+
+/**
+ * The gateway, with the ingest queue drained by a no-op sink and the rate limiter's budget raised.
+ * `metrics: false` drops the METRICS binding: counters are still taken in memory, never handed over.
+ * `known`: workerd pids of gateways already started, so this one's process can be told apart.
+ * `inspector: true` opens the V8 inspector (bench/lib/inspector.mjs reads it).
+ * Returns { url, mf, pid, sourceId }.
+ */
+let built;
+export async function startEdgeGateway({ metrics = true, known = [], inspector = false } = {}) {
+  built ??= buildWorker();
+  const scriptPath = built;
+  const { workerOptions } = unstable_getMiniflareWorkerOptions(path.join(root, "wrangler.toml"));
+  const { "tributary-ingest": _ingest, ...otherConsumers } = workerOptions.queueConsumers ?? {};
+  const { METRICS: _metrics, ...otherObjects } = workerOptions.durableObjects ?? {};
+  const mf = new Miniflare({
+    host: "127.0.0.1",
+    port: 0,
+    ...(inspector ? { inspectorPort: 0 } : {}),
+    workers: [
+      {
+        ...workerOptions,
+        ...(metrics ? {} : { durableObjects: otherObjects }),
+        name: "tributary",
+        modules: true,
+        scriptPath,
+        modulesRoot: path.dirname(scriptPath),
+        modulesRules: BUILT_MODULE_RULES,
+        ...(inspector ? { unsafeInspectorProxy: true } : {}),
+        bindings: {
+          ...workerOptions.bindings,
+          ADMIN_TOKEN,
+          SECRETS_KEY: Buffer.alloc(32, 7).toString("base64"),
+          PUBLIC_BASE_URL: "http://127.0.0.1",
+          BENCH_ROUTES: "true",
+        },
+        ratelimits: {
+          INGEST_RATE_LIMITER: {
+            ...workerOptions.ratelimits?.INGEST_RATE_LIMITER,
+            simple: { limit: 1e9, period: 60 },
+          },
+        },
+        queueConsumers: otherConsumers,
+      },
+      {
+        name: "sink",
+        modules: true,
+        compatibilityDate: workerOptions.compatibilityDate,
+        script: "export default { async queue(batch) { batch.ackAll(); } };",
+        queueConsumers: { "tributary-ingest": { maxBatchSize: 100, maxBatchTimeout: 1 } },
+      },
+    ],
+  });
+  const url = (await mf.ready).toString().replace(/\/$/, "");
+  await applyMigrations(await mf.getD1Database("DB", "tributary"));
+  const source = await admin(url, "/v1/admin/sources", {
+    name: "bench edge",
+    workspace: "bench",
+    type: "standard-webhooks",
+    secret: SECRET,
+    mapping: { eventType: "$.type", identifiers: { user_id: "$.user_id" } },
+  });
+  return { url, mf, pid: findWorkerd(known), sourceId: source.id };
+}
+
+/** A 1 KiB JSON body for request `n`. */
+export function body(n) {
+  const base = { type: "bench.event", user_id: `u${n % 1000}`, n, timestamp: 1_704_067_200 + n };
+  const text = JSON.stringify({ ...base, pad: "" });
+  return JSON.stringify({ ...base, pad: "x".repeat(1024 - Buffer.byteLength(text)) });
+}
