@@ -27,6 +27,10 @@ export default defineConfig(async () => {
                   SECRETS_KEY: "dGVzdC1vbmx5LXNlY3JldHMta2V5LTMyLWJ5dGVzISE=",
                   // Metric counts are handed to the aggregator at once, so a test reads them back exactly.
                   METRICS_FLUSH_MS: "0",
+                  // The consumer waits for the projection after every batch, so tests read D1 caught up
+                  // once a batch is handled (test/pipeline/backpressure-bound.test.ts tests the bound).
+                  PROJECTION_BACKPRESSURE_PENDING: "0",
+                  PROJECTION_BACKPRESSURE_SECONDS: "0",
                   // Workspaces whose names start with "ws-big" in tests live in the second database.
                   WORKSPACE_DATABASES: JSON.stringify({ "ws-big": "DB_WS_BIG", "ws-big-erase": "DB_WS_BIG" }),
                 },

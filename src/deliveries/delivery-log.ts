@@ -48,8 +48,13 @@ export interface DeliveryLogEntry {
  */
 export const DELIVERY_BODY_CAP = 16 * 1024;
 
-/** D1 allows 100 bound parameters per statement; a log row binds 10. */
-const ROWS_PER_STATEMENT = Math.floor(100 / 10);
+/**
+ * Characters of row JSON one statement binds before a new statement starts: rows go in as one JSON
+ * parameter (json_each), so a queue batch is one statement, and a batch of large bodies (kept up to
+ * {@link DELIVERY_BODY_CAP} each) splits well below D1's 2 MB limit on a bound value.
+ * @see https://developers.cloudflare.com/d1/platform/limits/
+ */
+const JSON_CHARS_PER_STATEMENT = 600_000;
 
 /** `body` cut to at most {@link DELIVERY_BODY_CAP} UTF-8 bytes, and its full size in bytes. */
 export function cappedBody(body: string): { text: string; bytes: number } {
@@ -83,7 +88,7 @@ export function logDelivery(
 }
 
 /**
- * Writes delivery log rows in as few statements as the parameter limit allows, in one batch. With
+ * Writes delivery log rows in one batch: one statement, or one per ~600 KB of rows (bodies included). With
  * `onConflict: "update"` an existing row (same delivery id) takes the new status, reason and
  * processing time; this is what the consumer uses, so a redelivered message rewrites the same row.
  * @throws D1 errors
@@ -109,37 +114,43 @@ export function deliveryLogStatements(
          headers = coalesce(excluded.headers, headers), body = coalesce(excluded.body, body),
          body_bytes = coalesce(excluded.body_bytes, body_bytes)`
       : "ON CONFLICT (id) DO NOTHING";
+  const sql = `INSERT INTO deliveries (id, source_id, status, reason, idempotency_key, received_at, processed_at,
+       headers, body, body_bytes)
+     SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'),
+       json_extract(value, '$[3]'), json_extract(value, '$[4]'), json_extract(value, '$[5]'),
+       json_extract(value, '$[6]'), json_extract(value, '$[7]'), json_extract(value, '$[8]'),
+       json_extract(value, '$[9]')
+     FROM json_each(?) WHERE true ${conflict}`;
   const statements: D1PreparedStatement[] = [];
-  for (let i = 0; i < entries.length; i += ROWS_PER_STATEMENT) {
-    const chunk = entries.slice(i, i + ROWS_PER_STATEMENT);
-    statements.push(
-      db
-        .prepare(
-          `INSERT INTO deliveries (id, source_id, status, reason, idempotency_key, received_at, processed_at,
-             headers, body, body_bytes)
-           VALUES ${chunk.map(() => "(?,?,?,?,?,?,?,?,?,?)").join(",")} ${conflict}`,
-        )
-        .bind(
-          ...chunk.flatMap((e) => {
-            // Never the content of a rejected request: it is unauthenticated (see the table's docs).
-            const keep = e.status !== "rejected";
-            const body = keep && e.body !== undefined ? cappedBody(e.body) : null;
-            return [
-              e.deliveryId ?? newId("dlv"),
-              e.sourceId,
-              e.status,
-              e.reason ?? null,
-              e.idempotencyKey ?? null,
-              e.receivedAt,
-              e.processedAt ?? null,
-              keep && e.headers ? JSON.stringify(e.headers) : null,
-              body?.text ?? null,
-              body?.bytes ?? null,
-            ];
-          }),
-        ),
-    );
+  let rows: string[] = [];
+  let chars = 0;
+  const flush = () => {
+    if (rows.length === 0) return;
+    statements.push(db.prepare(sql).bind(`[${rows.join(",")}]`));
+    rows = [];
+    chars = 0;
+  };
+  for (const e of entries) {
+    // Never the content of a rejected request: it is unauthenticated (see the table's docs).
+    const keep = e.status !== "rejected";
+    const body = keep && e.body !== undefined ? cappedBody(e.body) : null;
+    const row = JSON.stringify([
+      e.deliveryId ?? newId("dlv"),
+      e.sourceId,
+      e.status,
+      e.reason ?? null,
+      e.idempotencyKey ?? null,
+      e.receivedAt,
+      e.processedAt ?? null,
+      keep && e.headers ? JSON.stringify(e.headers) : null,
+      body?.text ?? null,
+      body?.bytes ?? null,
+    ]);
+    if (chars + row.length > JSON_CHARS_PER_STATEMENT) flush();
+    rows.push(row);
+    chars += row.length + 1;
   }
+  flush();
   return statements;
 }
 

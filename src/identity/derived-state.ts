@@ -20,6 +20,15 @@ export interface DerivedState {
    */
   eventStatements?(db: D1Database, event: CanonicalEvent, eventRowId: string): Promise<D1PreparedStatement[]>;
   /**
+   * The same for a run of newly stored events projected together (projection-run.ts), in as few
+   * statements as the module can: same rules as {@link eventStatements}. Without it, the run uses
+   * {@link eventStatements} per event.
+   */
+  runStatements?(
+    db: D1Database,
+    events: readonly { event: CanonicalEvent; eventRowId: string }[],
+  ): Promise<D1PreparedStatement[]>;
+  /**
    * This module's share of erasing a person (src/identity/erasure.ts), called before the erasure's D1
    * batch. R2 objects may be removed here already (the erasure run again finishes the job if the
    * batch then fails).

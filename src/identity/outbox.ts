@@ -5,7 +5,14 @@ import { log } from "../lib/log";
 import type { DerivedState } from "./derived-state";
 import { eraseProfile } from "./erasure";
 import { readMeta, writeMeta } from "./graph-store";
-import { type ProjectedChange, projectedVersion, projectionStatements, versionGuard } from "./projection";
+import {
+  type EventChange,
+  type ProjectedChange,
+  projectedVersion,
+  projectionStatements,
+  versionGuard,
+} from "./projection";
+import { isPlainEvent, runStatements } from "./projection-run";
 
 /** An outbox entry: a change with its sequence number (the projection version it brings D1 to). */
 export interface OutboxEntry {
@@ -152,7 +159,8 @@ export type ReceiptSink = (receiptId: string, receipt: Awaited<ReturnType<typeof
 
 /**
  * Writes the oldest outbox entries to D1 in one batch (at most `batchSize` event changes; an erasure
- * goes alone, through erasure.ts), led by the version guard, then forgets them. When D1 reports the
+ * goes alone, through erasure.ts), led by the version guard, then forgets them. Consecutive events
+ * that merged nothing go as one run of multi-row statements (projection-run.ts), the others one by one. When D1 reports the
  * batch as failed, its version says whether the batch committed anyway (the answer was lost): then
  * the entries are forgotten, never sent again. Returns how many entries were projected (0 when the
  * outbox is empty). `derived` lists the other modules' per-event state (derived-state.ts), which
@@ -185,8 +193,20 @@ export async function projectOnce(
       onReceipt?.(first.change.receiptId, receipt);
     } else {
       const statements = versionGuard(db, workspace, first.seq, last.seq, now);
-      for (const entry of entries)
-        statements.push(...(await projectionStatements(db, workspace, entry.change as never, derived)));
+      // Runs of plain events go in a few multi-row statements; a merge or a release keeps its own, in order.
+      let run: EventChange[] = [];
+      const endRun = async () => {
+        if (run.length > 0) statements.push(...(await runStatements(db, workspace, run, derived)));
+        run = [];
+      };
+      for (const { change } of entries) {
+        if (isPlainEvent(change)) run.push(change);
+        else {
+          await endRun();
+          statements.push(...(await projectionStatements(db, workspace, change as never, derived)));
+        }
+      }
+      await endRun();
       await db.batch(statements);
     }
   } catch (error) {

@@ -124,6 +124,25 @@ export class IdentityResolver extends DurableObject<Env> {
     return this.outbox.status();
   }
 
+  /**
+   * The back-pressure check (the queue consumer's, after each batch): waits for the projection as
+   * {@link awaitProjection} does only when it is behind by more than `bound`, i.e. more than
+   * `bound.pending` changes, or the oldest older than `bound.seconds`; otherwise answers at once. One
+   * call either way.
+   * @returns whether it waited, and the lag it found (before waiting)
+   * @throws when it waited and D1 refused a batch; the alarm keeps retrying
+   */
+  async awaitProjectionBeyond(bound: {
+    pending: number;
+    seconds: number;
+  }): Promise<{ waited: boolean; status: ProjectionStatus }> {
+    const status = this.outbox.status();
+    if (status.pending <= bound.pending && status.oldestPendingAgeSeconds <= bound.seconds)
+      return { waited: false, status };
+    await this.project();
+    return { waited: true, status };
+  }
+
   /** Projection lag: changes committed here and not yet in D1, and the age of the oldest. */
   async projectionStatus(): Promise<ProjectionStatus> {
     return this.outbox.status();

@@ -1,5 +1,5 @@
 import type { DerivedState } from "../identity/derived-state";
-import { indicatorStatements } from "./statements";
+import { indicatorRunStatements, indicatorStatements } from "./statements";
 
 /**
  * Activity indicators' per-event state: one contribution row per matching indicator, written with
@@ -8,6 +8,7 @@ import { indicatorStatements } from "./statements";
 export const indicatorState: DerivedState = {
   module: "indicators",
   eventStatements: indicatorStatements,
+  runStatements: indicatorRunStatements,
   async erase(_env, { db, events }) {
     return {
       statements: [

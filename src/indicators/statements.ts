@@ -3,9 +3,6 @@ import { definitionSet, definitionsGuard } from "./cache";
 import type { IndicatorDefinition } from "./definitions";
 import { contributionOf, type IndicatorInput } from "./evaluate";
 
-/** D1 allows at most 100 bound parameters per statement; a contribution row binds 5 (the guard 2 more). */
-const ROWS_PER_INSERT = 20;
-
 /**
  * The statements that keep a workspace's activity indicators current for one newly stored event: one
  * contribution row per matching indicator, written only if the definitions used are still current
@@ -22,26 +19,37 @@ export async function indicatorStatements(
   event: CanonicalEvent,
   eventRowId: string,
 ): Promise<D1PreparedStatement[]> {
-  const { definitions, fingerprint } = await definitionSet(db, event.workspace);
-  const rows = contributionRows(eventRowId, definitions, event);
-  if (rows.length === 0) return [definitionsGuard(db, event.workspace, fingerprint)];
-  // One statement per event in the common case (≤ 19 matching indicators): the guard is the insert's
-  // WHERE, so it costs no statement of its own against D1's per-invocation query limit.
-  const statements: D1PreparedStatement[] = [];
-  for (let i = 0; i < rows.length; i += ROWS_PER_INSERT - 1) {
-    const chunk = rows.slice(i, i + ROWS_PER_INSERT - 1);
-    statements.push(
-      db
-        .prepare(
-          `INSERT OR REPLACE INTO indicator_contributions (event_id, indicator_id, version, num, value)
-           SELECT column1, column2, column3, column4, column5 FROM (VALUES ${chunk.map(() => "(?,?,?,?,?)").join(",")})
-           WHERE (SELECT CASE WHEN f = ? THEN 1 ELSE json('indicator definitions changed at ' || f) END
-                  FROM (SELECT coalesce(sum(version), 0) AS f FROM indicator_definitions WHERE workspace = ?))`,
-        )
-        .bind(...chunk.flat(), fingerprint, event.workspace),
-    );
-  }
-  return statements;
+  return indicatorRunStatements(db, [{ event, eventRowId }]);
+}
+
+/**
+ * {@link indicatorStatements} for several newly stored events of one workspace at once: their
+ * contribution rows together in one statement, or a single definitions
+ * guard when none of them counts for any indicator (instead of one guard per event).
+ */
+export async function indicatorRunStatements(
+  db: D1Database,
+  events: readonly { event: CanonicalEvent; eventRowId: string }[],
+): Promise<D1PreparedStatement[]> {
+  const first = events[0];
+  if (!first) return [];
+  const { definitions, fingerprint } = await definitionSet(db, first.event.workspace);
+  const rows = events.flatMap(({ event, eventRowId }) => contributionRows(eventRowId, definitions, event));
+  const workspace = first.event.workspace;
+  if (rows.length === 0) return [definitionsGuard(db, workspace, fingerprint)];
+  // Rows go in as one JSON parameter (json_each), so any number of them is one statement; the guard
+  // is the insert's WHERE, so it costs no statement of its own against D1's per-invocation query limit.
+  return [
+    db
+      .prepare(
+        `INSERT OR REPLACE INTO indicator_contributions (event_id, indicator_id, version, num, value)
+         SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'),
+           json_extract(value, '$[3]'), json_extract(value, '$[4]') FROM json_each(?1)
+         WHERE (SELECT CASE WHEN f = ?2 THEN 1 ELSE json('indicator definitions changed at ' || f) END
+                FROM (SELECT coalesce(sum(version), 0) AS f FROM indicator_definitions WHERE workspace = ?3))`,
+      )
+      .bind(JSON.stringify(rows), fingerprint, workspace),
+  ];
 }
 
 /** [event id, indicator id, version, num, value] for each definition the event counts for. */

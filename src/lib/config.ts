@@ -23,6 +23,17 @@ export interface Config {
   identityChunkEvents: number;
   /** METRICS_FLUSH_MS: milliseconds an isolate buffers metric counts; integer 0–60000 (0: at once); default 1000. */
   metricsFlushMs: number;
+  /**
+   * PROJECTION_BACKPRESSURE_PENDING: changes a workspace's projection to D1 may be behind (committed in
+   * its IdentityResolver, not yet in D1) before the queue consumer waits for it; integer 0–1000000
+   * (0: wait after every batch); default 2000.
+   */
+  projectionBackpressurePending: number;
+  /**
+   * PROJECTION_BACKPRESSURE_SECONDS: age in seconds of the oldest unprojected change beyond which the
+   * queue consumer waits; number 0–3600; default 5.
+   */
+  projectionBackpressureSeconds: number;
   /** ALLOW_PRIVATE_OUTBOUND_TARGETS: exactly "true" allows loopback and private outbound targets; default false. */
   allowPrivateOutboundTargets: boolean;
   /** PUBLIC_BASE_URL: origin sources are told to post to (an http(s) URL); unset: each admin request's own origin. */
@@ -39,6 +50,8 @@ export type ConfigEnv = Partial<
     | "WORKSPACE_EVENT_RETENTION_DAYS"
     | "IDENTITY_CHUNK_EVENTS"
     | "METRICS_FLUSH_MS"
+    | "PROJECTION_BACKPRESSURE_PENDING"
+    | "PROJECTION_BACKPRESSURE_SECONDS"
     | "ALLOW_PRIVATE_OUTBOUND_TARGETS"
     | "PUBLIC_BASE_URL"
   >
@@ -61,6 +74,10 @@ export const CONFIG_DEFAULTS = {
   // a bigger batch holds D1's write lock longer and rolls back more work when one statement fails.
   identityChunkEvents: 50,
   metricsFlushMs: 1000,
+  // A queue batch (100 events) adds at most 100 changes: the consumer runs ahead of D1 by a few
+  // batches, not without bound, and what it stores is readable in D1 within seconds.
+  projectionBackpressurePending: 2000,
+  projectionBackpressureSeconds: 5,
 } as const;
 
 /** A variable's text as a number; blank text is "unset" (wrangler passes `""` for an emptied var). */
@@ -142,6 +159,18 @@ export function parseConfig(env: ConfigEnv): { config: Config; issues: ConfigIss
       d.metricsFlushMs,
       `the default ${d.metricsFlushMs}`,
     ),
+    projectionBackpressurePending: read(
+      "PROJECTION_BACKPRESSURE_PENDING",
+      between(integer, 0, 1_000_000),
+      d.projectionBackpressurePending,
+      `the default ${d.projectionBackpressurePending}`,
+    ),
+    projectionBackpressureSeconds: read(
+      "PROJECTION_BACKPRESSURE_SECONDS",
+      between(numberText, 0, 3600),
+      d.projectionBackpressureSeconds,
+      `the default ${d.projectionBackpressureSeconds}`,
+    ),
     allowPrivateOutboundTargets: read(
       "ALLOW_PRIVATE_OUTBOUND_TARGETS",
       z.enum(["true", "false"], { error: 'expected "true" or "false"' }).transform((v) => v === "true"),
@@ -212,6 +241,8 @@ export function configOf(env: ConfigEnv): Config {
     env.WORKSPACE_EVENT_RETENTION_DAYS,
     env.IDENTITY_CHUNK_EVENTS,
     env.METRICS_FLUSH_MS,
+    env.PROJECTION_BACKPRESSURE_PENDING,
+    env.PROJECTION_BACKPRESSURE_SECONDS,
     env.ALLOW_PRIVATE_OUTBOUND_TARGETS,
     env.PUBLIC_BASE_URL,
   ]);

@@ -48,6 +48,10 @@ export interface Env {
   METRICS?: DurableObjectNamespace<MetricsAggregator>;
   /** Milliseconds an isolate buffers metric counts before handing them over (default 1000). */
   METRICS_FLUSH_MS?: string;
+  /** Outbox changes a workspace's projection may be behind before the queue consumer waits for it (default 2000). */
+  PROJECTION_BACKPRESSURE_PENDING?: string;
+  /** Age in seconds of the oldest unprojected change beyond which the queue consumer waits (default 5). */
+  PROJECTION_BACKPRESSURE_SECONDS?: string;
   INGEST_RATE_LIMITER?: RateLimit;
   /** Bearer token for /v1/admin/*. When unset every admin route refuses. */
   ADMIN_TOKEN?: string;

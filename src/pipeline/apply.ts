@@ -1,5 +1,6 @@
 import type { ApplyResult } from "../identity/graph";
 import { resolverFor } from "../identity/resolver";
+import { configOf } from "../lib/config";
 import type { Env } from "../lib/env";
 import { log } from "../lib/log";
 import { precomputeFor } from "./precompute";
@@ -26,15 +27,23 @@ export interface ApplyReport {
  * through retries and into the dead letters with it. Re-applying what the failed call had already
  * committed is a no-op: every event is deduplicated by its unique key.
  *
- * The events are committed once the resolver answers (in its graph); the consumer then waits for
- * their projection to D1 as well, so the queue cannot run ahead of D1 without bound (back-pressure)
- * and what a batch stored is readable in D1 when it is acknowledged, in the normal case. A failed
- * wait fails no message (the alarm retries the projection) and is reported in `projectionBehind`.
+ * The events are committed once the resolver answers (in its graph), and the resolver projects them
+ * to D1 beside the next batches. The consumer waits for that projection only when it is behind by
+ * more than the configured bound (PROJECTION_BACKPRESSURE_PENDING changes, or its oldest change
+ * PROJECTION_BACKPRESSURE_SECONDS old), so the queue cannot run ahead of D1 without bound
+ * (back-pressure) and what a batch stored is readable in D1 within that bound; with a bound of 0 it
+ * waits after every batch. A failed wait fails no message (the alarm retries the projection) and is
+ * reported in `projectionBehind`.
  */
 export async function applyByWorkspace(env: Env, items: readonly PreparedMessage[]): Promise<ApplyReport> {
   const outcomes = new Map<PreparedMessage, ApplyOutcome>();
   const projectionBehind = new Set<string>();
   const byWorkspace = new Map<string, PreparedMessage[]>();
+  const config = configOf(env);
+  const bound = {
+    pending: config.projectionBackpressurePending,
+    seconds: config.projectionBackpressureSeconds,
+  };
   for (const item of items) {
     if (item.events.length === 0) outcomes.set(item, { ok: true, results: [] });
     else
@@ -44,7 +53,7 @@ export async function applyByWorkspace(env: Env, items: readonly PreparedMessage
     [...byWorkspace].map(async ([workspace, group]) => {
       const resolver = resolverFor(env, workspace);
       const project = async () => {
-        if (!(await awaitProjection(resolver, workspace))) projectionBehind.add(workspace);
+        if (!(await awaitProjection(resolver, workspace, bound))) projectionBehind.add(workspace);
       };
       try {
         const events = group.flatMap((i) => i.events);
@@ -72,16 +81,19 @@ export async function applyByWorkspace(env: Env, items: readonly PreparedMessage
 }
 
 /**
- * Waits for the workspace's projection to D1. A failure does not fail the messages: their events are
- * committed in the graph already, and the resolver's alarm retries the projection.
- * @returns whether D1 has everything the resolver committed
+ * Waits for the workspace's projection to D1 when it is behind by more than `bound`. A failure does
+ * not fail the messages: their events are committed in the graph already, and the resolver's alarm
+ * retries the projection.
+ * @returns false when the wait failed (D1 does not have everything the resolver committed); true
+ *   otherwise, including when it did not wait (D1 then follows within the bound)
  */
 async function awaitProjection(
   resolver: ReturnType<typeof resolverFor>,
   workspace: string,
+  bound: { pending: number; seconds: number },
 ): Promise<boolean> {
   try {
-    await resolver.awaitProjection();
+    await resolver.awaitProjectionBeyond(bound);
     return true;
   } catch (error) {
     log.warn("identity_projection_behind", { workspace, error });
