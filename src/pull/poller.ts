@@ -12,6 +12,7 @@ import { pollCsvUrl, pollR2Drop } from "./file-sources";
 import { type PollJob, PollJobStore, type RunProgress } from "./jobs";
 import { type Checkpoint, checkpointKey, type Page, PaginationError, strategyFor } from "./pagination";
 import { recordEnvelope, recordKeys } from "./record-envelope";
+import { RunLease } from "./run-lease";
 import { pollSftp } from "./sftp/pull";
 import { callSourceApi, isRetryableStatus, RateLimited, SourceApiError } from "./source-client";
 
@@ -61,13 +62,24 @@ export async function runPollJob(env: Env, sourceId: string, runId: string, now 
   }
   const interval = poll.intervalSeconds * 1000;
   if (poll.kind === "csv-url" || poll.kind === "r2-drop" || poll.kind === "sftp") {
+    let imported: number;
     try {
-      const imported =
-        poll.kind === "csv-url"
-          ? await pollCsvUrl(env, source, poll, runId, now)
-          : poll.kind === "r2-drop"
-            ? await pollR2Drop(env, source, poll, now)
-            : await pollSftp(env, source, poll, now);
+      const lease = new RunLease(jobs, sourceId, runId, job.leaseUntil!);
+      try {
+        imported =
+          poll.kind === "csv-url"
+            ? await pollCsvUrl(env, source, poll, runId, now)
+            : poll.kind === "r2-drop"
+              ? await pollR2Drop(env, source, poll, now)
+              : await pollSftp(env, source, poll, now, lease);
+      } catch (error) {
+        // Another invocation holds the run now (the cron took this one for lost): it records the outcome.
+        if (lease.lost) {
+          log.warn("poll_run_lease_lost", { sourceId, runId });
+          return;
+        }
+        throw error;
+      }
       await jobs.complete(
         sourceId,
         runId,
