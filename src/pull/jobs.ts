@@ -145,12 +145,15 @@ export class PollJobStore {
     return row ? toJob(row) : null;
   }
 
-  /** Commits a page: checkpoint, loop guard and counters. False when the lease was lost meanwhile. */
+  /**
+   * Commits a page: checkpoint, loop guard and counters (the lease is left as held: the poller extends
+   * it with {@link heartbeat}). False when the run stopped meanwhile (paused, ended).
+   */
   async commitPage(sourceId: string, runId: string, progress: RunProgress, now: number): Promise<boolean> {
     const result = await this.db
       .prepare(
         `UPDATE poll_jobs SET checkpoint = ?3, run_seen = ?4, run_pages = ?5, run_records = ?6,
-           records_fetched = records_fetched + ?7, run_failures = 0, lease_until = ?8, updated_at = ?9
+           records_fetched = records_fetched + ?7, run_failures = 0, updated_at = ?8
          WHERE source_id = ?1 AND run_id = ?2 AND status = 'running'`,
       )
       .bind(
@@ -161,7 +164,6 @@ export class PollJobStore {
         progress.pages,
         progress.records,
         progress.newRecords,
-        now + LEASE_MS,
         now,
       )
       .run();
@@ -295,6 +297,19 @@ export class PollJobStore {
       .bind(sourceId, runId, heldUntil, until, now)
       .run();
     return (result.meta.changes ?? 0) > 0 ? until : null;
+  }
+
+  /**
+   * Lets go of the lease this invocation holds (`heldUntil`, as it last wrote it) after its step threw,
+   * so the queue's retry of the message claims the run at once; a lease taken over meanwhile is kept.
+   */
+  async releaseHeld(sourceId: string, runId: string, heldUntil: number): Promise<void> {
+    await this.db
+      .prepare(
+        "UPDATE poll_jobs SET lease_until = NULL WHERE source_id = ? AND run_id = ? AND lease_until = ?",
+      )
+      .bind(sourceId, runId, heldUntil)
+      .run();
   }
 
   /** Lets go of the lease so the run's continuation message can claim it. */

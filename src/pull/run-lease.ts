@@ -25,10 +25,15 @@ export class RunLease {
     private readonly jobs: PollJobStore,
     private readonly sourceId: string,
     private readonly runId: string,
-    private heldUntil: number,
+    private held: number,
     private readonly clock: () => number = Date.now,
   ) {
     this.lastBeat = clock();
+  }
+
+  /** When the lease this invocation holds ends (epoch ms), as last written. */
+  get heldUntil(): number {
+    return this.held;
   }
 
   /**
@@ -39,12 +44,12 @@ export class RunLease {
     if (this.lost) throw new LeaseLost(this.sourceId, this.runId);
     const now = this.clock();
     if (now - this.lastBeat < HEARTBEAT_EVERY_MS) return;
-    const until = await this.jobs.heartbeat(this.sourceId, this.runId, this.heldUntil, now);
+    const until = await this.jobs.heartbeat(this.sourceId, this.runId, this.held, now);
     if (until === null) {
       this.lost = true;
       throw new LeaseLost(this.sourceId, this.runId);
     }
-    this.heldUntil = until;
+    this.held = until;
     this.lastBeat = now;
   }
 

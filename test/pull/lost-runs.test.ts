@@ -144,6 +144,27 @@ describe("a run whose message or poller is lost is recovered by the cron", () =>
     expect(api.calls).toBe(1);
   });
 
+  it("a step that throws (the ingest queue refuses its records) lets go of the lease: the queue's retry of the message runs the run at once", async () => {
+    const api = countingApi("lost-step-threw");
+    const source = await pollSource("lost-step-threw");
+    const jobs = new PollJobStore(env.DB);
+    const now = Date.now();
+    await jobs.sync(now);
+    const [dispatched] = await jobs.dispatchDue(now, 1, source.id);
+    const refuse = () => Promise.reject(new Error("QuotaExceededError: too many pending messages"));
+    const overloaded = {
+      ...(env as Env),
+      INGEST_QUEUE: { send: refuse, sendBatch: refuse },
+    } as unknown as Env;
+    await expect(runPollJob(overloaded, source.id, dispatched!.runId, now)).rejects.toThrow();
+    expect(await jobs.get(source.id)).toMatchObject({ status: "running", leaseUntil: null });
+
+    // The consumer retries the message a few seconds later: it is not dropped as stale.
+    await runPollJob(env as Env, source.id, dispatched!.runId, now + 5_000);
+    expect(await pollJob(source.id)).toMatchObject({ status: "idle", lastRunRecords: 1 });
+    expect(api.calls).toBe(2);
+  });
+
   it("a run that keeps extending its lease is never re-dispatched, however long it takes", async () => {
     const source = await pollSource("lost-long-run");
     const jobs = new PollJobStore(env.DB);
