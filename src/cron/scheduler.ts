@@ -1,6 +1,6 @@
 import { evaluateAlerts } from "../alerts/evaluate";
 import { advanceReplayJobs } from "../deliveries/replay-jobs";
-import { sendInBatches } from "../deliveries/send-in-batches";
+import { QueueSendError, sendInBatches } from "../deliveries/send-in-batches";
 import type { Env } from "../lib/env";
 import { log } from "../lib/log";
 import { forgetOldFetches } from "../pipeline/notify-cache";
@@ -44,13 +44,37 @@ export async function dispatchPollJobs(env: Env, now: number): Promise<number> {
   const jobs = new PollJobStore(env.DB);
   await jobs.sync(now);
   const due = await jobs.dispatchDue(now);
-  // A job marked running whose message is lost is re-dispatched once it is stale (jobs.STALE_MS).
-  await sendInBatches(
-    env.POLL_QUEUE,
-    due.map((job) => ({ type: "poll", ...job }) satisfies PollMessage),
-  );
+  // A job whose message is lost after a successful send (dropped by the queue, consumer crashed) is
+  // re-dispatched once it is stale (jobs.STALE_MS); one whose send is refused is parked right away.
+  try {
+    await sendInBatches(
+      env.POLL_QUEUE,
+      due.map((job) => ({ type: "poll", ...job }) satisfies PollMessage),
+    );
+  } catch (error) {
+    const sent = error instanceof QueueSendError ? error.sent : 0;
+    await undispatch(jobs, due.slice(sent), error, now);
+    if (sent > 0) log.info("poll_jobs_dispatched", { count: sent });
+    return sent;
+  }
   if (due.length > 0) log.info("poll_jobs_dispatched", { count: due.length });
   return due.length;
+}
+
+/**
+ * Parks runs whose poll message the queue refused, due again at once, with the refusal as the job's last
+ * error: they are sent again by the next tick instead of staying `running` with no message.
+ */
+async function undispatch(
+  jobs: PollJobStore,
+  unsent: readonly { sourceId: string; runId: string }[],
+  error: unknown,
+  now: number,
+): Promise<void> {
+  const cause = error instanceof QueueSendError ? error.cause : error;
+  const reason = `not started: the poll queue refused the message (${String(cause).slice(0, 200)}); retried at the next cron tick`;
+  for (const job of unsent) await jobs.undispatch(job.sourceId, job.runId, reason, now);
+  log.error("poll_jobs_not_sent", { count: unsent.length, error: String(cause).slice(0, 300) });
 }
 
 async function requeueStalledImports(env: Env, now: number): Promise<void> {

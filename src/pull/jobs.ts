@@ -35,7 +35,11 @@ export interface PollJobListing {
 
 /** How long one poller invocation holds a job. Longer than any invocation; a crash frees it after this. */
 export const LEASE_MS = 5 * 60_000;
-/** A `running` job untouched this long lost its message (send failed, consumer crashed): re-dispatched. */
+/**
+ * A `running` job untouched this long, with no live lease, lost its message or its poller (message
+ * refused or dropped by the queue, consumer crashed): the cron re-dispatches the same run. A run that
+ * makes progress extends its lease ({@link PollJobStore.heartbeat}), so it is never taken for lost.
+ */
 export const STALE_MS = 10 * 60_000;
 /** A failed run's job is retried no sooner than this. */
 const FAILED_RETRY_MS = 60_000;
@@ -141,12 +145,15 @@ export class PollJobStore {
     return row ? toJob(row) : null;
   }
 
-  /** Commits a page: checkpoint, loop guard and counters. False when the lease was lost meanwhile. */
+  /**
+   * Commits a page: checkpoint, loop guard and counters (the lease is left as held: the poller extends
+   * it with {@link heartbeat}). False when the run stopped meanwhile (paused, ended).
+   */
   async commitPage(sourceId: string, runId: string, progress: RunProgress, now: number): Promise<boolean> {
     const result = await this.db
       .prepare(
         `UPDATE poll_jobs SET checkpoint = ?3, run_seen = ?4, run_pages = ?5, run_records = ?6,
-           records_fetched = records_fetched + ?7, run_failures = 0, lease_until = ?8, updated_at = ?9
+           records_fetched = records_fetched + ?7, run_failures = 0, updated_at = ?8
          WHERE source_id = ?1 AND run_id = ?2 AND status = 'running'`,
       )
       .bind(
@@ -157,7 +164,6 @@ export class PollJobStore {
         progress.pages,
         progress.records,
         progress.newRecords,
-        now + LEASE_MS,
         now,
       )
       .run();
@@ -254,6 +260,56 @@ export class PollJobStore {
       .bind(sourceId, runId, retryAt, reason.slice(0, 500), now, transient ? 1 : 0)
       .first<{ run_failures: number }>();
     return row?.run_failures ?? 0;
+  }
+
+  /**
+   * Undoes a dispatch whose queue message was never sent (the queue refused it): the run is parked
+   * `waiting`, due again at `now`, with `reason` as its last error, so the next cron tick (or a run-now)
+   * sends it again instead of leaving it `running` with no message. Only a run no poller has claimed
+   * (no lease) is moved. True when the job was moved.
+   */
+  async undispatch(sourceId: string, runId: string, reason: string, now: number): Promise<boolean> {
+    const result = await this.db
+      .prepare(
+        `UPDATE poll_jobs SET status = 'waiting', next_run_at = ?4, lease_until = NULL, last_error = ?3,
+           last_error_at = ?4, updated_at = ?4
+         WHERE source_id = ?1 AND run_id = ?2 AND status = 'running' AND lease_until IS NULL`,
+      )
+      .bind(sourceId, runId, reason.slice(0, 500), now)
+      .run();
+    return (result.meta.changes ?? 0) > 0;
+  }
+
+  /**
+   * Extends the lease of the invocation that holds it until `heldUntil` (the lease it took or last
+   * extended): the run is making progress, so the cron must not treat it as lost. Returns the new lease
+   * end, or null when this invocation no longer holds the job (lease ended and another claimed it, run
+   * ended, paused): the caller must stop. Fenced on the exact lease value, so a run the cron re-dispatched
+   * after its lease ran out cannot take the job back from its successor.
+   */
+  async heartbeat(sourceId: string, runId: string, heldUntil: number, now: number): Promise<number | null> {
+    const until = Math.max(now + LEASE_MS, heldUntil + 1);
+    const result = await this.db
+      .prepare(
+        `UPDATE poll_jobs SET lease_until = ?4, updated_at = ?5
+         WHERE source_id = ?1 AND run_id = ?2 AND status = 'running' AND lease_until = ?3`,
+      )
+      .bind(sourceId, runId, heldUntil, until, now)
+      .run();
+    return (result.meta.changes ?? 0) > 0 ? until : null;
+  }
+
+  /**
+   * Lets go of the lease this invocation holds (`heldUntil`, as it last wrote it) after its step threw,
+   * so the queue's retry of the message claims the run at once; a lease taken over meanwhile is kept.
+   */
+  async releaseHeld(sourceId: string, runId: string, heldUntil: number): Promise<void> {
+    await this.db
+      .prepare(
+        "UPDATE poll_jobs SET lease_until = NULL WHERE source_id = ? AND run_id = ? AND lease_until = ?",
+      )
+      .bind(sourceId, runId, heldUntil)
+      .run();
   }
 
   /** Lets go of the lease so the run's continuation message can claim it. */

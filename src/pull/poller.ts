@@ -12,6 +12,7 @@ import { pollCsvUrl, pollR2Drop } from "./file-sources";
 import { type PollJob, PollJobStore, type RunProgress } from "./jobs";
 import { type Checkpoint, checkpointKey, type Page, PaginationError, strategyFor } from "./pagination";
 import { recordEnvelope, recordKeys } from "./record-envelope";
+import { LeaseLost, RunLease } from "./run-lease";
 import { pollSftp } from "./sftp/pull";
 import { callSourceApi, isRetryableStatus, RateLimited, SourceApiError } from "./source-client";
 
@@ -53,6 +54,31 @@ export async function runPollJob(env: Env, sourceId: string, runId: string, now 
     log.info("poll_message_stale", { sourceId, runId });
     return;
   }
+  const lease = new RunLease(jobs, sourceId, runId, job.leaseUntil!);
+  try {
+    await advance(env, jobs, job, lease, now);
+  } catch (error) {
+    // Another invocation holds the run now (the cron took this one for lost): it records the outcome.
+    if (lease.lost) {
+      log.warn("poll_run_lease_lost", { sourceId, runId });
+      return;
+    }
+    // Let go so the queue's retry of this message can claim the run at once, instead of being dropped
+    // as stale while the lease runs out and the run waiting for the cron's stale recovery.
+    await jobs.releaseHeld(sourceId, runId, lease.heldUntil).catch(() => undefined);
+    throw error;
+  }
+}
+
+async function advance(
+  env: Env,
+  jobs: PollJobStore,
+  job: PollJob,
+  lease: RunLease,
+  now: number,
+): Promise<void> {
+  const { sourceId } = job;
+  const runId = job.runId!;
   const source = await new SourceStore(database(env.DB), env.SECRETS_KEY).get(sourceId, now);
   const poll = source?.config.poll;
   if (!source || !poll) {
@@ -67,7 +93,7 @@ export async function runPollJob(env: Env, sourceId: string, runId: string, now 
           ? await pollCsvUrl(env, source, poll, runId, now)
           : poll.kind === "r2-drop"
             ? await pollR2Drop(env, source, poll, now)
-            : await pollSftp(env, source, poll, now);
+            : await pollSftp(env, source, poll, now, lease);
       await jobs.complete(
         sourceId,
         runId,
@@ -76,17 +102,19 @@ export async function runPollJob(env: Env, sourceId: string, runId: string, now 
         now,
       );
     } catch (error) {
+      if (lease.lost) throw new LeaseLost(sourceId, runId);
       await stop(env, jobs, job, error, zero(), interval, now);
     }
     return;
   }
-  await pollApi(env, jobs, job, source, poll, now);
+  await pollApi(env, jobs, job, lease, source, poll, now);
 }
 
 async function pollApi(
   env: Env,
   jobs: PollJobStore,
   job: PollJob,
+  lease: RunLease,
   source: Source,
   poll: ApiPoll,
   now: number,
@@ -147,10 +175,12 @@ async function pollApi(
       const committed: RunProgress = { ...progress, checkpoint, seen: [...seen] };
       if (!(await jobs.commitPage(sourceId, runId, committed, now))) return; // paused or taken over
       progress.newRecords = 0;
+      await lease.beat();
     }
     await jobs.release(sourceId, runId);
     await env.POLL_QUEUE.send({ type: "poll", sourceId, runId });
   } catch (error) {
+    if (lease.lost) throw error;
     await stop(env, jobs, job, error, progress, interval, now);
   }
 }

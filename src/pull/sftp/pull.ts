@@ -10,6 +10,7 @@ import { FileImportStore } from "../csv/imports";
 import { startImport } from "../csv/start-import";
 import { FileTooLargeError, storeFile } from "../csv/stream-utils";
 import { globToRegExp } from "../file-sources";
+import type { RunLease } from "../run-lease";
 import { SourceApiError } from "../source-client";
 import { type SftpEntry, SftpError, SftpSession } from "./client";
 
@@ -28,11 +29,18 @@ export const SETTLE_MS = 1500;
  * streamed into R2 in {@link READ_CHUNK_BYTES}-sized reads and imported like an upload; then the
  * server's copy is left, moved into `processed/` (under a name tagged with the import id when that name
  * is taken there) or deleted as configured. Returns the number of imports
- * started.
+ * started. `lease` is extended after each listing and as file chunks arrive, so a long transfer is not
+ * taken for a lost run; once lost, the transfer stops (LeaseLost, or an SFTP error with `lease.lost`).
  * @throws SourceApiError for every SFTP failure (retryable only when the host is unreachable) with a
  *   message naming the cause; D1 / R2 errors as they are
  */
-export async function pollSftp(env: Env, source: Source, poll: SftpPoll, now: number): Promise<number> {
+export async function pollSftp(
+  env: Env,
+  source: Source,
+  poll: SftpPoll,
+  now: number,
+  lease?: RunLease,
+): Promise<number> {
   if (!configOf(env).allowPrivateOutboundTargets && isNonPublicHost(poll.host))
     throw new SourceApiError(
       `outbound target refused: ${poll.host} is not a public address (loopback, private, link-local or reserved)`,
@@ -45,7 +53,7 @@ export async function pollSftp(env: Env, source: Source, poll: SftpPoll, now: nu
     throw asRunError(error);
   }
   try {
-    return await pullFiles(env, source, poll, session, now);
+    return await pullFiles(env, source, poll, session, now, lease);
   } catch (error) {
     throw asRunError(error);
   } finally {
@@ -59,6 +67,7 @@ async function pullFiles(
   poll: SftpPoll,
   session: SftpSession,
   now: number,
+  lease: RunLease | undefined,
 ): Promise<number> {
   const pattern = globToRegExp(poll.pattern);
   const imports = new FileImportStore(env.DB);
@@ -69,6 +78,7 @@ async function pullFiles(
     if (!(await imports.hasDedupeKey(source.id, versionKey(entry)))) fresh.push(entry);
   }
   if (fresh.length === 0) return 0;
+  await lease?.beat();
   await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
   const second = new Map(matching(await session.list(poll.directory)).map((e) => [e.name, e]));
   const maxBytes = CsvOptionsSchema.parse(source.config.csv ?? {}).maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
@@ -88,8 +98,9 @@ async function pullFiles(
       problems.push(`${entry.name} is larger than ${maxBytes} bytes`);
       continue;
     }
+    await lease?.beat();
     try {
-      if (await importFile(env, source, poll, session, entry, now)) started++;
+      if (await importFile(env, source, poll, session, entry, now, lease)) started++;
     } catch (error) {
       if (!(error instanceof SftpError) && !(error instanceof FileTooLargeError)) throw error;
       problems.push(error.message);
@@ -109,6 +120,7 @@ async function importFile(
   session: SftpSession,
   entry: SftpEntry,
   now: number,
+  lease: RunLease | undefined,
 ): Promise<boolean> {
   const path = joinPath(poll.directory, entry.name);
   const id = newId("imp");
@@ -116,7 +128,8 @@ async function importFile(
   let size: number;
   try {
     // The listed size is the length: a file that grows or shrinks while read fails the FixedLengthStream.
-    size = await storeFile(env.PAYLOADS, key, await session.read(path), entry.size, entry.size);
+    const stream = await session.read(path);
+    size = await storeFile(env.PAYLOADS, key, lease ? lease.watch(stream) : stream, entry.size, entry.size);
   } catch (error) {
     if (error instanceof SftpError) throw error;
     if (error instanceof FileTooLargeError || error instanceof TypeError)
