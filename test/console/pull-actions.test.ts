@@ -55,7 +55,7 @@ describe("console Pull: Run now, Resume and Reset cursor on a poll job (workerd)
         intervalSeconds: 3600,
       },
     });
-    // The job row is made on its first admin read (PollJobs.ensure), as in pull-pages.test.ts.
+    // The job row is made by the next cron tick (PollJobStore.sync) or the first admin read (ensure).
     await pollJob(source.id);
     const jobs = `/console/pull/jobs/${source.id}`;
     const { cookie } = await signIn();
