@@ -146,18 +146,32 @@ describe.skipIf(!sshd)("SFTP pull against OpenSSH", () => {
     await files("DELETE", "daily-mitm.csv");
   });
 
-  it("records a wrong password as an authentication failure, without the password", async () => {
+  it("records a wrong password as a rejected password, without the password", async () => {
     const source = await sftpSource({ privateKey: undefined, password: "not-the-password-1234" });
     const job = await pull(source.id);
     expect(job.status).toBe("failed");
-    expect(job.lastError).toContain("authentication failed");
+    expect(job.lastError).toContain(
+      `password rejected for user ${sshd!.username} on 127.0.0.1:${sshd!.port}`,
+    );
+    expect(job.lastError).not.toContain("private key");
     expect(job.lastError).not.toContain("not-the-password-1234");
   });
 
-  it("records an unknown private key as an authentication failure", async () => {
+  it("records an unknown private key as a key not accepted, with its own message", async () => {
     const job = await pull((await sftpSource({ privateKey: sshd!.strangerKey })).id);
     expect(job.status).toBe("failed");
-    expect(job.lastError).toContain("authentication failed");
+    expect(job.lastError).toContain(
+      `private key not accepted for user ${sshd!.username} on 127.0.0.1:${sshd!.port}`,
+    );
+    expect(job.lastError).not.toContain("password");
+  });
+
+  it("says both were refused when a wrong password and an unknown key are configured", async () => {
+    const source = await sftpSource({ privateKey: sshd!.strangerKey, password: "not-the-password-5678" });
+    const job = await pull(source.id);
+    expect(job.status).toBe("failed");
+    expect(job.lastError).toContain("password and private key both refused");
+    expect(job.lastError).not.toContain("not-the-password-5678");
   });
 
   it("records a directory that does not exist, and an unreachable port, each with its own error", async () => {
