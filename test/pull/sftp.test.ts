@@ -1,9 +1,12 @@
 import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, inject, it } from "vitest";
+import { database } from "../../src/db/client";
 import worker from "../../src/index";
 import { PollJobStore } from "../../src/pull/jobs";
 import { runPollJob } from "../../src/pull/poller";
+import { pollSftp, type SftpPoll } from "../../src/pull/sftp/pull";
 import type { SourceView } from "../../src/routes/admin/source-schemas";
+import { SourceStore } from "../../src/sources/store";
 import { admin, eventually } from "../support/gateway";
 import type { SshdInfo } from "../support/sshd-server";
 import { importResult } from "./csv/helpers";
@@ -62,6 +65,15 @@ async function pull(sourceId: string) {
   if (!run) throw new Error("the job could not start");
   await runPollJob(localEnv, sourceId, run.runId);
   return pollJob(sourceId);
+}
+
+/**
+ * One pull called directly (no job), with `settle` run between its two listings in place of the
+ * pause: the test changes the directory in that window. Returns the imports started.
+ */
+async function pullWithSettle(sourceId: string, settle: () => Promise<void>): Promise<number> {
+  const source = await new SourceStore(database(env.DB), env.SECRETS_KEY).get(sourceId, Date.now());
+  return pollSftp(localEnv, source!, source!.config.poll as SftpPoll, Date.now(), undefined, { settle });
 }
 
 /** The source's file imports, newest first, once each has finished. */
@@ -182,6 +194,43 @@ describe.skipIf(!sshd)("SFTP pull against OpenSSH", () => {
     const closed = await pull((await sftpSource({ port: 1 })).id);
     expect(closed.status).toBe("waiting");
     expect(closed.lastError).toContain("unreachable");
+  });
+
+  it("records a directory the server refuses to list as permission denied", async () => {
+    // sshd's SFTP server answers SSH_FX_PERMISSION_DENIED to every directory listing on this port.
+    const job = await pull((await sftpSource({ port: sshd!.listDeniedPort })).id);
+    expect(job.status).toBe("failed");
+    expect(job.lastError).toContain(`permission denied on directory ${sshd!.directory}`);
+  });
+
+  it("records a file the server refuses to open as permission denied, and imports nothing", async () => {
+    await files("PUT", "daily-locked.csv", "email\nlocked@example.com\n");
+    // Listing works on this port; opening a file is refused with SSH_FX_PERMISSION_DENIED.
+    const source = await sftpSource({ port: sshd!.readDeniedPort, pattern: "daily-locked.csv" });
+    const job = await pull(source.id);
+    expect(job.status).toBe("failed");
+    expect(job.lastError).toContain(`permission denied on file ${sshd!.directory}/daily-locked.csv`);
+    const list = (await (await admin(`/v1/admin/sources/${source.id}/file-imports`)).json()) as {
+      data: unknown[];
+    };
+    expect(list.data).toEqual([]);
+    await files("DELETE", "daily-locked.csv");
+  });
+
+  it("records a file removed between the two listings as vanished, and imports nothing", async () => {
+    await files("PUT", "daily-vanish.csv", "email\nvanish@example.com\n");
+    const source = await sftpSource({ pattern: "daily-vanish.csv" });
+    const run = pullWithSettle(source.id, async () => {
+      await files("DELETE", "daily-vanish.csv");
+    });
+    await expect(run).rejects.toThrow(
+      "file vanished: daily-vanish.csv was listed and then removed before it was read",
+    );
+    await expect(run).rejects.toMatchObject({ retryable: false });
+    const list = (await (await admin(`/v1/admin/sources/${source.id}/file-imports`)).json()) as {
+      data: unknown[];
+    };
+    expect(list.data).toEqual([]);
   });
 
   it("never shows the password or key, and refuses a loopback host outside local development", async () => {
