@@ -233,6 +233,29 @@ describe.skipIf(!sshd)("SFTP pull against OpenSSH", () => {
     expect(list.data).toEqual([]);
   });
 
+  it("leaves a file whose size changes between the two listings for the next run, which imports it", async () => {
+    await files("PUT", "daily-growing.csv", "email,first_name\ngrow1@example.com,One\n");
+    const source = await sftpSource({ pattern: "daily-growing.csv" });
+    // The writer is still appending while the pull looks twice.
+    const first = await pullWithSettle(source.id, async () => {
+      await files(
+        "PUT",
+        "daily-growing.csv",
+        "email,first_name\ngrow1@example.com,One\ngrow2@example.com,Two\n",
+      );
+    });
+    expect(first).toBe(0);
+    const none = (await (await admin(`/v1/admin/sources/${source.id}/file-imports`)).json()) as {
+      data: unknown[];
+    };
+    expect(none.data).toEqual([]);
+    // The writer has finished: the next run sees the same size twice and imports the whole file.
+    expect(await pullWithSettle(source.id, async () => undefined)).toBe(1);
+    const [done] = await finishedImports(source.id, 1);
+    expect(done).toMatchObject({ status: "completed", filename: "daily-growing.csv", accepted: 2 });
+    await files("DELETE", "daily-growing.csv");
+  });
+
   it("never shows the password or key, and refuses a loopback host outside local development", async () => {
     const source = await sftpSource({ password: "shown-nowhere-5678" });
     const refused = await admin("/v1/admin/sources", {
