@@ -1,9 +1,12 @@
 import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, inject, it } from "vitest";
+import { database } from "../../src/db/client";
 import worker from "../../src/index";
 import { PollJobStore } from "../../src/pull/jobs";
 import { runPollJob } from "../../src/pull/poller";
+import { pollSftp, type SftpPoll } from "../../src/pull/sftp/pull";
 import type { SourceView } from "../../src/routes/admin/source-schemas";
+import { SourceStore } from "../../src/sources/store";
 import { admin, eventually } from "../support/gateway";
 import type { SshdInfo } from "../support/sshd-server";
 import { importResult } from "./csv/helpers";
@@ -62,6 +65,15 @@ async function pull(sourceId: string) {
   if (!run) throw new Error("the job could not start");
   await runPollJob(localEnv, sourceId, run.runId);
   return pollJob(sourceId);
+}
+
+/**
+ * One pull called directly (no job), with `settle` run between its two listings in place of the
+ * pause: the test changes the directory in that window. Returns the imports started.
+ */
+async function pullWithSettle(sourceId: string, settle: () => Promise<void>): Promise<number> {
+  const source = await new SourceStore(database(env.DB), env.SECRETS_KEY).get(sourceId, Date.now());
+  return pollSftp(localEnv, source!, source!.config.poll as SftpPoll, Date.now(), undefined, { settle });
 }
 
 /** The source's file imports, newest first, once each has finished. */
@@ -146,18 +158,32 @@ describe.skipIf(!sshd)("SFTP pull against OpenSSH", () => {
     await files("DELETE", "daily-mitm.csv");
   });
 
-  it("records a wrong password as an authentication failure, without the password", async () => {
+  it("records a wrong password as a rejected password, without the password", async () => {
     const source = await sftpSource({ privateKey: undefined, password: "not-the-password-1234" });
     const job = await pull(source.id);
     expect(job.status).toBe("failed");
-    expect(job.lastError).toContain("authentication failed");
+    expect(job.lastError).toContain(
+      `password rejected for user ${sshd!.username} on 127.0.0.1:${sshd!.port}`,
+    );
+    expect(job.lastError).not.toContain("private key");
     expect(job.lastError).not.toContain("not-the-password-1234");
   });
 
-  it("records an unknown private key as an authentication failure", async () => {
+  it("records an unknown private key as a key not accepted, with its own message", async () => {
     const job = await pull((await sftpSource({ privateKey: sshd!.strangerKey })).id);
     expect(job.status).toBe("failed");
-    expect(job.lastError).toContain("authentication failed");
+    expect(job.lastError).toContain(
+      `private key not accepted for user ${sshd!.username} on 127.0.0.1:${sshd!.port}`,
+    );
+    expect(job.lastError).not.toContain("password");
+  });
+
+  it("says both were refused when a wrong password and an unknown key are configured", async () => {
+    const source = await sftpSource({ privateKey: sshd!.strangerKey, password: "not-the-password-5678" });
+    const job = await pull(source.id);
+    expect(job.status).toBe("failed");
+    expect(job.lastError).toContain("password and private key both refused");
+    expect(job.lastError).not.toContain("not-the-password-5678");
   });
 
   it("records a directory that does not exist, and an unreachable port, each with its own error", async () => {
@@ -168,6 +194,66 @@ describe.skipIf(!sshd)("SFTP pull against OpenSSH", () => {
     const closed = await pull((await sftpSource({ port: 1 })).id);
     expect(closed.status).toBe("waiting");
     expect(closed.lastError).toContain("unreachable");
+  });
+
+  it("records a directory the server refuses to list as permission denied", async () => {
+    // sshd's SFTP server answers SSH_FX_PERMISSION_DENIED to every directory listing on this port.
+    const job = await pull((await sftpSource({ port: sshd!.listDeniedPort })).id);
+    expect(job.status).toBe("failed");
+    expect(job.lastError).toContain(`permission denied on directory ${sshd!.directory}`);
+  });
+
+  it("records a file the server refuses to open as permission denied, and imports nothing", async () => {
+    await files("PUT", "daily-locked.csv", "email\nlocked@example.com\n");
+    // Listing works on this port; opening a file is refused with SSH_FX_PERMISSION_DENIED.
+    const source = await sftpSource({ port: sshd!.readDeniedPort, pattern: "daily-locked.csv" });
+    const job = await pull(source.id);
+    expect(job.status).toBe("failed");
+    expect(job.lastError).toContain(`permission denied on file ${sshd!.directory}/daily-locked.csv`);
+    const list = (await (await admin(`/v1/admin/sources/${source.id}/file-imports`)).json()) as {
+      data: unknown[];
+    };
+    expect(list.data).toEqual([]);
+    await files("DELETE", "daily-locked.csv");
+  });
+
+  it("records a file removed between the two listings as vanished, and imports nothing", async () => {
+    await files("PUT", "daily-vanish.csv", "email\nvanish@example.com\n");
+    const source = await sftpSource({ pattern: "daily-vanish.csv" });
+    const run = pullWithSettle(source.id, async () => {
+      await files("DELETE", "daily-vanish.csv");
+    });
+    await expect(run).rejects.toThrow(
+      "file vanished: daily-vanish.csv was listed and then removed before it was read",
+    );
+    await expect(run).rejects.toMatchObject({ retryable: false });
+    const list = (await (await admin(`/v1/admin/sources/${source.id}/file-imports`)).json()) as {
+      data: unknown[];
+    };
+    expect(list.data).toEqual([]);
+  });
+
+  it("leaves a file whose size changes between the two listings for the next run, which imports it", async () => {
+    await files("PUT", "daily-growing.csv", "email,first_name\ngrow1@example.com,One\n");
+    const source = await sftpSource({ pattern: "daily-growing.csv" });
+    // The writer is still appending while the pull looks twice.
+    const first = await pullWithSettle(source.id, async () => {
+      await files(
+        "PUT",
+        "daily-growing.csv",
+        "email,first_name\ngrow1@example.com,One\ngrow2@example.com,Two\n",
+      );
+    });
+    expect(first).toBe(0);
+    const none = (await (await admin(`/v1/admin/sources/${source.id}/file-imports`)).json()) as {
+      data: unknown[];
+    };
+    expect(none.data).toEqual([]);
+    // The writer has finished: the next run sees the same size twice and imports the whole file.
+    expect(await pullWithSettle(source.id, async () => undefined)).toBe(1);
+    const [done] = await finishedImports(source.id, 1);
+    expect(done).toMatchObject({ status: "completed", filename: "daily-growing.csv", accepted: 2 });
+    await files("DELETE", "daily-growing.csv");
   });
 
   it("never shows the password or key, and refuses a loopback host outside local development", async () => {

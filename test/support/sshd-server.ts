@@ -17,6 +17,14 @@ export interface SshdInfo {
   privateKey: string;
   /** A key the server does not know. */
   strangerKey: string;
+  /**
+   * The same server on two more ports where OpenSSH's own SFTP server refuses, with its
+   * SSH_FX_PERMISSION_DENIED status, listing directories (`listDeniedPort`) or opening files
+   * (`readDeniedPort`). The tests run as root, which reads a chmod 000 file, so file modes cannot
+   * make a permission denial; `internal-sftp -P` (its request deny list) can.
+   */
+  listDeniedPort: number;
+  readDeniedPort: number;
   /** Absolute directory the files are in (the SFTP path is the same). */
   directory: string;
   /**
@@ -61,11 +69,15 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const directory = path.join(root, "drop");
   spawnSync("mkdir", ["-p", directory]);
   const port = await freePort();
+  const listDeniedPort = await freePort();
+  const readDeniedPort = await freePort();
   const username = userInfo().username;
   writeFileSync(
     path.join(root, "sshd_config"),
     [
       `Port ${port}`,
+      `Port ${listDeniedPort}`,
+      `Port ${readDeniedPort}`,
       "ListenAddress 127.0.0.1",
       `HostKey ${hostKey}`,
       `AuthorizedKeysFile ${path.join(root, "authorized_keys")}`,
@@ -77,6 +89,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
       "UsePAM no",
       "StrictModes no",
       "Subsystem sftp internal-sftp",
+      `Match LocalPort ${listDeniedPort}`,
+      "  ForceCommand internal-sftp -P opendir,readdir",
+      `Match LocalPort ${readDeniedPort}`,
+      "  ForceCommand internal-sftp -P open",
       "",
     ].join("\n"),
   );
@@ -90,7 +106,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     stderr += chunk.toString();
     if (process.env.VERBOSE) process.stderr.write(chunk);
   });
-  await waitForPort(port).catch((error: Error) => {
+  await Promise.all([port, listDeniedPort, readDeniedPort].map(waitForPort)).catch((error: Error) => {
     throw new Error(`${error.message}: ${stderr}`);
   });
   const control = createHttpServer((request, response) => {
@@ -109,6 +125,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const info: SshdInfo = {
     controlUrl: `http://127.0.0.1:${(control.address() as AddressInfo).port}`,
     port,
+    listDeniedPort,
+    readDeniedPort,
     username,
     fingerprint,
     privateKey: readFileSync(userKey, "utf8"),

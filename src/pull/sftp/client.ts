@@ -94,6 +94,13 @@ export class SftpSession {
   static open(target: SftpTarget): Promise<SftpSession> {
     const expected = target.hostKeyFingerprint.replace(/=+$/, "");
     let mismatch: string | null = null;
+    // The credentials offered, in ssh2's order (password, then key), and those the server did not
+    // even accept as a method: the error names what was refused.
+    const configured: Credential[] = [];
+    if (target.password !== undefined) configured.push("password");
+    if (target.privateKey !== undefined) configured.push("publickey");
+    const tried: Credential[] = [];
+    const unoffered: Credential[] = [];
     const client = new Client();
     return new Promise((resolve, reject) => {
       let settled = false;
@@ -112,12 +119,7 @@ export class SftpSession {
             ),
           );
         if (error.level === "client-authentication")
-          return fail(
-            new SftpError(
-              "authentication",
-              `authentication failed for user ${target.username} on ${target.host}`,
-            ),
-          );
+          return fail(new SftpError("authentication", authFailure(target, tried, unoffered)));
         if (
           error.level === "client-socket" ||
           error.level === "client-timeout" ||
@@ -146,6 +148,26 @@ export class SftpSession {
           password: target.password,
           privateKey: target.privateKey,
           readyTimeout: READY_TIMEOUT_MS,
+          // "none" first (as ssh2 does by default) to learn the server's methods, then each
+          // configured credential the server offers.
+          // (ssh2 calls it first with `null` methods and takes `false` as "give up"; its types say neither.)
+          authHandler: ((
+            methodsLeft: string[] | null,
+            _partial: unknown,
+            next: (m: string | false) => void,
+          ) => {
+            if (methodsLeft === null) return next("none");
+            while (configured.length > 0) {
+              const method = configured.shift()!;
+              if (!methodsLeft.includes(method)) {
+                unoffered.push(method);
+                continue;
+              }
+              tried.push(method);
+              return next(method);
+            }
+            next(false);
+          }) as unknown as ConnectConfig["authHandler"],
           algorithms: ALGORITHMS,
           // Refuses any key but the configured one, before authentication: a man in the middle never
           // sees the password.
@@ -238,6 +260,27 @@ export class SftpSession {
   close(): void {
     this.client.end();
   }
+}
+
+/** A credential kind as SSH names its authentication method (RFC 4252 section 7, 8). */
+type Credential = "password" | "publickey";
+
+/**
+ * Which credentials the server refused, for the job's error: "password rejected for user u on h:22",
+ * "private key not accepted …", both, or the methods the server does not offer at all. Never the
+ * credential itself.
+ */
+function authFailure(target: SftpTarget, tried: Credential[], unoffered: Credential[]): string {
+  const where = `for user ${target.username} on ${target.host}:${target.port}`;
+  const name = (c: Credential) => (c === "password" ? "password" : "private key");
+  const parts: string[] = [];
+  if (tried.length === 2) parts.push(`authentication failed: password and private key both refused ${where}`);
+  else if (tried[0] === "password") parts.push(`authentication failed: password rejected ${where}`);
+  else if (tried[0] === "publickey") parts.push(`authentication failed: private key not accepted ${where}`);
+  else parts.push(`authentication failed ${where}: no configured credential could be offered`);
+  for (const c of unoffered)
+    parts.push(`the server does not offer ${c} authentication, so the ${name(c)} was not tried`);
+  return parts.join("; ");
 }
 
 /** An SFTP status (RFC draft-ietf-secsh-filexfer-02 section 7) as an {@link SftpError}. */

@@ -22,6 +22,18 @@ export const MAX_FILES_PER_RUN = 20;
 /** Pause between the two listings that tell a finished file from one still being written. */
 export const SETTLE_MS = 1500;
 
+/** Optional knobs of {@link pollSftp}. */
+export interface SftpPullOptions {
+  /**
+   * Waits between the two listings; by default {@link SETTLE_MS}. Tests pass one that changes the
+   * server's directory in that window (a file appended to, or removed), which a timer cannot do
+   * deterministically.
+   */
+  settle?: () => Promise<void>;
+}
+
+const sleepSettle = () => new Promise<void>((resolve) => setTimeout(resolve, SETTLE_MS));
+
 /**
  * An `sftp` poll: lists `directory`, keeps the regular files matching `pattern` whose version (name,
  * size, modification time) was never imported, lists again after {@link SETTLE_MS} and drops those whose
@@ -29,7 +41,7 @@ export const SETTLE_MS = 1500;
  * streamed into R2 in {@link READ_CHUNK_BYTES}-sized reads and imported like an upload; then the
  * server's copy is left, moved into `processed/` (under a name tagged with the import id when that name
  * is taken there) or deleted as configured. Returns the number of imports
- * started. `lease` is extended after each listing and as file chunks arrive, so a long transfer is not
+ * started (`options.settle` replaces the pause between listings). `lease` is extended after each listing and as file chunks arrive, so a long transfer is not
  * taken for a lost run; once lost, the transfer stops (LeaseLost, or an SFTP error with `lease.lost`).
  * @throws SourceApiError for every SFTP failure (retryable only when the host is unreachable) with a
  *   message naming the cause; D1 / R2 errors as they are
@@ -40,6 +52,7 @@ export async function pollSftp(
   poll: SftpPoll,
   now: number,
   lease?: RunLease,
+  options: SftpPullOptions = {},
 ): Promise<number> {
   if (!configOf(env).allowPrivateOutboundTargets && isNonPublicHost(poll.host))
     throw new SourceApiError(
@@ -53,7 +66,7 @@ export async function pollSftp(
     throw asRunError(error);
   }
   try {
-    return await pullFiles(env, source, poll, session, now, lease);
+    return await pullFiles(env, source, poll, session, now, lease, options.settle ?? sleepSettle);
   } catch (error) {
     throw asRunError(error);
   } finally {
@@ -68,6 +81,7 @@ async function pullFiles(
   session: SftpSession,
   now: number,
   lease: RunLease | undefined,
+  settle: () => Promise<void>,
 ): Promise<number> {
   const pattern = globToRegExp(poll.pattern);
   const imports = new FileImportStore(env.DB);
@@ -79,7 +93,7 @@ async function pullFiles(
   }
   if (fresh.length === 0) return 0;
   await lease?.beat();
-  await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+  await settle();
   const second = new Map(matching(await session.list(poll.directory)).map((e) => [e.name, e]));
   const maxBytes = CsvOptionsSchema.parse(source.config.csv ?? {}).maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
   const problems: string[] = [];
@@ -193,7 +207,8 @@ function joinPath(directory: string, name: string): string {
 }
 
 function kindOf(problems: string[]): SftpError["kind"] {
-  return problems.some((p) => p.startsWith("file vanished")) ? "vanished" : "protocol";
+  if (problems.some((p) => p.startsWith("file vanished"))) return "vanished";
+  return problems.some((p) => p.startsWith("permission denied")) ? "permission_denied" : "protocol";
 }
 
 /** Any SFTP failure as the poller's run error: retried later only when the host was unreachable. */
