@@ -16,22 +16,30 @@ import type { ConsoleSession } from "./session";
  * Records `session` as signed out, and drops rows of sessions that have expired anyway (a sign-out
  * is rare, so the list stays as small as the number of sign-outs in one session lifetime).
  * `nowMs` is epoch ms.
+ * @throws ApiError `database_unavailable` (503, Retry-After) when D1 does not answer
  */
 export async function revokeSession(
   db: D1Database,
   session: ConsoleSession,
   nowMs = Date.now(),
 ): Promise<void> {
-  await db.batch([
-    db
-      .prepare(
-        "INSERT INTO console_session_revocations (nonce, expires_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
-      )
-      .bind(session.nonce, session.expiresAt),
-    db
-      .prepare("DELETE FROM console_session_revocations WHERE expires_at <= ?")
-      .bind(Math.floor(nowMs / 1000)),
-  ]);
+  try {
+    await db.batch([
+      db
+        .prepare(
+          "INSERT INTO console_session_revocations (nonce, expires_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
+        )
+        .bind(session.nonce, session.expiresAt),
+      db
+        .prepare("DELETE FROM console_session_revocations WHERE expires_at <= ?")
+        .bind(Math.floor(nowMs / 1000)),
+    ]);
+  } catch {
+    // Not recorded means the cookie would keep working elsewhere: say so rather than claim sign-out.
+    throw new ApiError("database_unavailable", "Sign-out could not be recorded; retry shortly.", {
+      headers: { "Retry-After": "5" },
+    });
+  }
 }
 
 /**

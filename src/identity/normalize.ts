@@ -69,6 +69,9 @@ export class Normalizer {
     const raw = String(identifier.value);
     // Returning customers bring the same values again and again, and a phone costs tens of µs to
     // parse and validate: results are kept per (type, region, raw value). Bounded; the oldest go first.
+    // Values past the length limit are refused by compute() without any costly work: not kept, so a
+    // sender of long values cannot fill the memo (its bound is in entries, each at most ~512 chars).
+    if (raw.length > MAX_IDENTIFIER_LENGTH) return this.compute(identifier.type, raw, options);
     const key = `${identifier.type}\u0000${options.defaultRegion ?? ""}\u0000${raw}`;
     const known = this.memo.get(key);
     if (known) return known;

@@ -31,6 +31,9 @@ export interface ProjectionStatus {
   lastSeq: number;
 }
 
+/** JSON bytes of recent changes an Outbox keeps in memory for its drain (the rest is read back from SQLite). */
+const RECENT_BYTES = 4 * 1024 * 1024;
+
 /**
  * The object's outbox (`projection_outbox` in its SQLite): changes of the graph waiting to be
  * written to D1, numbered 1, 2, 3… in the order they were made. The counter lives in `graph_meta`
@@ -44,7 +47,9 @@ export class Outbox {
    * record of which entries exist (a rolled-back batch's numbers are not there), and after a restart
    * everything comes from it.
    */
-  private readonly recent = new Map<number, ProjectedChange>();
+  private readonly recent = new Map<number, { change: ProjectedChange; bytes: number }>();
+  /** Approximate JSON bytes held in {@link recent}, at most {@link RECENT_BYTES}. */
+  private recentBytes = 0;
 
   constructor(private readonly sql: SqlStorage) {
     this.lastSeq = Number(readMeta(sql, "last_seq") ?? 0);
@@ -71,14 +76,20 @@ export class Outbox {
   addAll(changes: readonly ProjectedChange[], now: number): number {
     if (changes.length === 0) return this.lastSeq;
     // json_each's `value` of an object element is that object's JSON text: the row stores it as is.
+    const json = JSON.stringify(changes);
     this.sql.exec(
       `INSERT INTO projection_outbox (seq, created_at, change)
        SELECT ?1 + key + 1, ?2, value FROM json_each(?3)`,
       this.lastSeq,
       now,
-      JSON.stringify(changes),
+      json,
     );
-    for (const [i, change] of changes.entries()) this.recent.set(this.lastSeq + i + 1, change);
+    // Kept in memory only while small: while D1 is behind or refusing, the rest stays in SQLite alone.
+    if (this.recentBytes + json.length <= RECENT_BYTES) {
+      const bytes = json.length / changes.length;
+      for (const [i, change] of changes.entries()) this.recent.set(this.lastSeq + i + 1, { change, bytes });
+      this.recentBytes += json.length;
+    }
     this.lastSeq += changes.length;
     writeMeta(this.sql, "last_seq", String(this.lastSeq));
     return this.lastSeq;
@@ -87,7 +98,7 @@ export class Outbox {
   /** Re-reads the counter (after a rolled-back transaction, whose increments did not persist). */
   reload(): void {
     this.lastSeq = Number(readMeta(this.sql, "last_seq") ?? 0);
-    for (const seq of this.recent.keys()) if (seq > this.lastSeq) this.recent.delete(seq);
+    for (const seq of [...this.recent.keys()]) if (seq > this.lastSeq) this.forgetRecent(seq);
   }
 
   /** Makes the next change get a number after `version` (a rebuilt graph continuing D1's projection). */
@@ -116,7 +127,7 @@ export class Outbox {
     return rows.map((r) => ({
       seq: r.seq,
       createdAt: r.created_at,
-      change: this.recent.get(r.seq) ?? stored.get(r.seq)!,
+      change: this.recent.get(r.seq)?.change ?? stored.get(r.seq)!,
     }));
   }
 
@@ -136,7 +147,14 @@ export class Outbox {
   /** Forgets entries up to `seq`: D1 has them. */
   ack(seq: number): void {
     this.sql.exec("DELETE FROM projection_outbox WHERE seq <= ?", seq);
-    for (const known of this.recent.keys()) if (known <= seq) this.recent.delete(known);
+    for (const known of [...this.recent.keys()]) if (known <= seq) this.forgetRecent(known);
+  }
+
+  private forgetRecent(seq: number): void {
+    const entry = this.recent.get(seq);
+    if (!entry) return;
+    this.recent.delete(seq);
+    this.recentBytes = Math.max(0, this.recentBytes - entry.bytes);
   }
 
   /** Pending count, age of the oldest, last number given. */

@@ -20,7 +20,25 @@ const columns = (from: number, to: number) =>
  * on, so it keeps its own statements, in order (projection.ts).
  */
 export function isPlainEvent(change: { kind: string }): change is EventChange {
-  return change.kind === "event" && (change as EventChange).merges.length === 0;
+  return (
+    change.kind === "event" && (change as EventChange).merges.length === 0 && fitsInRun(change as EventChange)
+  );
+}
+
+/**
+ * Bytes of an event's own JSON (identifiers, traits, properties) above which it is projected on its
+ * own: a run binds each row as JSON inside JSON, which escapes quotes and backslashes a second time,
+ * and one row that grew past D1's 2,000,000-byte limit on a bound value would stop the projection.
+ * Statement by statement, each field is bound once.
+ */
+const RUN_EVENT_BYTES = 256 * 1024;
+
+function fitsInRun(change: EventChange): boolean {
+  const { identifiers, traits, properties } = change.event;
+  return (
+    JSON.stringify(identifiers).length + JSON.stringify(traits).length + JSON.stringify(properties).length <=
+    RUN_EVENT_BYTES
+  );
 }
 
 /**

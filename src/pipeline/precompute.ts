@@ -8,6 +8,9 @@ import { log } from "../lib/log";
 /** How long a consumer isolate trusts its copy of a workspace's rules (ms). */
 const RULES_TTL_MS = 30_000;
 
+/** Workspaces whose rules an isolate keeps (each with its normalizer's memo); the oldest read go first. */
+const MAX_WORKSPACES = 64;
+
 /** Workspaces' rules as this isolate last read them, compiled: workspace → context and when read. */
 const contexts = new Map<string, { context: ResolverContext; readAt: number }>();
 
@@ -36,6 +39,8 @@ export async function precomputeFor(
       log.warn("identity_rules_read_failed", { workspace, error: String(error).slice(0, 200) });
       return undefined;
     }
+    contexts.delete(workspace);
+    if (contexts.size >= MAX_WORKSPACES) contexts.delete(contexts.keys().next().value!);
     contexts.set(workspace, cached);
   }
   return precompute(events, cached.context);

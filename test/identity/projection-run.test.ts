@@ -1,9 +1,9 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { type EventChange, projectionStatements, versionGuard } from "../../src/identity/projection";
-import { runStatements } from "../../src/identity/projection-run";
+import { isPlainEvent, runStatements } from "../../src/identity/projection-run";
 import { DERIVED_STATE_LIST } from "../../src/pipeline/derived-state";
-import { event, freshWorkspace } from "./helpers";
+import { apply, event, freshWorkspace } from "./helpers";
 
 const T = Date.UTC(2026, 0, 1);
 
@@ -164,5 +164,35 @@ describe("projection of a run of plain events as multi-row statements", () => {
     const once = await projected(ws);
     await expect(env.DB.batch(await batch())).rejects.toThrow(/malformed JSON/);
     expect(await projected(ws)).toEqual(once);
+  });
+
+  it("leaves an event whose JSON would pass D1's 2,000,000-byte bound-value limit once escaped twice out of runs", () => {
+    const ws = freshWorkspace("run-big");
+    const big = change(ws, "big", "prf_big");
+    big.event = { ...big.event, properties: { note: '"'.repeat(600_000) } };
+    expect(isPlainEvent(change(ws, "small", "prf_small"))).toBe(true);
+    expect(isPlainEvent(big)).toBe(false);
+  });
+
+  it("projects such an event whole, statement by statement, between the runs around it", async () => {
+    const ws = freshWorkspace("run-big");
+    // 600,000 quotes: 1.2 MB as the event's own JSON, 2.4 MB once a run binds it as JSON inside JSON.
+    const quotes = '"'.repeat(600_000);
+    const stored = await apply(ws, [
+      event(ws, "small-1", [["email", "a@x.io"]]),
+      { ...event(ws, "big", [["email", "b@x.io"]]), properties: { note: quotes } },
+      event(ws, "small-2", [["email", "c@x.io"]]),
+    ]);
+    expect(stored.map((r) => r.status)).toEqual(["stored", "stored", "stored"]);
+    const row = await env.DB.prepare(
+      "SELECT properties FROM events WHERE workspace = ? AND event_key = 'big'",
+    )
+      .bind(ws)
+      .first<{ properties: string }>();
+    expect(JSON.parse(row!.properties).note).toBe(quotes);
+    const { n } = (await env.DB.prepare("SELECT count(*) AS n FROM events WHERE workspace = ?")
+      .bind(ws)
+      .first<{ n: number }>())!;
+    expect(n).toBe(3);
   });
 });
