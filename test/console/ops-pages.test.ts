@@ -5,23 +5,11 @@ import { mappedSource, WHSEC, workspaceName } from "../pipeline/fixtures";
 import { envelopeFor } from "../pipeline/harness";
 import { admin, call, deliver, eventually } from "../support/gateway";
 import { standardWebhooksHeaders } from "../support/senders";
-import { csrfOf, ORIGIN, page, signIn } from "./support";
+import { csrfOf, page, postForm, signIn } from "./support";
 
-/** POSTs a console form as the browser would (same origin, the page's CSRF token). */
-async function post(path: string, cookie: string, csrf: string, fields: Record<string, string>) {
-  return call(path, {
-    method: "POST",
-    headers: {
-      cookie,
-      origin: ORIGIN,
-      "sec-fetch-site": "same-origin",
-      accept: "text/html",
-      "content-type": "application/x-www-form-urlencoded",
-    },
-    body: new URLSearchParams({ _csrf: csrf, ...fields }),
-    redirect: "manual",
-  });
-}
+/** POSTs a console form with the page's CSRF token. */
+const post = (path: string, cookie: string, csrf: string, fields: Record<string, string>) =>
+  postForm(path, cookie, { _csrf: csrf, ...fields });
 
 async function html(path: string, cookie: string): Promise<string> {
   const response = await page(path, cookie);

@@ -1,27 +1,14 @@
 import { HttpResponse, http } from "msw";
 import { afterAll, describe, expect, it } from "vitest";
 import { API, createPullSource, interceptSourceApi, pollJob, settled } from "../pull/helpers";
-import { admin, call } from "../support/gateway";
-import { csrfOf, ORIGIN, page, signIn } from "./support";
+import { admin } from "../support/gateway";
+import { csrfOf, page, postForm, signIn } from "./support";
 
 const server = interceptSourceApi();
 afterAll(() => server.close());
 
-/** POSTs a console form as the browser would (same origin, the page's CSRF token). */
-function post(path: string, cookie: string, csrf: string): Promise<Response> {
-  return call(path, {
-    method: "POST",
-    headers: {
-      cookie,
-      origin: ORIGIN,
-      "sec-fetch-site": "same-origin",
-      accept: "text/html",
-      "content-type": "application/x-www-form-urlencoded",
-    },
-    body: new URLSearchParams({ _csrf: csrf }),
-    redirect: "manual",
-  });
-}
+/** POSTs a console form with the page's CSRF token. */
+const post = (path: string, cookie: string, csrf: string) => postForm(path, cookie, { _csrf: csrf });
 
 /** Follows a 303 from a console form: the page it lands on, with its flash. */
 async function follow(response: Response, cookie: string): Promise<string> {

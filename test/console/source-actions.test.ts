@@ -1,25 +1,13 @@
 import { describe, expect, it } from "vitest";
 import type { WriteKeyList } from "../../src/routes/admin/write-key-schemas";
 import { basicAuth, createAppSource, post as postEvent } from "../app/support";
-import { admin, call, createSource, deliver } from "../support/gateway";
+import { admin, createSource, deliver } from "../support/gateway";
 import { standardWebhooksHeaders } from "../support/senders";
-import { csrfOf, ORIGIN, page, signIn } from "./support";
+import { csrfOf, page, postForm, signIn } from "./support";
 
-/** POSTs a console form as the browser would (same origin, the page's CSRF token). */
-function post(path: string, cookie: string, csrf: string, fields: Record<string, string> = {}) {
-  return call(path, {
-    method: "POST",
-    headers: {
-      cookie,
-      origin: ORIGIN,
-      "sec-fetch-site": "same-origin",
-      accept: "text/html",
-      "content-type": "application/x-www-form-urlencoded",
-    },
-    body: new URLSearchParams({ _csrf: csrf, ...fields }),
-    redirect: "manual",
-  });
-}
+/** POSTs a console form with the page's CSRF token. */
+const post = (path: string, cookie: string, csrf: string, fields: Record<string, string> = {}) =>
+  postForm(path, cookie, { _csrf: csrf, ...fields });
 
 /** Follows a 303 from a console form: the page it lands on, with its flash. */
 async function follow(response: Response, cookie: string): Promise<string> {

@@ -1,28 +1,15 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { admin, call } from "../support/gateway";
-import { csrfOf, ORIGIN, page, signIn } from "./support";
+import { admin } from "../support/gateway";
+import { csrfOf, page, postForm, signIn } from "./support";
 
 const PASSWORD = "sftp-pass-Zq81x";
 const KEY_BODY = "b3BlbnNzaC1rZXktdjEAAAAAtestkeymaterialnotreal0123456789";
 const PRIVATE_KEY = `-----BEGIN OPENSSH PRIVATE KEY-----\r\n${KEY_BODY}\r\n-----END OPENSSH PRIVATE KEY-----\r\n`;
 const FINGERPRINT = `SHA256:${"A".repeat(42)}Q`;
 
-/** POSTs the create form as the browser would. */
-function post(cookie: string, fields: Record<string, string>): Promise<Response> {
-  return call("/console/sources", {
-    method: "POST",
-    headers: {
-      cookie,
-      origin: ORIGIN,
-      "sec-fetch-site": "same-origin",
-      accept: "text/html",
-      "content-type": "application/x-www-form-urlencoded",
-    },
-    body: new URLSearchParams(fields),
-    redirect: "manual",
-  });
-}
+/** POSTs the new-source form. */
+const post = (cookie: string, fields: Record<string, string>) => postForm("/console/sources", cookie, fields);
 
 /** A filled csv-file form with an SFTP pull; `over` replaces fields. */
 function sftpForm(csrf: string, over: Record<string, string> = {}): Record<string, string> {

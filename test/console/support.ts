@@ -34,3 +34,22 @@ export function csrfOf(html: string): string {
   if (!match) throw new Error("no CSRF field on the page");
   return match[1]!;
 }
+
+/**
+ * POSTs a console form as the browser would: same origin, url-encoded `fields` (include `_csrf` from
+ * {@link csrfOf} unless the test is about its absence), redirects not followed.
+ */
+export function postForm(path: string, cookie: string, fields: Record<string, string>): Promise<Response> {
+  return call(path, {
+    method: "POST",
+    headers: {
+      cookie,
+      origin: ORIGIN,
+      "sec-fetch-site": "same-origin",
+      accept: "text/html",
+      "content-type": "application/x-www-form-urlencoded",
+    },
+    body: new URLSearchParams(fields),
+    redirect: "manual",
+  });
+}
