@@ -22,6 +22,8 @@ describe("configuration", () => {
       WORKSPACE_EVENT_RETENTION_DAYS: '{"ws-a":5,"ws-b":"400"}',
       IDENTITY_CHUNK_EVENTS: "10",
       METRICS_FLUSH_MS: "0",
+      PROJECTION_BACKPRESSURE_PENDING: "0",
+      PROJECTION_BACKPRESSURE_SECONDS: "2.5",
       ALLOW_PRIVATE_OUTBOUND_TARGETS: "true",
       PUBLIC_BASE_URL: "https://hooks.example.com/",
     });
@@ -36,6 +38,8 @@ describe("configuration", () => {
       ]),
       identityChunkEvents: 10,
       metricsFlushMs: 0,
+      projectionBackpressurePending: 0,
+      projectionBackpressureSeconds: 2.5,
       allowPrivateOutboundTargets: true,
       publicBaseUrl: "https://hooks.example.com",
     });
@@ -47,6 +51,7 @@ describe("configuration", () => {
       DELIVERY_LOG_RETENTION_DAYS: "0",
       IDENTITY_CHUNK_EVENTS: "2.5",
       METRICS_FLUSH_MS: "soon",
+      PROJECTION_BACKPRESSURE_PENDING: "-1",
       ALLOW_PRIVATE_OUTBOUND_TARGETS: "yes",
       PUBLIC_BASE_URL: "hooks.example.com",
     });
@@ -54,6 +59,8 @@ describe("configuration", () => {
     expect(config.deliveryLogRetentionDays).toBe(30);
     expect(config.identityChunkEvents).toBe(50);
     expect(config.metricsFlushMs).toBe(1000);
+    expect(config.projectionBackpressurePending).toBe(2000);
+    expect(config.projectionBackpressureSeconds).toBe(5);
     expect(config.allowPrivateOutboundTargets).toBe(false);
     expect(config.publicBaseUrl).toBeUndefined();
     expect(issues.map((i) => i.message)).toEqual([
@@ -61,6 +68,7 @@ describe("configuration", () => {
       'DELIVERY_LOG_RETENTION_DAYS="0": expected 1–3650; using the default 30',
       'IDENTITY_CHUNK_EVENTS="2.5": expected an integer; using the default 50',
       'METRICS_FLUSH_MS="soon": expected a number; using the default 1000',
+      'PROJECTION_BACKPRESSURE_PENDING="-1": expected 0–1000000; using the default 2000',
       'ALLOW_PRIVATE_OUTBOUND_TARGETS="yes": expected "true" or "false"; using false (non-public targets refused)',
       'PUBLIC_BASE_URL="hooks.example.com": expected an http(s) URL; using each request\'s own origin',
     ]);
