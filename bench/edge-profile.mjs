@@ -5,11 +5,10 @@
 // the JavaScript functions with the most self time, so what the real route adds over the bare one can
 // be read off. Writes the .cpuprofile files (openable in Chrome DevTools) to the OS temp dir.
 // Not a benchmark: the inspector slows everything; compare the two routes' shapes, not their totals.
-import { createHmac } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { body, SW_KEY, startEdgeGateway } from "./lib/edge-gateway.mjs";
+import { body, signedHeaders, startEdgeGateway } from "./lib/edge-gateway.mjs";
 import { openInspector, selfTimes } from "./lib/inspector.mjs";
 
 const REQUESTS = Number(process.env.BENCH_PROFILE_REQUESTS ?? 3000);
@@ -24,16 +23,9 @@ async function drive(urlPath, prefix) {
       const i = n++;
       const text = body(i);
       const id = `${prefix}_${i}`;
-      const signature = createHmac("sha256", SW_KEY).update(`${id}.${t}.${text}`).digest("base64");
       const response = await fetch(`${url}${urlPath}`, {
         method: "POST",
-        headers: {
-          "content-type": "application/json",
-          "x-bench-workspace": "bench",
-          "webhook-id": id,
-          "webhook-timestamp": String(t),
-          "webhook-signature": `v1,${signature}`,
-        },
+        headers: signedHeaders(id, t, text),
         body: text,
       });
       await response.arrayBuffer();

@@ -25,12 +25,11 @@
 // for the peer's three dependencies (installed once into a scratch copy under the OS temp dir).
 // Env: BENCH_SECONDS (default 10), BENCH_ROUNDS (3), BENCH_CONNECTIONS (50), BENCH_PEER_DIR.
 import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { createHmac } from "node:crypto";
 import { cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { cpus, loadavg, tmpdir } from "node:os";
 import path from "node:path";
-import { body, SECRET, SW_KEY, startEdgeGateway } from "./lib/edge-gateway.mjs";
+import { body, SECRET, signature, signedHeaders, startEdgeGateway } from "./lib/edge-gateway.mjs";
 import { workerdCpuMs } from "./lib/measure.mjs";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -130,8 +129,7 @@ function wrkScript(urlPath, prefix, delayMs = 0) {
   for (let n = 0; n < DISTINCT; n++) {
     const text = body(n);
     const id = `${prefix}_${n}`;
-    const signature = createHmac("sha256", SW_KEY).update(`${id}.${t}.${text}`).digest("base64");
-    lines.push(`r[${n + 1}] = {"${id}", "v1,${signature}", [==[${text}]==]}`);
+    lines.push(`r[${n + 1}] = {"${id}", "${signature(id, t, text)}", [==[${text}]==]}`);
   }
   lines.push(
     "local reqs = {}",
@@ -208,17 +206,10 @@ async function settle(url, urlPath) {
     const t = Math.floor(Date.now() / 1000);
     const text = body(n);
     const id = `settle_${Date.now()}_${n}`;
-    const signature = createHmac("sha256", SW_KEY).update(`${id}.${t}.${text}`).digest("base64");
     const ok = await fetch(`${url}${urlPath}`, {
       method: "POST",
       signal: AbortSignal.timeout(5_000),
-      headers: {
-        "content-type": "application/json",
-        "x-bench-workspace": "bench",
-        "webhook-id": id,
-        "webhook-timestamp": String(t),
-        "webhook-signature": `v1,${signature}`,
-      },
+      headers: signedHeaders(id, t, text),
       body: text,
     }).then(
       (r) => r.ok,

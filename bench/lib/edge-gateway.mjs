@@ -1,6 +1,7 @@
 // The edge benches' gateway (bench/edge.bench.mjs, bench/edge-profile.mjs): the built Worker under
 // miniflare with BENCH_ROUTES on, its ingest queue drained by a no-op sink worker in the same workerd
 // process, and one Standard Webhooks source whose secret is SECRET.
+import { createHmac } from "node:crypto";
 import path from "node:path";
 import { Miniflare } from "miniflare";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
@@ -82,4 +83,20 @@ export function body(n) {
   const base = { type: "bench.event", user_id: `u${n % 1000}`, n, timestamp: 1_704_067_200 + n };
   const text = JSON.stringify({ ...base, pad: "" });
   return JSON.stringify({ ...base, pad: "x".repeat(1024 - Buffer.byteLength(text)) });
+}
+
+/** The Standard Webhooks signature of `text` under id and timestamp `t` (s): "v1,<base64 HMAC>". */
+export function signature(id, t, text) {
+  return `v1,${createHmac("sha256", SW_KEY).update(`${id}.${t}.${text}`).digest("base64")}`;
+}
+
+/** Headers of a signed delivery of `text` to the bench source (workspace "bench"). */
+export function signedHeaders(id, t, text) {
+  return {
+    "content-type": "application/json",
+    "x-bench-workspace": "bench",
+    "webhook-id": id,
+    "webhook-timestamp": String(t),
+    "webhook-signature": signature(id, t, text),
+  };
 }

@@ -2,6 +2,7 @@ import { newId } from "../lib/ids";
 import type { DerivedState } from "./derived-state";
 import type { EventChange } from "./projection";
 import { traitUpsertSql } from "./trait-upsert";
+import { eventRow } from "./writes";
 
 /**
  * Characters of row JSON one statement binds before the rows go on in another statement: well below
@@ -74,20 +75,7 @@ export async function runStatements(
     const { event, eventRowId, profileId, at } = change;
     if (change.created) profiles.push([profileId, at]);
     else touched.set(profileId, at);
-    events.push([
-      eventRowId,
-      event.sourceId,
-      event.eventKey,
-      event.deliveryId,
-      profileId,
-      event.type,
-      event.occurredAt,
-      event.receivedAt,
-      JSON.stringify(event.identifiers),
-      JSON.stringify(event.traits),
-      JSON.stringify(event.properties),
-      JSON.stringify(change.warnings),
-    ]);
+    events.push(eventRow(event, eventRowId, profileId, change.warnings));
     for (const c of change.fresh)
       claims.push([c.type, c.value, profileId, c.raw, event.sourceId, event.occurredAt]);
     for (const c of change.owned) {
@@ -139,7 +127,7 @@ export async function runStatements(
   add(
     `INSERT INTO events (id, workspace, source_id, event_key, delivery_id, profile_id, type, occurred_at,
        received_at, identifiers, traits, properties, warnings)
-     SELECT json_extract(value, '$[0]'), ?1, ${columns(1, 12)}
+     SELECT json_extract(value, '$[0]'), ?1, ${columns(2, 13)}
      FROM json_each(?2)`,
     events,
   );

@@ -9,6 +9,34 @@ import { traitUpsertSql } from "./trait-upsert";
 const PAIRS = (n: number) =>
   `SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?${n})`;
 
+/**
+ * The values of a stored event's row, in the column order of {@link insertEvent} (id, workspace,
+ * source, event key, delivery, profile, type, occurred/received at (epoch ms), then identifiers,
+ * traits, properties and warnings as JSON text). projection-run.ts binds many of them as one JSON list.
+ */
+export function eventRow(
+  event: CanonicalEvent,
+  eventRowId: string,
+  profileId: string,
+  warnings: readonly string[],
+): unknown[] {
+  return [
+    eventRowId,
+    event.workspace,
+    event.sourceId,
+    event.eventKey,
+    event.deliveryId,
+    profileId,
+    event.type,
+    event.occurredAt,
+    event.receivedAt,
+    JSON.stringify(event.identifiers),
+    JSON.stringify(event.traits),
+    JSON.stringify(event.properties),
+    JSON.stringify(warnings),
+  ];
+}
+
 /** Inserts the stored event. Its unique key (workspace, source, event key) is the batch's dedupe claim. */
 export function insertEvent(
   db: D1Database,
@@ -22,21 +50,7 @@ export function insertEvent(
       `INSERT INTO events (id, workspace, source_id, event_key, delivery_id, profile_id, type, occurred_at,
          received_at, identifiers, traits, properties, warnings) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)`,
     )
-    .bind(
-      eventRowId,
-      event.workspace,
-      event.sourceId,
-      event.eventKey,
-      event.deliveryId,
-      profileId,
-      event.type,
-      event.occurredAt,
-      event.receivedAt,
-      JSON.stringify(event.identifiers),
-      JSON.stringify(event.traits),
-      JSON.stringify(event.properties),
-      JSON.stringify(warnings),
-    );
+    .bind(...eventRow(event, eventRowId, profileId, warnings));
 }
 
 /** Creates a profile. */
