@@ -49,7 +49,7 @@ export default {
         batch.retryAll({ delaySeconds: UNKNOWN_QUEUE_RETRY_SECONDS });
       }
     } finally {
-      if (ctx) metrics.schedule(env, ctx);
+      if (ctx) metrics.handOver(env, ctx);
     }
   },
   async scheduled(controller, rawEnv, ctx?: ExecutionContext) {
@@ -57,7 +57,7 @@ export default {
     try {
       await handleScheduled(controller, env);
     } finally {
-      if (ctx) metrics.schedule(env, ctx);
+      if (ctx) metrics.handOver(env, ctx);
     }
   },
 } satisfies ExportedHandler<Env, QueueMessage>;

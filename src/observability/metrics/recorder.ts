@@ -81,13 +81,28 @@ export class MetricsRecorder {
   schedule(env: MetricsEnv, ctx: Pick<ExecutionContext, "waitUntil">): void {
     if (!env.METRICS || this.armed || this.isEmpty()) return;
     const delay = configOf(env).metricsFlushMs;
-    const armed = (async () => {
+    // Started from a resolved promise so `armed` is set before the timer clears it, even at a delay of 0
+    // (run inline, the clearing came first and the recorder stayed armed, handing nothing over again).
+    const armed = Promise.resolve().then(async () => {
       if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
       this.armed = null;
       await this.flush(env);
-    })();
+    });
     this.armed = armed;
     ctx.waitUntil(armed);
+  }
+
+  /**
+   * For invocations that work in bulk (a queue batch, a cron tick): hands what was recorded to the
+   * aggregator at once, in `waitUntil`, instead of arming the timer. A timer armed there would hold
+   * the invocation open for the whole flush interval: the local queue broker waits for an invocation,
+   * `waitUntil` included, before it dispatches the next batch, which capped the pipeline at about one
+   * batch per interval (measured: 243 against 1,024 events/s end to end with /v1/batch). One hand-over
+   * per batch costs one call beside the batch's own tens of milliseconds.
+   */
+  handOver(env: MetricsEnv, ctx: Pick<ExecutionContext, "waitUntil">): void {
+    if (!env.METRICS || this.isEmpty()) return;
+    ctx.waitUntil(this.flush(env));
   }
 
   /** Hands everything recorded so far to the aggregator now (and waits for earlier hand-overs). */
