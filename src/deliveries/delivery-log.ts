@@ -1,3 +1,4 @@
+import { utf8, utf8Length } from "../lib/encoding";
 import type { Env } from "../lib/env";
 import { newId } from "../lib/ids";
 import { log } from "../lib/log";
@@ -58,8 +59,9 @@ const JSON_CHARS_PER_STATEMENT = 600_000;
 
 /** `body` cut to at most {@link DELIVERY_BODY_CAP} UTF-8 bytes, and its full size in bytes. */
 export function cappedBody(body: string): { text: string; bytes: number } {
-  const bytes = new TextEncoder().encode(body);
-  if (bytes.length <= DELIVERY_BODY_CAP) return { text: body, bytes: bytes.length };
+  const size = utf8Length(body);
+  if (size <= DELIVERY_BODY_CAP) return { text: body, bytes: size };
+  const bytes = utf8(body);
   // fatal: false drops a character cut in half at the end instead of throwing.
   const text = new TextDecoder("utf-8", { fatal: false, ignoreBOM: false }).decode(
     bytes.subarray(0, DELIVERY_BODY_CAP),

@@ -1,3 +1,5 @@
+import { utf8Length } from "../lib/encoding";
+
 /**
  * Cloudflare Queues limits on what a producer sends: messages per `sendBatch`, bytes per batch and per
  * message (decimal KB, as the platform counts them: "batch size of 291898 bytes exceeds limit of 256000").
@@ -25,11 +27,9 @@ export const PER_MESSAGE_OVERHEAD_BYTES = 512;
 /** Share of the batch byte limit we fill at most, for the same reason. */
 const BATCH_FILL = 0.9;
 
-const encoder = new TextEncoder();
-
 /** Serialized size of a message body sent with `contentType: "json"`, in bytes (UTF-8 of its JSON). */
 export function messageBytes(body: unknown): number {
-  return encoder.encode(JSON.stringify(body)).byteLength;
+  return utf8Length(JSON.stringify(body));
 }
 
 /** A message that cannot go on a queue at all: the caller must store it out of band first. */

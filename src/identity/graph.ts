@@ -20,6 +20,8 @@ export interface ApplyResult {
   /** Merges identity rules refused for this event: the rule of each (`max_merges`, `limit:<type>`…). */
   mergesBlocked?: string[];
   erased?: true;
+  /** For `stored`: the id of the event's row (as in D1's `events` and the archive), see {@link eventRowIdFor}. */
+  eventRowId?: string;
   /**
    * For a `duplicate`: the delivery that stored the event, as the graph recorded it (absent for
    * claims older than that record). Equal to this event's own delivery id when the queue redelivered
@@ -190,6 +192,7 @@ export function applyPrepared(
       eventKey: p.event.eventKey,
       status: "stored",
       profileId,
+      eventRowId: p.eventRowId,
       merged: resolution.merges.map((m) => m.profileId),
       mergesBlocked: resolution.dropped.filter((d) => d.mergeRefused).map((d) => d.rule),
     });

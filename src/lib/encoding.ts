@@ -7,11 +7,36 @@ export function utf8(text: string): Uint8Array {
   return encoder.encode(text);
 }
 
+/**
+ * Length in bytes of `text` encoded as UTF-8, as {@link utf8} would encode it (a lone surrogate
+ * becomes U+FFFD, 3 bytes), counted without encoding: a size check then costs no copy of the text.
+ * @see https://encoding.spec.whatwg.org/#utf-8-encoder
+ */
+export function utf8Length(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) bytes += 1;
+    else if (c < 0x800) bytes += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+      const next = text.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        bytes += 4;
+        i++;
+      } else bytes += 3;
+    } else bytes += 3;
+  }
+  return bytes;
+}
+
+/** The two hex digits of each byte value: a lookup instead of a `toString(16)` and pad per byte. */
+const HEX_PAIRS = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
+
 /** Lower-case hex of `bytes`. */
 export function toHex(bytes: ArrayBuffer | Uint8Array): string {
   const view = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
   let out = "";
-  for (const b of view) out += b.toString(16).padStart(2, "0");
+  for (let i = 0; i < view.length; i++) out += HEX_PAIRS[view[i]!];
   return out;
 }
 

@@ -37,7 +37,8 @@ export async function archiveStoredEvents(
       const result = results[i];
       if (result?.status !== "stored") continue;
       const line: ArchivedEvent = {
-        id: await eventRowIdFor(event),
+        // The resolver reports the id it stored the row under; derived again only from an older answer.
+        id: result.eventRowId ?? (await eventRowIdFor(event)),
         workspace: event.workspace,
         sourceId: event.sourceId,
         eventKey: event.eventKey,

@@ -12,7 +12,12 @@ describe("IdentityResolver against D1", () => {
     const e = event(ws, "k1", [["email", "a@x.io"]], { traits: { plan: "pro" } });
     const [first] = await apply(ws, [e]);
     const again = await Promise.all([apply(ws, [e]), apply(ws, [e, e])]);
-    expect(first).toMatchObject({ status: "stored" });
+    // The stored answer names the row D1 and the archive hold the event under.
+    expect(first).toMatchObject({ status: "stored", eventRowId: await eventRowIdFor(e) });
+    const { results: rows } = await env.DB.prepare("SELECT id FROM events WHERE workspace = ?")
+      .bind(ws)
+      .all();
+    expect(rows).toEqual([{ id: first!.eventRowId }]);
     expect(again.flat().map((r) => r.status)).toEqual(["duplicate", "duplicate", "duplicate"]);
     const n = await env.DB.prepare("SELECT count(*) AS n FROM events WHERE workspace = ?")
       .bind(ws)
