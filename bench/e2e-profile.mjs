@@ -1,0 +1,135 @@
+// Where the pipeline's CPU goes end to end: a V8 CPU profile of the gateway's isolate (edge, queue
+// consumer and IdentityResolver share it) while PHASE=batch (/v1/batch, 100 events per request) or
+// PHASE=webhooks (one signed event per request) runs 3,000 events through to D1, beside the CPU of
+// the whole workerd process (miniflare's queue broker, local D1 and R2 run there too). Not a
+// benchmark (the profiler slows everything); run it to find what to cut next:
+//   node bench/e2e-profile.mjs
+import path from "node:path";
+import { Webhook } from "standardwebhooks";
+import { unstable_getMiniflareWorkerOptions } from "wrangler";
+import { ADMIN_TOKEN, admin, startGateway } from "./lib/gateway.mjs";
+import { inclusiveTimes, openInspector, selfTimes } from "./lib/inspector.mjs";
+import { allWorkerdCpuMs } from "./lib/measure.mjs";
+
+const root = path.resolve(import.meta.dirname, "..");
+const PHASE = process.env.PHASE ?? "batch";
+const EVENTS = 3000;
+const SECRET = `whsec_${Buffer.from("tributary-e2e-bench-secret-00032").toString("base64")}`;
+const { workerOptions } = unstable_getMiniflareWorkerOptions(path.join(root, "wrangler.toml"));
+const gateway = await startGateway({
+  inspectorPort: 0,
+  ratelimits: { INGEST_RATE_LIMITER: { simple: { limit: 1e9, period: 60 } } },
+  bindings: {
+    ...workerOptions.bindings,
+    ADMIN_TOKEN,
+    SECRETS_KEY: Buffer.alloc(32, 7).toString("base64"),
+    PUBLIC_BASE_URL: "http://127.0.0.1",
+  },
+});
+const pause = (ms) => new Promise((r) => setTimeout(r, ms));
+
+let send;
+if (PHASE === "batch") {
+  const app = await admin(gateway.url, "/v1/admin/sources", { name: "p", type: "app", workspace: "prof" });
+  const { writeKey } = await admin(gateway.url, `/v1/admin/sources/${app.id}/write-keys`, { name: "p" });
+  const auth = `Basic ${Buffer.from(`${writeKey}:`).toString("base64")}`;
+  send = (b) =>
+    fetch(`${gateway.url}/v1/batch`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: auth },
+      body: JSON.stringify({
+        batch: Array.from({ length: 100 }, (_, j) => {
+          const n = b * 100 + j;
+          return {
+            type: "track",
+            event: "Order Paid",
+            messageId: `m-${n}`,
+            userId: `u${n % 2000}`,
+            properties: { n },
+            timestamp: new Date(1_795_953_600_000 + n * 1000).toISOString(),
+          };
+        }),
+      }),
+    });
+} else {
+  const source = await admin(gateway.url, "/v1/admin/sources", {
+    name: "p",
+    type: "standard-webhooks",
+    secret: SECRET,
+    workspace: "prof",
+    mapping: {
+      eventType: "$.type",
+      identifiers: { email: "$.email", user_id: "$.user_id" },
+      traits: { plan: "$.plan" },
+    },
+  });
+  send = (n) => {
+    const body = JSON.stringify({
+      type: "order.paid",
+      user_id: `u${n % 2000}`,
+      email: `c${n % 2000}@example.com`,
+      plan: `p${n}`,
+    });
+    const id = `msg_${n}`;
+    const at = new Date();
+    return fetch(`${gateway.url}/v1/sources/${source.id}/webhooks`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        "webhook-id": id,
+        "webhook-timestamp": String(Math.floor(at.getTime() / 1000)),
+        "webhook-signature": new Webhook(SECRET).sign(id, at, body),
+      },
+      body,
+    });
+  };
+}
+const requests = PHASE === "batch" ? EVENTS / 100 : EVENTS;
+async function drive(from, count) {
+  let next = from;
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      for (let i = next++; i < from + count; i = next++) {
+        const r = await send(i);
+        if (r.status >= 300) throw new Error(`${r.status} ${await r.text()}`);
+        await r.arrayBuffer();
+      }
+    }),
+  );
+}
+async function stored(count) {
+  for (;;) {
+    const row = await gateway.db.prepare("SELECT count(*) AS n FROM events WHERE workspace = 'prof'").first();
+    if (row.n >= count) return;
+    await pause(100);
+  }
+}
+// Warm-up: the same number of events first.
+await drive(0, requests);
+await stored(EVENTS);
+const inspector = await openInspector(gateway.mf);
+const { call } = inspector;
+await call("Profiler.enable");
+await call("Profiler.setSamplingInterval", { interval: 200 });
+await call("Profiler.start");
+const cpu0 = allWorkerdCpuMs();
+const t0 = performance.now();
+await drive(requests, requests);
+await stored(2 * EVENTS);
+const seconds = (performance.now() - t0) / 1000;
+const cpu = allWorkerdCpuMs() - cpu0;
+const profile = (await call("Profiler.stop")).profile;
+const self = selfTimes(profile);
+const idle = self.filter(([k]) => /\(idle\)|\(program\)|\(garbage collector\)/.test(k));
+const total = self.reduce((sum, [, us]) => sum + us, 0) / 1000;
+console.log(
+  `${PHASE}: ${Math.round(EVENTS / seconds)} events/s; workerd CPU ${(cpu / EVENTS).toFixed(2)} ms/event; profile ${total.toFixed(0)} ms (${idle.map(([k, us]) => `${k} ${(us / 1000).toFixed(0)}`).join(", ")})`,
+);
+console.log("SELF");
+for (const [key, us] of self.slice(0, 40)) console.log((us / 1000).toFixed(0).padStart(6), "ms", key);
+console.log("INCLUSIVE");
+for (const [key, us] of inclusiveTimes(profile).slice(0, 70))
+  console.log((us / 1000).toFixed(0).padStart(6), "ms", key);
+inspector.close();
+await gateway.stop();
+process.exit(0);
