@@ -176,8 +176,8 @@ export class Outbox {
 export type ReceiptSink = (receiptId: string, receipt: Awaited<ReturnType<typeof eraseProfile>>) => void;
 
 /**
- * Writes the oldest outbox entries to D1 in one batch (at most `batchSize` event changes; an erasure
- * goes alone, through erasure.ts), led by the version guard, then forgets them. Consecutive events
+ * Writes the oldest outbox entries to D1 in one batch (at most `batchSize` event changes, or four
+ * times as many plain events, see {@link withinBudget}; an erasure goes alone, through erasure.ts), led by the version guard, then forgets them. Consecutive events
  * that merged nothing go as one run of multi-row statements (projection-run.ts), the others one by one. When D1 reports the
  * batch as failed, its version says whether the batch committed anyway (the answer was lost): then
  * the entries are forgotten, never sent again. Returns how many entries were projected (0 when the
@@ -194,10 +194,11 @@ export async function projectOnce(
   onReceipt?: ReceiptSink,
 ): Promise<number> {
   const db = workspaceDb(env as Env, workspace);
-  const candidates = outbox.take(batchSize);
+  const candidates = outbox.take(batchSize * RUN_EVENTS_PER_CHUNK_EVENT);
   if (candidates.length === 0) return 0;
   const first = candidates[0]!;
-  const entries = first.change.kind === "erase" ? [first] : takeUntilErase(candidates);
+  const entries =
+    first.change.kind === "erase" ? [first] : withinBudget(takeUntilErase(candidates), batchSize);
   const last = entries.at(-1)!;
   const now = Date.now();
   try {
@@ -242,6 +243,25 @@ export async function projectOnce(
   }
   outbox.ack(last.seq);
   return entries.length;
+}
+
+/**
+ * Plain events (those {@link isPlainEvent} lets into a run) one D1 batch takes per event of the
+ * chunk size: a run adds rows to a few multi-row statements, where any other change brings about ten
+ * statements of its own, and a batch's cost to D1 (and to the object, per call) is mostly per
+ * statement. So a batch holds up to `batchSize` × 4 plain events, or `batchSize` other changes.
+ */
+const RUN_EVENTS_PER_CHUNK_EVENT = 4;
+
+/** The leading entries whose weight (a plain event 1, any other change 4) stays within `batchSize` × 4; at least one. */
+function withinBudget(entries: OutboxEntry[], batchSize: number): OutboxEntry[] {
+  const budget = batchSize * RUN_EVENTS_PER_CHUNK_EVENT;
+  let weight = 0;
+  for (let i = 0; i < entries.length; i++) {
+    weight += isPlainEvent(entries[i]!.change) ? 1 : RUN_EVENTS_PER_CHUNK_EVENT;
+    if (weight > budget) return entries.slice(0, Math.max(1, i));
+  }
+  return entries;
 }
 
 function takeUntilErase(entries: OutboxEntry[]): OutboxEntry[] {

@@ -19,7 +19,7 @@ export interface Config {
   eventRetentionDays: number;
   /** WORKSPACE_EVENT_RETENTION_DAYS: workspace → days (1–36500) overriding eventRetentionDays; invalid entries are dropped. */
   workspaceEventRetentionDays: ReadonlyMap<string, number>;
-  /** IDENTITY_CHUNK_EVENTS: events the IdentityResolver resolves per D1 batch pair; integer 1–100; default 50. */
+  /** IDENTITY_CHUNK_EVENTS: event changes the IdentityResolver projects per D1 batch (plain events: four times as many); integer 1–100; default 50. */
   identityChunkEvents: number;
   /** METRICS_FLUSH_MS: milliseconds an isolate buffers metric counts; integer 0–60000 (0: at once); default 1000. */
   metricsFlushMs: number;

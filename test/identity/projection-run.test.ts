@@ -2,6 +2,7 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { type EventChange, projectionStatements, versionGuard } from "../../src/identity/projection";
 import { isPlainEvent, runStatements } from "../../src/identity/projection-run";
+import { resolverFor } from "../../src/identity/resolver";
 import { DERIVED_STATE_LIST } from "../../src/pipeline/derived-state";
 import { apply, event, freshWorkspace } from "./helpers";
 
@@ -151,6 +152,37 @@ describe("projection of a run of plain events as multi-row statements", () => {
     expect(run.length).toBeLessThan(oneByOne.length / 3);
     await env.DB.batch(run);
     expect(await projected(ws)).toEqual(expected);
+  });
+
+  it("projects 200 events that merge nothing in one D1 batch, and a merge among them in its own share", async () => {
+    const ws = freshWorkspace("run-batch");
+    const resolver = resolverFor(env, ws);
+    const fresh = Array.from({ length: 200 }, (_, i) => event(ws, `n${i}`, [["email", `n${i}@x.io`]]));
+    await resolver.apply(fresh);
+    await resolver.awaitProjection();
+    const before = await resolver.stats();
+    expect(before.projectionEntries).toBe(200);
+    expect(before.projectionBatches).toBe(1);
+
+    // 100 more, the 50th linking two existing profiles (a merge): weighted 4, it still fits in one batch.
+    const more = Array.from({ length: 100 }, (_, i) =>
+      i === 49
+        ? event(ws, "link", [
+            ["email", "n0@x.io"],
+            ["email", "n1@x.io"],
+          ])
+        : event(ws, `m${i}`, [["email", `m${i}@x.io`]]),
+    );
+    const results = await resolver.apply(more);
+    expect(results[49]!.merged).toHaveLength(1);
+    await resolver.awaitProjection();
+    const after = await resolver.stats();
+    expect(after.projectionEntries - before.projectionEntries).toBe(100);
+    expect(after.projectionBatches - before.projectionBatches).toBe(1);
+    const { n } = (await env.DB.prepare("SELECT count(*) AS n FROM events WHERE workspace = ?")
+      .bind(ws)
+      .first<{ n: number }>())!;
+    expect(n).toBe(300);
   });
 
   it("a projection batch sent again (its answer lost) fails on the version guard and changes nothing", async () => {
