@@ -197,6 +197,7 @@ export function applyPrepared(
       mergesBlocked: resolution.dropped.filter((d) => d.mergeRefused).map((d) => d.rule),
     });
   }
+  graph.flushWrites();
   // The outbox rows of the whole batch in one statement, in event order (same transaction).
   outbox.addAll(changes, now);
   return results;

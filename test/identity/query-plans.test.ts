@@ -96,4 +96,25 @@ describe("the identity graph's statements stay indexed as the workspace grows", 
     }
     expect(offending).toEqual([]);
   });
+
+  it("a batch of new customers writes each graph table once, whatever its size, and a repeat in it stays a duplicate", async () => {
+    const ws = freshWorkspace("held");
+    const customers = Array.from({ length: 60 }, (_, i) =>
+      event(ws, `c-${i}`, [
+        ["email", `c${i}@example.com`],
+        ["device_id", `d-${i}`],
+      ]),
+    );
+    let results: Awaited<ReturnType<typeof apply>> = [];
+    const recorded = await recordStatements(ws, async () => {
+      results = await apply(ws, [...customers, customers[7]!]);
+    });
+    expect(results.slice(0, 60).every((r) => r.status === "stored")).toBe(true);
+    expect(results[60]).toMatchObject({ status: "duplicate", profileId: results[7]!.profileId });
+    const writes = (table: string) =>
+      recorded.filter((r) => new RegExp(`^\\s*INSERT INTO ${table}\\b`).test(r.query)).length;
+    expect([writes("graph_event_claims"), writes("graph_profiles"), writes("graph_identifiers")]).toEqual([1, 1, 1]);
+    const profiles = new Set(results.slice(0, 60).map((r) => r.profileId));
+    expect(profiles.size).toBe(60);
+  });
 });
