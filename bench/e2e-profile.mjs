@@ -5,16 +5,15 @@
 // benchmark (the profiler slows everything); run it to find what to cut next:
 //   node bench/e2e-profile.mjs
 import path from "node:path";
-import { Webhook } from "standardwebhooks";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
-import { ADMIN_TOKEN, admin, startGateway } from "./lib/gateway.mjs";
+import { signedWebhooks, trackBatches } from "./lib/e2e-traffic.mjs";
+import { ADMIN_TOKEN, startGateway } from "./lib/gateway.mjs";
 import { inclusiveTimes, openInspector, selfTimes } from "./lib/inspector.mjs";
 import { allWorkerdCpuMs } from "./lib/measure.mjs";
 
 const root = path.resolve(import.meta.dirname, "..");
 const PHASE = process.env.PHASE ?? "batch";
 const EVENTS = 3000;
-const SECRET = `whsec_${Buffer.from("tributary-e2e-bench-secret-00032").toString("base64")}`;
 const { workerOptions } = unstable_getMiniflareWorkerOptions(path.join(root, "wrangler.toml"));
 const gateway = await startGateway({
   inspectorPort: 0,
@@ -28,62 +27,10 @@ const gateway = await startGateway({
 });
 const pause = (ms) => new Promise((r) => setTimeout(r, ms));
 
-let send;
-if (PHASE === "batch") {
-  const app = await admin(gateway.url, "/v1/admin/sources", { name: "p", type: "app", workspace: "prof" });
-  const { writeKey } = await admin(gateway.url, `/v1/admin/sources/${app.id}/write-keys`, { name: "p" });
-  const auth = `Basic ${Buffer.from(`${writeKey}:`).toString("base64")}`;
-  send = (b) =>
-    fetch(`${gateway.url}/v1/batch`, {
-      method: "POST",
-      headers: { "content-type": "application/json", authorization: auth },
-      body: JSON.stringify({
-        batch: Array.from({ length: 100 }, (_, j) => {
-          const n = b * 100 + j;
-          return {
-            type: "track",
-            event: "Order Paid",
-            messageId: `m-${n}`,
-            userId: `u${n % 2000}`,
-            properties: { n },
-            timestamp: new Date(1_795_953_600_000 + n * 1000).toISOString(),
-          };
-        }),
-      }),
-    });
-} else {
-  const source = await admin(gateway.url, "/v1/admin/sources", {
-    name: "p",
-    type: "standard-webhooks",
-    secret: SECRET,
-    workspace: "prof",
-    mapping: {
-      eventType: "$.type",
-      identifiers: { email: "$.email", user_id: "$.user_id" },
-      traits: { plan: "$.plan" },
-    },
-  });
-  send = (n) => {
-    const body = JSON.stringify({
-      type: "order.paid",
-      user_id: `u${n % 2000}`,
-      email: `c${n % 2000}@example.com`,
-      plan: `p${n}`,
-    });
-    const id = `msg_${n}`;
-    const at = new Date();
-    return fetch(`${gateway.url}/v1/sources/${source.id}/webhooks`, {
-      method: "POST",
-      headers: {
-        "content-type": "application/json",
-        "webhook-id": id,
-        "webhook-timestamp": String(Math.floor(at.getTime() / 1000)),
-        "webhook-signature": new Webhook(SECRET).sign(id, at, body),
-      },
-      body,
-    });
-  };
-}
+const send =
+  PHASE === "batch"
+    ? await trackBatches(gateway.url, "prof")
+    : await signedWebhooks(gateway.url, "prof").then((hook) => (n) => hook(n, `msg_${n}`));
 const requests = PHASE === "batch" ? EVENTS / 100 : EVENTS;
 async function drive(from, count) {
   let next = from;

@@ -12,14 +12,13 @@
 // events/s runs from the first request to the last event's profile readable in D1 (every event's row
 // stored and the resolver's outbox empty). Env: BENCH_EVENTS (default 5000 per phase),
 // BENCH_CONCURRENCY (default 16), BENCH_BURST (default 10000).
-import { Webhook } from "standardwebhooks";
-import { ADMIN_TOKEN, admin, startGateway } from "./lib/gateway.mjs";
+import { signedWebhooks, trackBatches } from "./lib/e2e-traffic.mjs";
+import { ADMIN_TOKEN, startGateway } from "./lib/gateway.mjs";
 import { allWorkerdCpuMs } from "./lib/measure.mjs";
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 5000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const BURST = Number(process.env.BENCH_BURST ?? 10_000);
-const SECRET = `whsec_${Buffer.from("tributary-e2e-bench-secret-00032").toString("base64")}`;
 
 const pause = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -72,45 +71,6 @@ function percentile(sorted, p) {
   return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : 0;
 }
 
-async function webhookSource(gateway, workspace) {
-  return admin(gateway.url, "/v1/admin/sources", {
-    name: `e2e ${workspace}`,
-    type: "standard-webhooks",
-    secret: SECRET,
-    workspace,
-    mapping: {
-      eventType: "$.type",
-      occurredAt: "$.at",
-      identifiers: { email: "$.email", user_id: "$.user_id" },
-      traits: { plan: "$.plan" },
-      properties: { n: "$.n" },
-    },
-  });
-}
-
-/** A signed delivery of event `n` (webhook-id `id`) to `source`. */
-function signedDelivery(gateway, source, n, id) {
-  const body = JSON.stringify({
-    type: "order.paid",
-    user_id: `u${n % 2000}`,
-    email: `c${n % 2000}@example.com`,
-    plan: `p${n}`,
-    n,
-    at: new Date(1_795_953_600_000 + n * 1000).toISOString(),
-  });
-  const at = new Date();
-  return fetch(`${gateway.url}/v1/sources/${source.id}/webhooks`, {
-    method: "POST",
-    headers: {
-      "content-type": "application/json",
-      "webhook-id": id,
-      "webhook-timestamp": String(Math.floor(at.getTime() / 1000)),
-      "webhook-signature": new Webhook(SECRET).sign(id, at, body),
-    },
-    body,
-  });
-}
-
 async function phase(name, gateway, workspace, events, send, requests) {
   const cpuBefore = allWorkerdCpuMs();
   const started = performance.now();
@@ -140,13 +100,7 @@ const gateway = await startGateway({
 const rows = [];
 try {
   // batch: /v1/batch, 100 track events per request.
-  const app = await admin(gateway.url, "/v1/admin/sources", {
-    name: "e2e app",
-    type: "app",
-    workspace: "e2e-batch",
-  });
-  const { writeKey } = await admin(gateway.url, `/v1/admin/sources/${app.id}/write-keys`, { name: "bench" });
-  const auth = `Basic ${Buffer.from(`${writeKey}:`).toString("base64")}`;
+  const sendBatch = await trackBatches(gateway.url, "e2e-batch");
   const batches = Math.ceil(EVENTS / 100);
   rows.push(
     await phase(
@@ -154,43 +108,26 @@ try {
       gateway,
       "e2e-batch",
       batches * 100,
-      (b) =>
-        fetch(`${gateway.url}/v1/batch`, {
-          method: "POST",
-          headers: { "content-type": "application/json", authorization: auth },
-          body: JSON.stringify({
-            batch: Array.from({ length: 100 }, (_, j) => {
-              const n = b * 100 + j;
-              return {
-                type: "track",
-                event: "Order Paid",
-                messageId: `m-${n}`,
-                userId: `u${n % 2000}`,
-                properties: { n },
-                timestamp: new Date(1_795_953_600_000 + n * 1000).toISOString(),
-              };
-            }),
-          }),
-        }),
+      sendBatch,
       batches,
     ),
   );
 
   // webhooks: one signed event per request.
-  const hooks = await webhookSource(gateway, "e2e-webhooks");
+  const sendHook = await signedWebhooks(gateway.url, "e2e-webhooks");
   rows.push(
     await phase(
       "webhooks (Standard Webhooks, 1 event per request)",
       gateway,
       "e2e-webhooks",
       EVENTS,
-      (n) => signedDelivery(gateway, hooks, n, `msg_${n}`),
+      (n) => sendHook(n, `msg_${n}`),
       EVENTS,
     ),
   );
 
   // burst: 10 % of the deliveries are the sender's retry of an earlier one (same webhook-id).
-  const burst = await webhookSource(gateway, "e2e-burst");
+  const sendBurst = await signedWebhooks(gateway.url, "e2e-burst");
   const unique = Math.round(BURST / 1.1);
   const order = Array.from({ length: BURST }, (_, i) => (i < unique ? i : Math.floor((i * 7919) % unique)));
   const lags = [];
@@ -204,7 +141,7 @@ try {
     gateway,
     "e2e-burst",
     unique,
-    (i) => signedDelivery(gateway, burst, order[i], `msg_${order[i]}`),
+    (i) => sendBurst(order[i], `msg_${order[i]}`),
     BURST,
   );
   clearInterval(sampler);

@@ -113,7 +113,9 @@ describe("the identity graph's statements stay indexed as the workspace grows", 
     expect(results[60]).toMatchObject({ status: "duplicate", profileId: results[7]!.profileId });
     const writes = (table: string) =>
       recorded.filter((r) => new RegExp(`^\\s*INSERT INTO ${table}\\b`).test(r.query)).length;
-    expect([writes("graph_event_claims"), writes("graph_profiles"), writes("graph_identifiers")]).toEqual([1, 1, 1]);
+    expect([writes("graph_event_claims"), writes("graph_profiles"), writes("graph_identifiers")]).toEqual([
+      1, 1, 1,
+    ]);
     const profiles = new Set(results.slice(0, 60).map((r) => r.profileId));
     expect(profiles.size).toBe(60);
   });
