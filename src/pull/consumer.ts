@@ -32,10 +32,12 @@ export async function handlePollBatch(batch: MessageBatch<PollMessage>, env: Env
       }
       try {
         const now = Date.now();
+        // Not while another invocation holds a live lease on the run: it is making progress.
         if (body.type === "poll")
           await new PollJobStore(env.DB).fail(
             body.sourceId,
             body.runId,
+            null,
             `gave up: ${reason}`,
             { pages: 0, records: 0, newRecords: 0 },
             0,

@@ -7,12 +7,15 @@ import type { PollConfig } from "../sources/poll-config";
 import type { Source } from "../sources/store";
 import { startImport } from "./csv/start-import";
 import { FileTooLargeError, storeFile } from "./csv/stream-utils";
+import type { RunLease } from "./run-lease";
 import { callSourceApi, isRetryableStatus, SourceApiError } from "./source-client";
 
 /**
  * A `csv-url` poll: fetches the file (through the source's rate budget and credentials), streams it
- * into R2 and starts an import of it. Returns 1 (files started).
- * @throws RateLimited, SourceApiError (retryable for 5xx and network errors)
+ * into R2 and starts an import of it. Returns 1 (files started). `lease` is extended as the file's
+ * chunks arrive, so a long download is not taken for a lost run; once lost, the transfer stops.
+ * @throws RateLimited, SourceApiError (retryable for 5xx and network errors); LeaseLost (or the storage
+ *   error it causes, with `lease.lost`) when the lease is lost
  */
 export async function pollCsvUrl(
   env: Env,
@@ -20,6 +23,7 @@ export async function pollCsvUrl(
   poll: Extract<PollConfig, { kind: "csv-url" }>,
   runId: string,
   now: number,
+  lease?: RunLease,
 ): Promise<number> {
   const response = await callSourceApi(
     env,
@@ -41,7 +45,7 @@ export async function pollCsvUrl(
     size = await storeFile(
       env.PAYLOADS,
       key,
-      response.body,
+      lease ? lease.watch(response.body) : response.body,
       maxBytes,
       declared ? Number(declared) : undefined,
     );
@@ -77,22 +81,28 @@ export function globToRegExp(pattern: string): LinearRegex {
  * An `r2-drop` poll: lists the objects directly under the prefix (not in sub-folders, so the processed
  * prefix below it is not re-read) whose name matches the pattern, and starts one import per object not
  * imported before (key + etag). The importer moves each file to the processed prefix when it is done.
- * Returns the number of imports started.
+ * Returns the number of imports started. `lease` is extended after each listing and before each import
+ * is started, so a long drop folder is not taken for a lost run.
+ * @throws LeaseLost when the lease is lost (imports started so far stay started: their key + etag keeps
+ *   the run that took over from starting them again)
  */
 export async function pollR2Drop(
   env: Env,
   source: Source,
   poll: Extract<PollConfig, { kind: "r2-drop" }>,
   now: number,
+  lease?: RunLease,
 ): Promise<number> {
   const pattern = globToRegExp(poll.pattern);
   let started = 0;
   let cursor: string | undefined;
   do {
     const page = await env.PAYLOADS.list({ prefix: poll.prefix, delimiter: "/", cursor, limit: 100 });
+    await lease?.beat();
     for (const object of page.objects) {
       const name = object.key.slice(poll.prefix.length);
       if (!pattern.test(name)) continue;
+      await lease?.beat();
       const created = await startImport(
         env,
         source,

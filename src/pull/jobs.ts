@@ -58,7 +58,11 @@ export interface RunProgress {
 
 /**
  * The `poll_jobs` table. Every transition is one conditional UPDATE on `(source_id, run_id)` and the
- * lease, so a late or duplicated queue message cannot move a run it no longer owns.
+ * lease, so a late or duplicated queue message cannot move a run it no longer owns. A run's own writes
+ * (page commit, complete, fail, wait, release) are fenced on the exact `lease_until` its invocation
+ * holds (`heldUntil`: what its claim or last heartbeat wrote): once the cron has taken the run for lost
+ * and another invocation has claimed it, or the cursor was reset, a stalled invocation's write changes
+ * nothing and answers false, so it cannot put its checkpoint, counters or outcome over its successor's.
  */
 export class PollJobStore {
   constructor(private readonly db: D1Database) {}
@@ -147,14 +151,21 @@ export class PollJobStore {
 
   /**
    * Commits a page: checkpoint, loop guard and counters (the lease is left as held: the poller extends
-   * it with {@link heartbeat}). False when the run stopped meanwhile (paused, ended).
+   * it with {@link heartbeat}); the run's failure count starts again at 0. False when this invocation
+   * no longer holds the run (`heldUntil` is not the lease: taken over, ended) or it was paused.
    */
-  async commitPage(sourceId: string, runId: string, progress: RunProgress, now: number): Promise<boolean> {
+  async commitPage(
+    sourceId: string,
+    runId: string,
+    heldUntil: number,
+    progress: RunProgress,
+    now: number,
+  ): Promise<boolean> {
     const result = await this.db
       .prepare(
         `UPDATE poll_jobs SET checkpoint = ?3, run_seen = ?4, run_pages = ?5, run_records = ?6,
            records_fetched = records_fetched + ?7, run_failures = 0, updated_at = ?8
-         WHERE source_id = ?1 AND run_id = ?2 AND status = 'running'`,
+         WHERE source_id = ?1 AND run_id = ?2 AND status = 'running' AND lease_until = ?9`,
       )
       .bind(
         sourceId,
@@ -165,29 +176,32 @@ export class PollJobStore {
         progress.records,
         progress.newRecords,
         now,
+        heldUntil,
       )
       .run();
-    return (result.meta.changes ?? 0) > 0;
+    return changed(result);
   }
 
   /**
    * Ends the run successfully; the next one starts `intervalMs` after this one started. The last error
    * (and its time) is cleared: it described a failure or a wait this successful run has left behind.
+   * False (nothing written, nothing counted) when this invocation no longer holds the run's lease.
    */
   async complete(
     sourceId: string,
     runId: string,
+    heldUntil: number,
     progress: RunProgress,
     intervalMs: number,
     now: number,
-  ): Promise<void> {
-    await this.db
+  ): Promise<boolean> {
+    const result = await this.db
       .prepare(
         `UPDATE poll_jobs SET status = 'idle', checkpoint = ?3, run_seen = '[]', run_pages = ?4, run_records = ?5,
            records_fetched = records_fetched + ?6, run_failures = 0, failed_runs = 0, lease_until = NULL,
            next_run_at = max(coalesce(run_started_at, ?8) + ?7, ?8), last_success_at = ?8, last_run_records = ?5,
            last_error = NULL, last_error_at = NULL, updated_at = ?8
-         WHERE source_id = ?1 AND run_id = ?2`,
+         WHERE source_id = ?1 AND run_id = ?2 AND lease_until = ?9`,
       )
       .bind(
         sourceId,
@@ -198,30 +212,40 @@ export class PollJobStore {
         progress.newRecords,
         intervalMs,
         now,
+        heldUntil,
       )
       .run();
+    if (!changed(result)) return false;
     metrics.count("tributary_poll_runs_total", { source: sourceId, outcome: "succeeded" });
+    return true;
   }
 
   /**
    * Ends the run as failed with `error` (visible to operators). The checkpoint stays at the last fully
-   * processed page, so the next run re-reads rather than skips.
+   * processed page, so the next run re-reads rather than skips. `heldUntil` is the lease the failing
+   * invocation holds, or null for a caller that holds none (the consumer giving up on a message whose
+   * steps kept throwing): then only while no invocation holds a live lease. `countsFailure` adds this
+   * failure to the run's failure count (the last transient error a run allows). False (nothing written,
+   * nothing counted) when the lease is not as expected.
    */
   async fail(
     sourceId: string,
     runId: string,
+    heldUntil: number | null,
     error: string,
     counts: { pages: number; records: number; newRecords: number },
     intervalMs: number,
     now: number,
-  ): Promise<void> {
-    await this.db
+    countsFailure = false,
+  ): Promise<boolean> {
+    const result = await this.db
       .prepare(
         `UPDATE poll_jobs SET status = 'failed', failed_runs = failed_runs + 1, run_pages = max(run_pages, ?4), run_records = max(run_records, ?5),
            records_fetched = records_fetched + ?6, lease_until = NULL, last_error = ?3, last_error_at = ?8,
            last_run_records = max(run_records, ?5), next_run_at = max(coalesce(run_started_at, ?8) + ?7, ?8 + ?9),
-           updated_at = ?8
-         WHERE source_id = ?1 AND run_id = ?2`,
+           run_failures = run_failures + ?11, updated_at = ?8
+         WHERE source_id = ?1 AND run_id = ?2
+           AND (lease_until = ?10 OR (?10 IS NULL AND (lease_until IS NULL OR lease_until < ?8)))`,
       )
       .bind(
         sourceId,
@@ -233,33 +257,38 @@ export class PollJobStore {
         intervalMs,
         now,
         FAILED_RETRY_MS,
+        heldUntil,
+        countsFailure ? 1 : 0,
       )
       .run();
+    if (!changed(result)) return false;
     metrics.count("tributary_poll_runs_total", { source: sourceId, outcome: "failed" });
+    return true;
   }
 
   /**
-   * Parks the run until `retryAt` (rate budget, 429, transient error): the cron resumes it then from
-   * its checkpoint. `transient` counts a failure toward the run's limit.
+   * Parks the run until `retryAt` (rate budget, 429, transient error) and lets go of its lease: the
+   * cron (or a delayed message) resumes it then from its checkpoint. `transient` counts a failure toward
+   * the run's limit. False (nothing written) when this invocation no longer holds the run's lease.
    */
   async wait(
     sourceId: string,
     runId: string,
+    heldUntil: number,
     retryAt: number,
     reason: string,
     transient: boolean,
     now: number,
-  ): Promise<number> {
-    const row = await this.db
+  ): Promise<boolean> {
+    const result = await this.db
       .prepare(
         `UPDATE poll_jobs SET status = 'waiting', next_run_at = ?3, lease_until = NULL, last_error = ?4,
            last_error_at = ?5, run_failures = run_failures + ?6, updated_at = ?5
-         WHERE source_id = ?1 AND run_id = ?2
-         RETURNING run_failures`,
+         WHERE source_id = ?1 AND run_id = ?2 AND lease_until = ?7`,
       )
-      .bind(sourceId, runId, retryAt, reason.slice(0, 500), now, transient ? 1 : 0)
-      .first<{ run_failures: number }>();
-    return row?.run_failures ?? 0;
+      .bind(sourceId, runId, retryAt, reason.slice(0, 500), now, transient ? 1 : 0, heldUntil)
+      .run();
+    return changed(result);
   }
 
   /**
@@ -300,24 +329,18 @@ export class PollJobStore {
   }
 
   /**
-   * Lets go of the lease this invocation holds (`heldUntil`, as it last wrote it) after its step threw,
-   * so the queue's retry of the message claims the run at once; a lease taken over meanwhile is kept.
+   * Lets go of the lease this invocation holds (`heldUntil`, as it last wrote it), so the run's
+   * continuation message (or the queue's retry of a step that threw) can claim the run at once. A lease
+   * taken over meanwhile is kept: false then, and the caller must not send a continuation.
    */
-  async releaseHeld(sourceId: string, runId: string, heldUntil: number): Promise<void> {
-    await this.db
+  async release(sourceId: string, runId: string, heldUntil: number): Promise<boolean> {
+    const result = await this.db
       .prepare(
         "UPDATE poll_jobs SET lease_until = NULL WHERE source_id = ? AND run_id = ? AND lease_until = ?",
       )
       .bind(sourceId, runId, heldUntil)
       .run();
-  }
-
-  /** Lets go of the lease so the run's continuation message can claim it. */
-  async release(sourceId: string, runId: string): Promise<void> {
-    await this.db
-      .prepare("UPDATE poll_jobs SET lease_until = NULL WHERE source_id = ? AND run_id = ?")
-      .bind(sourceId, runId)
-      .run();
+    return changed(result);
   }
 
   /** The job of `sourceId`, or null. */
@@ -405,12 +428,13 @@ export class PollJobStore {
 
   /**
    * Forgets the checkpoint (cursor / watermark) so the next run reads from the start; a parked run is
-   * ended. Refused (null) while a poller holds the job.
+   * ended. Refused (null) while a poller holds the job. An expired lease is cleared, so a poller that
+   * stalled past it cannot write its checkpoint or outcome over the reset.
    */
   async resetCursor(sourceId: string, now: number): Promise<PollJob | null> {
     const row = await this.db
       .prepare(
-        `UPDATE poll_jobs SET checkpoint = '{}', run_seen = '[]',
+        `UPDATE poll_jobs SET checkpoint = '{}', run_seen = '[]', lease_until = NULL,
            status = CASE WHEN status IN ('running', 'waiting') THEN 'idle' ELSE status END, updated_at = ?2
          WHERE source_id = ?1 AND NOT (status = 'running' AND lease_until IS NOT NULL AND lease_until >= ?2)
          RETURNING *`,
@@ -431,6 +455,11 @@ export class PollJobStore {
     const [dispatched] = await this.dispatchDue(now, 1, sourceId);
     return dispatched ?? null;
   }
+}
+
+/** Whether a conditional UPDATE changed a row. */
+function changed(result: D1Result): boolean {
+  return (result.meta.changes ?? 0) > 0;
 }
 
 function toJob(row: Row): PollJob {

@@ -44,28 +44,44 @@ class RunStop extends Error {
  * {@link PAGES_PER_INVOCATION} pages; for each page the records are enqueued as envelopes first and
  * the checkpoint committed after, so a crash re-reads rather than skips. A repeated checkpoint (cursor
  * cycle A→B→A) or more than `maxPages` pages end the run as failed; a 429 or an exhausted budget
- * parks it until the allowed time. Never sleeps, and records every outcome on the job.
+ * parks it until the allowed time. Never sleeps, and records every outcome on the job, each write fenced
+ * on the lease claimed: an invocation that finds it gone stops there (no commit, outcome or
+ * continuation). `clock` (epoch ms) times the lease's extensions; by default `now` plus the time elapsed.
  * @throws only when D1 or the queue fail (the message is then retried)
  */
-export async function runPollJob(env: Env, sourceId: string, runId: string, now = Date.now()): Promise<void> {
+export async function runPollJob(
+  env: Env,
+  sourceId: string,
+  runId: string,
+  now = Date.now(),
+  clock?: () => number,
+): Promise<void> {
   const jobs = new PollJobStore(env.DB);
   const job = await jobs.claim(sourceId, runId, now);
   if (!job) {
     log.info("poll_message_stale", { sourceId, runId });
     return;
   }
-  const lease = new RunLease(jobs, sourceId, runId, job.leaseUntil!);
+  const started = Date.now();
+  const lease = new RunLease(
+    jobs,
+    sourceId,
+    runId,
+    job.leaseUntil!,
+    clock ?? (() => now + Date.now() - started),
+  );
   try {
     await advance(env, jobs, job, lease, now);
   } catch (error) {
-    // Another invocation holds the run now (the cron took this one for lost): it records the outcome.
+    // Another invocation holds the run now (the cron took this one for lost), or it was reset or
+    // paused: the holder records the outcome, and this one has written nothing since.
     if (lease.lost) {
       log.warn("poll_run_lease_lost", { sourceId, runId });
       return;
     }
     // Let go so the queue's retry of this message can claim the run at once, instead of being dropped
     // as stale while the lease runs out and the run waiting for the cron's stale recovery.
-    await jobs.releaseHeld(sourceId, runId, lease.heldUntil).catch(() => undefined);
+    await jobs.release(sourceId, runId, lease.heldUntil).catch(() => undefined);
     throw error;
   }
 }
@@ -82,7 +98,9 @@ async function advance(
   const source = await new SourceStore(database(env.DB), env.SECRETS_KEY).get(sourceId, now);
   const poll = source?.config.poll;
   if (!source || !poll) {
-    await jobs.fail(sourceId, runId, "the source no longer has a poll config", zero(), 0, now);
+    await lease.write((held) =>
+      jobs.fail(sourceId, runId, held, "the source no longer has a poll config", zero(), 0, now),
+    );
     return;
   }
   const interval = poll.intervalSeconds * 1000;
@@ -90,20 +108,23 @@ async function advance(
     try {
       const imported =
         poll.kind === "csv-url"
-          ? await pollCsvUrl(env, source, poll, runId, now)
+          ? await pollCsvUrl(env, source, poll, runId, now, lease)
           : poll.kind === "r2-drop"
-            ? await pollR2Drop(env, source, poll, now)
+            ? await pollR2Drop(env, source, poll, now, lease)
             : await pollSftp(env, source, poll, now, lease);
-      await jobs.complete(
-        sourceId,
-        runId,
-        { checkpoint: {}, seen: [], pages: 1, records: imported, newRecords: 0 },
-        interval,
-        now,
+      await lease.write((held) =>
+        jobs.complete(
+          sourceId,
+          runId,
+          held,
+          { checkpoint: {}, seen: [], pages: 1, records: imported, newRecords: 0 },
+          interval,
+          now,
+        ),
       );
     } catch (error) {
       if (lease.lost) throw new LeaseLost(sourceId, runId);
-      await stop(env, jobs, job, error, zero(), interval, now);
+      await stop(env, jobs, job, lease, error, { ...zero(), failures: job.runFailures }, interval, now);
     }
     return;
   }
@@ -126,7 +147,8 @@ async function pollApi(
   let checkpoint: Checkpoint = job.checkpoint;
   const seen = new Set(job.runSeen);
   if (seen.size === 0) seen.add(await checkpointKey(checkpoint));
-  const progress = { pages: job.runPages, records: job.runRecords, newRecords: 0 };
+  // `failures` follows the job's run_failures, which only the lease holder writes (a commit resets it).
+  const progress = { pages: job.runPages, records: job.runRecords, newRecords: 0, failures: job.runFailures };
 
   try {
     for (let i = 0; i < PAGES_PER_INVOCATION; i++) {
@@ -152,7 +174,8 @@ async function pollApi(
             : [],
         ),
       );
-      // Enqueue first, commit after: a crash between the two re-reads this page (dedupe absorbs it).
+      // Enqueue first, commit after: a crash between the two, or a commit refused because this
+      // invocation lost its lease meanwhile, re-reads this page (the records' idempotency keys absorb it).
       if (envelopes.length > 0) await enqueueDeliveries(env, envelopes);
       const { next, done } = strategy.advance(page, checkpoint);
       progress.pages += 1;
@@ -160,7 +183,9 @@ async function pollApi(
       progress.newRecords += envelopes.length;
       if (done) {
         const carried = strategy.carryOver?.(next) ?? {};
-        await jobs.complete(sourceId, runId, { ...progress, checkpoint: carried, seen: [] }, interval, now);
+        await lease.write((held) =>
+          jobs.complete(sourceId, runId, held, { ...progress, checkpoint: carried, seen: [] }, interval, now),
+        );
         log.info("poll_run_completed", { sourceId, runId, pages: progress.pages, records: progress.records });
         return;
       }
@@ -173,25 +198,31 @@ async function pollApi(
       seen.add(key);
       checkpoint = next;
       const committed: RunProgress = { ...progress, checkpoint, seen: [...seen] };
-      if (!(await jobs.commitPage(sourceId, runId, committed, now))) return; // paused or taken over
+      await lease.write((held) => jobs.commitPage(sourceId, runId, held, committed, now));
       progress.newRecords = 0;
+      progress.failures = 0;
       await lease.beat();
     }
-    await jobs.release(sourceId, runId);
+    await lease.write((held) => jobs.release(sourceId, runId, held));
     await env.POLL_QUEUE.send({ type: "poll", sourceId, runId });
   } catch (error) {
     if (lease.lost) throw error;
-    await stop(env, jobs, job, error, progress, interval, now);
+    await stop(env, jobs, job, lease, error, progress, interval, now);
   }
 }
 
-/** Records why the run stopped: failed for good, or parked until it may go on. Rethrows infrastructure errors. */
+/**
+ * Records why the run stopped: failed for good, or parked until it may go on, with one write fenced on
+ * `lease`. `progress.failures` is the run's transient failures in a row so far.
+ * @throws LeaseLost when the lease is gone (nothing written); infrastructure errors as they are
+ */
 async function stop(
   env: Env,
   jobs: PollJobStore,
   job: PollJob,
+  lease: RunLease,
   error: unknown,
-  progress: { pages: number; records: number; newRecords: number },
+  progress: { pages: number; records: number; newRecords: number; failures: number },
   interval: number,
   now: number,
 ): Promise<void> {
@@ -203,30 +234,33 @@ async function stop(
     outcome = new RunStop("wait", `waiting: ${error.reason}`, error.retryAt);
   else if (error instanceof PaginationError) outcome = new RunStop("fail", error.message);
   else if (error instanceof SourceApiError)
-    outcome = error.retryable ? transientStop(error.message, job, now) : new RunStop("fail", error.message);
+    outcome = error.retryable
+      ? transientStop(error.message, progress.failures, now)
+      : new RunStop("fail", error.message);
   else throw error;
 
   if (outcome.kind === "wait") {
-    const failures = await jobs.wait(
-      sourceId,
-      runId,
-      outcome.retryAt,
-      outcome.message,
-      outcome.transient,
-      now,
-    );
+    // Decided before writing, so the run is parked or failed by one write made while holding the lease.
+    const failures = progress.failures + (outcome.transient ? 1 : 0);
     if (outcome.transient && failures >= MAX_RUN_FAILURES) {
-      await jobs.fail(
-        sourceId,
-        runId,
-        `gave up after ${failures} failures: ${outcome.message}`,
-        progress,
-        interval,
-        now,
+      await lease.write((held) =>
+        jobs.fail(
+          sourceId,
+          runId,
+          held,
+          `gave up after ${failures} failures: ${outcome.message}`,
+          progress,
+          interval,
+          now,
+          true,
+        ),
       );
       log.error("poll_run_failed", { sourceId, runId, error: outcome.message });
       return;
     }
+    await lease.write((held) =>
+      jobs.wait(sourceId, runId, held, outcome.retryAt, outcome.message, outcome.transient, now),
+    );
     log.info("poll_run_waiting", { sourceId, runId, retryAt: outcome.retryAt, reason: outcome.message });
     const waitMs = outcome.retryAt - now;
     if (waitMs <= SHORT_WAIT_MS)
@@ -236,13 +270,14 @@ async function stop(
       );
     return;
   }
-  await jobs.fail(sourceId, runId, outcome.message, progress, interval, now);
+  await lease.write((held) => jobs.fail(sourceId, runId, held, outcome.message, progress, interval, now));
   // Operators are alerted through the error log (Workers Logs / tail) and the job's last error.
   log.error("poll_run_failed", { sourceId, runId, error: outcome.message });
 }
 
-function transientStop(message: string, job: PollJob, now: number): RunStop {
-  const wait = waitAfterRefusal(null, now, job.runFailures + 1, { baseMs: 5000, maxMs: 15 * 60_000 });
+/** A transient error's wait: back-off by the run's failures in a row (`failures` before this one). */
+function transientStop(message: string, failures: number, now: number): RunStop {
+  const wait = waitAfterRefusal(null, now, failures + 1, { baseMs: 5000, maxMs: 15 * 60_000 });
   return new RunStop("wait", `retrying: ${message}`, now + wait.delayMs, true);
 }
 

@@ -11,11 +11,12 @@ export class LeaseLost extends Error {
 }
 
 /**
- * The lease one poller invocation holds on a run, extended as the run makes progress (a listing, a file
- * chunk) so a long pull is never taken for a lost one by the cron, while a poller that died or hangs
- * stops extending it and the run becomes due again once the lease and `STALE_MS` (jobs.ts) have passed.
- * Extensions are throttled to one D1 write per {@link HEARTBEAT_EVERY_MS}. Once lost, `lost` stays
- * true and {@link beat} throws {@link LeaseLost}: the run must stop without recording anything.
+ * The lease one poller invocation holds on a run, extended as the run makes progress (an API page, a
+ * listing, a file chunk) so a long pull is never taken for a lost one by the cron, while a poller that
+ * died or hangs stops extending it and the run becomes due again once the lease and `STALE_MS` (jobs.ts)
+ * have passed. Extensions are throttled to one D1 write per {@link HEARTBEAT_EVERY_MS}. The run's own
+ * job writes go through {@link write}, fenced on the lease held. Once lost, `lost` stays true and
+ * {@link beat} / {@link write} throw {@link LeaseLost}: the run must stop without recording anything.
  */
 export class RunLease {
   lost = false;
@@ -51,6 +52,20 @@ export class RunLease {
     }
     this.held = until;
     this.lastBeat = now;
+  }
+
+  /**
+   * Makes one of the run's job writes (PollJobStore's commitPage, complete, fail, wait, release), passing
+   * it the lease held; the write is conditional on it and answers whether it changed the job. One that
+   * changed nothing found the lease gone (taken over after this invocation stalled, run ended or reset,
+   * page commit of a paused run): the lease is lost from then on.
+   * @throws LeaseLost when the write changed nothing, or the lease was lost before
+   */
+  async write(fencedWrite: (heldUntil: number) => Promise<boolean>): Promise<void> {
+    if (this.lost) throw new LeaseLost(this.sourceId, this.runId);
+    if (await fencedWrite(this.held)) return;
+    this.lost = true;
+    throw new LeaseLost(this.sourceId, this.runId);
   }
 
   /** `stream` as it is, with a {@link beat} per chunk; a lost lease errors the stream. */

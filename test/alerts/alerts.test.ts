@@ -390,10 +390,21 @@ describe("poll job failed runs", () => {
       (await env.DB.prepare("SELECT failed_runs AS n FROM poll_jobs WHERE source_id = 'src_al_runs'").first<{
         n: number;
       }>())!.n;
-    await jobs.fail("src_al_runs", "run_1", "HTTP 500", counts, 60_000, Date.now());
-    await jobs.fail("src_al_runs", "run_1", "HTTP 500", counts, 60_000, Date.now());
+    await jobs.fail("src_al_runs", "run_1", null, "HTTP 500", counts, 60_000, Date.now());
+    await jobs.fail("src_al_runs", "run_1", null, "HTTP 500", counts, 60_000, Date.now());
     expect(await failedRuns()).toBe(2);
-    await jobs.complete("src_al_runs", "run_1", { checkpoint: {}, seen: [], ...counts }, 60_000, Date.now());
+    // The next run's poller holds the job (lease 1) when it completes it.
+    await env.DB.prepare(
+      "UPDATE poll_jobs SET status = 'running', lease_until = 1 WHERE source_id = 'src_al_runs'",
+    ).run();
+    await jobs.complete(
+      "src_al_runs",
+      "run_1",
+      1,
+      { checkpoint: {}, seen: [], ...counts },
+      60_000,
+      Date.now(),
+    );
     expect(await failedRuns()).toBe(0);
   });
 });
