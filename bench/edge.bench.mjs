@@ -17,7 +17,8 @@
 //         BENCH_QUEUE="discard": its ingest producer serializes, counts and drops each message
 //         (bench/lib/discard-queue.ts). Every gateway target above plateaus at miniflare's local queue
 //         broker (~1,000 sends/s), so their flat-out req/s compare the broker with itself; these two
-//         compare the routes (issue 13 target: real ≥ 0.9× bare).
+//         compare the routes (issue 13 target: real ≥ 0.9× bare). Each round measures them
+//         A-B-B-A (see PAST_ORDERS) and pools the two measurements of each.
 //
 // The ingest queue is drained by a no-op sink worker in the same workerd process, the peer's queue by
 // its no-op BullMQ worker, so each figure is the edge plus its queue, not a pipeline. CPU per accepted
@@ -271,11 +272,26 @@ const ORDERS = [
   ["peer", "bare", "real", "unmetered"],
   ["peer", "unmetered", "real", "bare"],
 ];
-/** Past the broker, flat out only (no paced run: nothing there to stay below); which first alternates. */
+/**
+ * Past the broker, flat out only (no paced run: nothing there to stay below), in an A-B-B-A sequence
+ * whose first target alternates: in the first runs the second of two back-to-back measurements of
+ * this process was the slower one in every round (ratios 0.63–0.76× bare-first, 0.95–1.00×
+ * real-first), so each round measures both orders and a round's figure pools its two measurements.
+ */
 const PAST_ORDERS = [
-  ["barePast", "realPast"],
-  ["realPast", "barePast"],
+  ["barePast", "realPast", "realPast", "barePast"],
+  ["realPast", "barePast", "barePast", "realPast"],
 ];
+
+/** One figure from several measurements of a target: req/s and latencies averaged, CPU per request pooled. */
+function pooled(measurements) {
+  const mean = (field) => measurements.reduce((sum, m) => sum + m[field], 0) / measurements.length;
+  const rps = mean("rps");
+  // Equal windows, so accepted requests are proportional to req/s.
+  const cpuUs = measurements.reduce((sum, m) => sum + m.cpuUs * m.rps, 0) / (rps * measurements.length);
+  const refused = measurements.reduce((sum, m) => sum + m.refused, 0);
+  return { rps, p50: mean("p50"), p99: mean("p99"), cpuUs, saturatedCpuUs: cpuUs, refused };
+}
 const results = Object.fromEntries(names.map((n) => [n, []]));
 try {
   for (const name of names) {
@@ -299,14 +315,16 @@ try {
         `round ${round + 1} ${name}: flat out ${result.rps.toFixed(0)} req/s, p50 ${result.p50.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms, ${result.cpuUs.toFixed(0)} µs CPU/request, ${result.refused} refused; paced ${paced.rps.toFixed(0)} req/s, ${paced.cpuUs.toFixed(0)} µs CPU/request, ${paced.refused} refused (load ${loadavg()[0].toFixed(1)})`,
       );
     }
-    for (const name of PAST_ORDERS[round % PAST_ORDERS.length]) {
+    const pastRuns = { realPast: [], barePast: [] };
+    for (const [n, name] of PAST_ORDERS[round % PAST_ORDERS.length].entries()) {
       const { url, path: urlPath, pids } = targets[name];
-      const result = measure(url, urlPath, pids, `r${round}_${name}`);
-      results[name].push({ ...result, saturatedCpuUs: result.cpuUs });
+      const result = measure(url, urlPath, pids, `r${round}_${n}_${name}`);
+      pastRuns[name].push(result);
       console.log(
         `round ${round + 1} ${name} (past the broker): flat out ${result.rps.toFixed(0)} req/s, p50 ${result.p50.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms, ${result.cpuUs.toFixed(0)} µs CPU/request, ${result.refused} refused (load ${loadavg()[0].toFixed(1)})`,
       );
     }
+    for (const name of Object.keys(pastRuns)) results[name].push(pooled(pastRuns[name]));
     const past = (n) => results[n][round];
     console.log(
       `round ${round + 1}: req/s real/bare past the broker ${(past("realPast").rps / past("barePast").rps).toFixed(2)}× (${past("realPast").rps.toFixed(0)} / ${past("barePast").rps.toFixed(0)}), CPU µs/request real ${past("realPast").cpuUs.toFixed(0)}, bare ${past("barePast").cpuUs.toFixed(0)}; broker-bound req/s real/bare ${(results.real[round].rps / results.bare[round].rps).toFixed(2)}×`,
