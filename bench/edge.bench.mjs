@@ -319,6 +319,9 @@ try {
     for (const [n, name] of PAST_ORDERS[round % PAST_ORDERS.length].entries()) {
       const { url, path: urlPath, pids } = targets[name];
       const result = measure(url, urlPath, pids, `r${round}_${n}_${name}`);
+      // No broker stall here, but the process can still stop answering for a few seconds after a
+      // burst of failed requests (seen once: 0 requests in the next 10 s), so the same wait applies.
+      await settle(url, urlPath);
       pastRuns[name].push(result);
       console.log(
         `round ${round + 1} ${name} (past the broker): flat out ${result.rps.toFixed(0)} req/s, p50 ${result.p50.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms, ${result.cpuUs.toFixed(0)} µs CPU/request, ${result.refused} refused (load ${loadavg()[0].toFixed(1)})`,
