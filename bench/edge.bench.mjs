@@ -228,6 +228,23 @@ async function settle(url, urlPath) {
   throw new Error(`${url}${urlPath} did not accept a delivery again within 60 s`);
 }
 
+/**
+ * {@link measure}, once more after {@link settle} when the target answered nothing at all: the real
+ * route's process sometimes stops answering for a whole window (seen 2026-12-03 on the broker-bound
+ * and the discard gateways alike, after bursts of "Cannot perform I/O on behalf of a different
+ * request" failures), which would otherwise end the run. Retries are printed.
+ */
+async function measureOrRetry(url, urlPath, pids, prefix, seconds = SECONDS, delayMs = 0) {
+  try {
+    return measure(url, urlPath, pids, prefix, seconds, delayMs);
+  } catch (error) {
+    if (!/: 0\/0 refused/.test(String(error))) throw error;
+    console.log(`${prefix}: no answer in ${seconds} s, measuring again once the target answers`);
+    await settle(url, urlPath);
+    return measure(url, urlPath, pids, `${prefix}_again`, seconds, delayMs);
+  }
+}
+
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 need("wrk", "wrk");
@@ -301,9 +318,9 @@ try {
   for (let round = 0; round < ROUNDS; round++) {
     for (const name of ORDERS[round % ORDERS.length]) {
       const { url, path: urlPath, pids } = targets[name];
-      const result = measure(url, urlPath, pids, `r${round}_${name}`);
+      const result = await measureOrRetry(url, urlPath, pids, `r${round}_${name}`);
       if (name !== "peer") await settle(url, urlPath);
-      const paced = measure(url, urlPath, pids, `p${round}_${name}`, SECONDS, PACED_DELAY_MS);
+      const paced = await measureOrRetry(url, urlPath, pids, `p${round}_${name}`, SECONDS, PACED_DELAY_MS);
       if (name !== "peer") await settle(url, urlPath);
       results[name].push({
         ...result,
@@ -318,7 +335,7 @@ try {
     const pastRuns = { realPast: [], barePast: [] };
     for (const [n, name] of PAST_ORDERS[round % PAST_ORDERS.length].entries()) {
       const { url, path: urlPath, pids } = targets[name];
-      const result = measure(url, urlPath, pids, `r${round}_${n}_${name}`);
+      const result = await measureOrRetry(url, urlPath, pids, `r${round}_${n}_${name}`);
       // No broker stall here, but the process can still stop answering for a few seconds after a
       // burst of failed requests (seen once: 0 requests in the next 10 s), so the same wait applies.
       await settle(url, urlPath);
