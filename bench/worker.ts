@@ -1,5 +1,6 @@
 // The benchmark's entry module: the gateway of src/index.ts plus what only a benchmark needs, the
-// enqueue-only baseline route and a sender `unauthenticated` that accepts every delivery. Built by
+// enqueue-only baseline route, a sender `unauthenticated` that accepts every delivery and, when
+// BENCH_QUEUE is "discard", an ingest producer that serializes and drops messages. Built by
 // bench/lib/gateway.mjs (`wrangler deploy bench/worker.ts --dry-run`) and imported by the tests that
 // check these bench-only behaviours; the deployed Worker (main = src/index.ts) contains neither.
 import type { QueueMessage } from "../src/deliveries/envelope";
@@ -9,6 +10,7 @@ import type { Env } from "../src/lib/env";
 import { recordRequestMetrics } from "../src/observability/middleware";
 import { countingQueues } from "../src/observability/queues";
 import { registerRoutes } from "../src/routes";
+import { discardedIngest } from "./lib/discard-queue";
 import { registerBenchEnqueueOnly } from "./lib/enqueue-only";
 import { BENCH_SENDERS } from "./lib/senders";
 
@@ -24,7 +26,32 @@ app.use("*", async (c, next) => {
 registerBenchEnqueueOnly(app);
 registerRoutes(app);
 
+/** The bench entry's bindings: the Worker's, plus the opt-in queue stand-in. */
+export interface BenchEnv extends Env {
+  /**
+   * "discard": INGEST_QUEUE is replaced, for every route, by bench/lib/discard-queue.ts (serialize, count,
+   * drop), so flat-out req/s measures the routes rather than miniflare's local queue broker
+   * (~1,000 sends/s). Anything else, or unset: the real binding.
+   */
+  BENCH_QUEUE?: string;
+}
+
+/** Envs with the discard producer by the env they replace, so countingQueues' per-env cache still hits. */
+const discardEnvs = new WeakMap<object, Env>();
+
+function benchQueues(env: BenchEnv): Env {
+  if (env.BENCH_QUEUE !== "discard") return env;
+  let replaced = discardEnvs.get(env);
+  if (!replaced) {
+    replaced = { ...env, INGEST_QUEUE: discardedIngest };
+    discardEnvs.set(env, replaced);
+  }
+  return replaced;
+}
+
 export default {
   ...gateway,
-  fetch: (request, env, ctx) => app.fetch(request, countingQueues(env), ctx),
-} satisfies ExportedHandler<Env, QueueMessage>;
+  // The discard producer goes under the metrics wrapping, which then counts its sends as it counts
+  // the real binding's: the metered route does the same work either way.
+  fetch: (request, env, ctx) => app.fetch(request, countingQueues(benchQueues(env)), ctx),
+} satisfies ExportedHandler<BenchEnv, QueueMessage>;

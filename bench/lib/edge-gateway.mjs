@@ -17,12 +17,19 @@ export const SECRET = `whsec_${SW_KEY.toString("base64")}`;
 /**
  * The gateway, with the ingest queue drained by a no-op sink and the rate limiter's budget raised.
  * `metrics: false` drops the METRICS binding: counters are still taken in memory, never handed over.
+ * `discardQueue: true` sets BENCH_QUEUE="discard": the ingest producer serializes, counts and drops each
+ * message (bench/lib/discard-queue.ts), so the routes, not miniflare's queue broker, bound req/s.
  * `known`: workerd pids of gateways already started, so this one's process can be told apart.
  * `inspector: true` opens the V8 inspector (bench/lib/inspector.mjs reads it).
  * Returns { url, mf, pid, sourceId }.
  */
 let built;
-export async function startEdgeGateway({ metrics = true, known = [], inspector = false } = {}) {
+export async function startEdgeGateway({
+  metrics = true,
+  discardQueue = false,
+  known = [],
+  inspector = false,
+} = {}) {
   built ??= buildWorker();
   const scriptPath = built;
   const { workerOptions } = unstable_getMiniflareWorkerOptions(path.join(root, "wrangler.toml"));
@@ -48,6 +55,7 @@ export async function startEdgeGateway({ metrics = true, known = [], inspector =
           SECRETS_KEY: Buffer.alloc(32, 7).toString("base64"),
           PUBLIC_BASE_URL: "http://127.0.0.1",
           BENCH_ROUTES: "true",
+          ...(discardQueue ? { BENCH_QUEUE: "discard" } : {}),
         },
         ratelimits: {
           INGEST_RATE_LIMITER: {
