@@ -2,6 +2,7 @@ import { z } from "@hono/zod-openapi";
 import type { CanonicalEvent } from "../events/event";
 import { fromBase64Strict, sha256Hex, toBase64, utf8 } from "../lib/encoding";
 import { parseJsonExact } from "../lib/json";
+import { ownPromise } from "../lib/own-promise";
 import type { Extension } from "./config";
 
 /**
@@ -112,7 +113,7 @@ function signingKey(secret: string): Promise<CryptoKey> {
     );
     signingKeys.set(secret, key);
   }
-  return key;
+  return ownPromise(key);
 }
 
 /**

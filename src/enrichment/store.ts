@@ -193,10 +193,11 @@ export class ExtensionStore {
  * effect in other isolates within this time; in the one that made it, at once.
  */
 const TTL_MS = 2_000;
-const cache = new Map<string, { at: number; extensions: Promise<Extension[]> }>();
+// Values, not promises: a list read by one queue invocation is not awaited by another (see lib/own-promise.ts).
+const cache = new Map<string, { at: number; extensions: Extension[] }>();
 
 /** The enabled extensions of `workspace` in run order, from a per-isolate cache. */
-export function activeExtensions(
+export async function activeExtensions(
   db: D1Database,
   secretsKey: string | undefined,
   workspace: string,
@@ -204,15 +205,19 @@ export function activeExtensions(
 ): Promise<Extension[]> {
   const hit = cache.get(workspace);
   if (hit && now - hit.at < TTL_MS) return hit.extensions;
-  const extensions = new ExtensionStore(db, secretsKey).list(workspace, true);
-  cache.set(workspace, { at: now, extensions });
-  // A failed read must not be cached.
-  extensions.catch(() => cache.delete(workspace));
+  const generation = forgotten;
+  // A failed read throws here and is not cached; neither is one a change overtook while it ran.
+  const extensions = await new ExtensionStore(db, secretsKey).list(workspace, true);
+  if (generation === forgotten) cache.set(workspace, { at: now, extensions });
   return extensions;
 }
 
+/** Counts {@link forgetExtensions} calls, so a read that started before one is not cached after it. */
+let forgotten = 0;
+
 /** Drops the cached extension list of `workspace`. */
 export function forgetExtensions(workspace: string): void {
+  forgotten++;
   cache.delete(workspace);
 }
 

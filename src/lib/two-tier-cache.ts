@@ -13,7 +13,10 @@ import { BoundedLru } from "./lru";
  * anywhere (the bound a change takes to propagate, see {@link TwoTierCache.propagationBoundMs}). "Not
  * found" is cached like a value. Freshness is decided from times stored in the entries and the `now`
  * the caller passes (epoch ms), never from the platform's own expiry, so tests can move the clock.
- * Concurrent misses for one key in one isolate share one origin read.
+ * Concurrent misses for one key in one isolate each read for themselves: a read shared between
+ * requests would run the waiting requests on in the reading request's context, where their own I/O
+ * (their bodies) fails, and would fail them all if that request were cancelled (see
+ * lib/own-promise.ts); the first answer fills the isolate tier for the requests after it.
  *
  * The Cache API does nothing on workers.dev hostnames and may drop entries at any time; every tier
  * miss just falls through to the next, so the cache is never a source of errors.
@@ -21,7 +24,6 @@ import { BoundedLru } from "./lru";
  */
 export class TwoTierCache<S, T> {
   private readonly isolate: BoundedLru<string, IsolateEntry<T>>;
-  private readonly inflight = new Map<string, Promise<Cached<T>>>();
   private tokens: number;
   private tokensAt = 0;
 
@@ -44,11 +46,7 @@ export class TwoTierCache<S, T> {
   get(key: string, now: number, origin: Origin<S, T>): Promise<Cached<T>> {
     const hit = this.isolate.get(key);
     if (hit && now - hit.cachedAt < this.options.isolateTtlMs) return Promise.resolve(hit);
-    const pending = this.inflight.get(key);
-    if (pending) return pending;
-    const filled = this.fill(key, now, origin).finally(() => this.inflight.delete(key));
-    this.inflight.set(key, filled);
-    return filled;
+    return this.fill(key, now, origin);
   }
 
   /**

@@ -5,6 +5,7 @@ import { PermanentError } from "../lib/failure";
 import { parseJsonExact } from "../lib/json";
 import { readPath, scalarString } from "../lib/json-path";
 import { NotUtf8, readUtf8Capped } from "../lib/outbound/guard";
+import { ownPromise } from "../lib/own-promise";
 import { callSourceApi, isRetryableStatus, RateLimited, SourceApiError } from "../pull/source-client";
 import type { FetchStep } from "../sources/poll-config";
 import type { Source } from "../sources/store";
@@ -60,7 +61,9 @@ export async function fetchOnNotify(
   const urlHash = await sha256Hex(url);
   const key = `${source.id}\n${urlHash}`;
   const shared = inFlight.get(key);
-  if (shared && shared.startedAt >= envelope.receivedAt) return place(payload, step, await shared.object);
+  // Shared with batches running beside this one in the isolate: awaited as this batch's own promise.
+  if (shared && shared.startedAt >= envelope.receivedAt)
+    return place(payload, step, await ownPromise(shared.object));
 
   const object = fetchOnce(env, source, url, urlHash, envelope.receivedAt, now);
   inFlight.set(key, { startedAt: now, object });

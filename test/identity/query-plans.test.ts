@@ -1,5 +1,6 @@
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import type { ApplyResult } from "../../src/identity/graph";
 import { resolverFor } from "../../src/identity/resolver";
 import { testEnv } from "../pipeline/harness";
 import { apply, event, freshWorkspace } from "./helpers";
@@ -105,7 +106,7 @@ describe("the identity graph's statements stay indexed as the workspace grows", 
         ["device_id", `d-${i}`],
       ]),
     );
-    let results: Awaited<ReturnType<typeof apply>> = [];
+    let results: ApplyResult[] = [];
     const recorded = await recordStatements(ws, async () => {
       results = await apply(ws, [...customers, customers[7]!]);
     });

@@ -10,6 +10,10 @@ export interface MetricsEnv {
   METRICS_FLUSH_MS?: string;
 }
 
+/** Longest a {@link MetricsRecorder.flush} waits for other requests' hand-overs, and how often it looks, ms. */
+const SETTLE_MS = 2_000;
+const SETTLE_POLL_MS = 5;
+
 /** Name of the one aggregator object. */
 const AGGREGATOR = "global";
 
@@ -26,7 +30,8 @@ export class MetricsRecorder {
   private sent = new Map<string, { queue: string; second: number; count: number }>();
   private processed = new Map<string, number>();
   private armed: Promise<void> | null = null;
-  private inflight: Promise<void> = Promise.resolve();
+  /** Hand-overs under way in this isolate (each request's own call; see {@link flush}). */
+  private handingOver = 0;
 
   /** Adds `by` to counter `name` with `labels`. */
   count<M extends CounterName>(name: M, labels: LabelsOf<M>, by = 1): void {
@@ -105,22 +110,28 @@ export class MetricsRecorder {
     ctx.waitUntil(this.flush(env));
   }
 
-  /** Hands everything recorded so far to the aggregator now (and waits for earlier hand-overs). */
+  /**
+   * Hands everything recorded so far to the aggregator now, then waits until the hand-overs other
+   * requests of this isolate started before have landed too (up to {@link SETTLE_MS}), so a scrape
+   * sees every count made before it. It waits by polling in its own request's context, never by
+   * awaiting another request's call: that request's I/O would resume this one in the wrong context
+   * (see lib/own-promise.ts).
+   */
   async flush(env: MetricsEnv): Promise<void> {
-    const previous = this.inflight;
-    const run = (async () => {
-      await previous;
-      if (!env.METRICS || this.isEmpty()) return;
+    if (env.METRICS && !this.isEmpty()) {
       const batch = this.take();
+      this.handingOver++;
       try {
         await env.METRICS.get(env.METRICS.idFromName(AGGREGATOR)).add(batch);
       } catch (error) {
         this.putBack(batch);
         log.warn("metrics_flush_failed", { error: String(error).slice(0, 200) });
+      } finally {
+        this.handingOver--;
       }
-    })();
-    this.inflight = run;
-    await run;
+    }
+    for (let waited = 0; this.handingOver > 0 && waited < SETTLE_MS; waited += SETTLE_POLL_MS)
+      await new Promise((resolve) => setTimeout(resolve, SETTLE_POLL_MS));
   }
 
   private add(name: string, labels: Record<string, string>, by: number): void {

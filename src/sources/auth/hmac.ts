@@ -1,5 +1,6 @@
 import { utf8 } from "../../lib/encoding";
 import { BoundedLru } from "../../lib/lru";
+import { ownPromise } from "../../lib/own-promise";
 
 // Imported HMAC keys kept per isolate: the edge verifies many deliveries of few sources, and an
 // import per request is waste. Keyed by the secret itself, which lives in isolate memory anyway (the
@@ -15,7 +16,8 @@ function cachedHmacKey(raw: Uint8Array | string, hash: HmacAlgorithm): Promise<C
     // A failed import must not stay cached.
     key.catch(() => importedKeys.delete(id));
   }
-  return key;
+  // Another request may have started the import: its continuations must come back to this request.
+  return ownPromise(key);
 }
 
 /** HMAC hash names we verify with. */
