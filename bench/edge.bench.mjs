@@ -422,7 +422,7 @@ console.log(
   `metrics on/off (real route): CPU ${metricsCpu.toFixed(3)}× paced (target ≤ 1.05×; flat out ${(summary.real.saturatedCpuUs / summary.unmetered.saturatedCpuUs).toFixed(3)}×), req/s ${(summary.real.rps / summary.unmetered.rps).toFixed(3)}×`,
 );
 console.log(
-  `targets ${cpuRatio <= 1.2 && median(pastRounds) >= 0.9 ? "met" : "NOT met"} (real/bare: paced CPU, req/s past the broker), ${metricsCpu <= 1.05 ? "met" : "NOT met"} (metrics)`,
+  `targets: real/bare paced CPU ${cpuRatio <= 1.2 ? "met" : "NOT met"}, real/bare req/s past the broker ${median(pastRounds) >= 0.9 ? "met" : "NOT met"}, metrics on/off CPU ${metricsCpu <= 1.05 ? "met" : "NOT met"}`,
 );
 console.log(
   `load average at end ${loadavg()
