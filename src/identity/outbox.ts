@@ -177,9 +177,9 @@ export type ReceiptSink = (receiptId: string, receipt: Awaited<ReturnType<typeof
 
 /**
  * Writes the oldest outbox entries to D1 in one batch (at most `batchSize` event changes, or four
- * times as many plain events, see {@link withinBudget}; an erasure goes alone, through erasure.ts), led by the version guard, then forgets them. Consecutive events
- * that merged nothing go as one run of multi-row statements (projection-run.ts), the others one by one. When D1 reports the
- * batch as failed, its version says whether the batch committed anyway (the answer was lost): then
+ * times as many plain events, see {@link withinBudget}; an erasure goes alone, through erasure.ts),
+ * led by the version guard, then forgets them. Consecutive events that merged nothing go as one run of
+ * multi-row statements (projection-run.ts), the others one by one. When D1 reports the batch as failed, its version says whether the batch committed anyway (the answer was lost): then
  * the entries are forgotten, never sent again. Returns how many entries were projected (0 when the
  * outbox is empty). `derived` lists the other modules' per-event state (derived-state.ts), which
  * follows each event and each erasure in the same batch.

@@ -26,7 +26,7 @@ const MAX_BREAKERS = 200;
 export async function collectMetrics(env: Env, now = Date.now()): Promise<Sample[]> {
   const samples: Sample[] = [];
   if (env.METRICS) {
-    await metrics.flush(env);
+    await metrics.flushForReading(env);
     try {
       const snapshot: MetricsSnapshot = await env.METRICS.get(env.METRICS.idFromName("global")).snapshot();
       samples.push(...snapshot.series);

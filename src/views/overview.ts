@@ -135,7 +135,7 @@ export async function overview(env: Env, hours: number, now = Date.now()): Promi
 async function queueBacklog(env: Env, now: number): Promise<Overview["queues"]> {
   if (!env.METRICS) return null;
   try {
-    await metrics.flush(env);
+    await metrics.flushForReading(env);
     const snapshot = await env.METRICS.get(env.METRICS.idFromName("global")).snapshot();
     return snapshot.queues.map((q) => ({
       queue: q.queue,

@@ -10,7 +10,7 @@ export interface MetricsEnv {
   METRICS_FLUSH_MS?: string;
 }
 
-/** Longest a {@link MetricsRecorder.flush} waits for other requests' hand-overs, and how often it looks, ms. */
+/** Longest a {@link MetricsRecorder.flushForReading} waits for other requests' hand-overs, and how often it looks, ms. */
 const SETTLE_MS = 2_000;
 const SETTLE_POLL_MS = 5;
 
@@ -110,26 +110,30 @@ export class MetricsRecorder {
     ctx.waitUntil(this.flush(env));
   }
 
-  /**
-   * Hands everything recorded so far to the aggregator now, then waits until the hand-overs other
-   * requests of this isolate started before have landed too (up to {@link SETTLE_MS}), so a scrape
-   * sees every count made before it. It waits by polling in its own request's context, never by
-   * awaiting another request's call: that request's I/O would resume this one in the wrong context
-   * (see lib/own-promise.ts).
-   */
+  /** Hands everything recorded so far to the aggregator now; a failed hand-over keeps the counts for the next. */
   async flush(env: MetricsEnv): Promise<void> {
-    if (env.METRICS && !this.isEmpty()) {
-      const batch = this.take();
-      this.handingOver++;
-      try {
-        await env.METRICS.get(env.METRICS.idFromName(AGGREGATOR)).add(batch);
-      } catch (error) {
-        this.putBack(batch);
-        log.warn("metrics_flush_failed", { error: String(error).slice(0, 200) });
-      } finally {
-        this.handingOver--;
-      }
+    if (!env.METRICS || this.isEmpty()) return;
+    const batch = this.take();
+    this.handingOver++;
+    try {
+      await env.METRICS.get(env.METRICS.idFromName(AGGREGATOR)).add(batch);
+    } catch (error) {
+      this.putBack(batch);
+      log.warn("metrics_flush_failed", { error: String(error).slice(0, 200) });
+    } finally {
+      this.handingOver--;
     }
+  }
+
+  /**
+   * For readers of the aggregator (a scrape, the console's overview): {@link flush}, then waits until
+   * the hand-overs other requests of this isolate have under way have landed too (up to
+   * {@link SETTLE_MS}), so the reader sees every count made before it. It waits by polling in its own
+   * request's context, never by awaiting another request's call, whose I/O would resume this request in
+   * the wrong context (see lib/own-promise.ts). The delivery path and queue batches only flush.
+   */
+  async flushForReading(env: MetricsEnv): Promise<void> {
+    await this.flush(env);
     for (let waited = 0; this.handingOver > 0 && waited < SETTLE_MS; waited += SETTLE_POLL_MS)
       await new Promise((resolve) => setTimeout(resolve, SETTLE_POLL_MS));
   }
