@@ -89,9 +89,10 @@ export const COMMON_FORWARDED_HEADERS = ["content-type", "user-agent"] as const;
  */
 export function forwardedHeaders(headers: Headers, names: readonly string[]): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const name of [...COMMON_FORWARDED_HEADERS, ...names]) {
-    const value = headers.get(name);
-    if (value !== null) out[name] = value;
-  }
+  for (const list of [COMMON_FORWARDED_HEADERS, names])
+    for (const name of list) {
+      const value = headers.get(name);
+      if (value !== null) out[name] = value;
+    }
   return out;
 }

@@ -26,7 +26,8 @@ export function decodeBody(
       "This source's sender posts JSON: send Content-Type application/json",
     );
   }
-  const charset = /;\s*charset\s*=\s*"?([^";\s]+)"?/i.exec(contentType ?? "")?.[1] ?? "utf-8";
+  const charset =
+    (contentType?.includes(";") && /;\s*charset\s*=\s*"?([^";\s]+)"?/i.exec(contentType)?.[1]) || "utf-8";
   const decoder = decoderFor(charset);
   let text: string;
   try {

@@ -11,19 +11,7 @@ import { withRequestId } from "./log";
 export function createApp(): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({
     defaultHook: (result, c) => {
-      if (!result.success) {
-        const issues = result.error.issues.map((i) => ({ path: i.path.join("."), message: i.message }));
-        return problemResponse(
-          c,
-          new ApiError(
-            "validation_failed",
-            issues.map((i) => `${i.path || "(body)"}: ${i.message}`).join("; "),
-            {
-              extra: { issues },
-            },
-          ),
-        );
-      }
+      if (!result.success) return problemResponse(c, validationFailed(result.error.issues));
     },
   });
   app.use("*", async (c, next) => {
@@ -37,4 +25,22 @@ export function createApp(): OpenAPIHono<AppEnv> {
     problemResponse(c, new ApiError("not_found", `No route for ${c.req.method} ${c.req.path}`)),
   );
   return app;
+}
+
+/**
+ * The 400 `validation_failed` for zod's `issues`: one message per issue (its dotted path, or
+ * `(body)`), and the issues themselves as `issues: [{ path, message }]`. What every route's zod
+ * validation answers with, and what a route that checks a schema itself throws.
+ */
+export function validationFailed(
+  zodIssues: readonly { path: readonly PropertyKey[]; message: string }[],
+): ApiError {
+  const issues = zodIssues.map((i) => ({ path: i.path.map(String).join("."), message: i.message }));
+  return new ApiError(
+    "validation_failed",
+    issues.map((i) => `${i.path || "(body)"}: ${i.message}`).join("; "),
+    {
+      extra: { issues },
+    },
+  );
 }

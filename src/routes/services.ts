@@ -31,39 +31,60 @@ export interface Services {
   profiles(db: D1Database): ProfileReader;
 }
 
-/** Lazily built {@link Services} over `env`. */
+/**
+ * Lazily built {@link Services} over `env`. A class with its getters on the prototype: building one
+ * is a single allocation, which every request pays (the edge's ingest routes read none of it).
+ */
 export function servicesFor(env: Env): Services {
-  const made = new Map<string, unknown>();
-  const once = <T>(name: string, make: () => T): T => {
-    if (!made.has(name)) made.set(name, make());
-    return made.get(name) as T;
-  };
-  return {
-    get config() {
-      return configOf(env);
-    },
-    get sources() {
-      return once("sources", () => new SourceStore(database(env.DB), env.SECRETS_KEY));
-    },
-    get writeKeys() {
-      return once("writeKeys", () => new WriteKeyStore(database(env.DB)));
-    },
-    get credentials() {
-      return once("credentials", () => new CredentialStore(env.DB, env.SECRETS_KEY));
-    },
-    get pollJobs() {
-      return once("pollJobs", () => new PollJobStore(env.DB));
-    },
-    get fileImports() {
-      return once("fileImports", () => new FileImportStore(env.DB));
-    },
-    get alertSettings() {
-      return once("alertSettings", () => new AlertSettingsStore(env.DB, env.SECRETS_KEY));
-    },
-    extensions: (db) => new ExtensionStore(db, env.SECRETS_KEY),
-    indicators: (db) => new IndicatorStore(db),
-    profiles: (db) => new ProfileReader(db),
-  };
+  return new LazyServices(env);
+}
+
+class LazyServices implements Services {
+  #sources?: SourceStore;
+  #writeKeys?: WriteKeyStore;
+  #credentials?: CredentialStore;
+  #pollJobs?: PollJobStore;
+  #fileImports?: FileImportStore;
+  #alertSettings?: AlertSettingsStore;
+
+  constructor(private readonly env: Env) {}
+
+  get config(): Config {
+    return configOf(this.env);
+  }
+  get sources(): SourceStore {
+    this.#sources ??= new SourceStore(database(this.env.DB), this.env.SECRETS_KEY);
+    return this.#sources;
+  }
+  get writeKeys(): WriteKeyStore {
+    this.#writeKeys ??= new WriteKeyStore(database(this.env.DB));
+    return this.#writeKeys;
+  }
+  get credentials(): CredentialStore {
+    this.#credentials ??= new CredentialStore(this.env.DB, this.env.SECRETS_KEY);
+    return this.#credentials;
+  }
+  get pollJobs(): PollJobStore {
+    this.#pollJobs ??= new PollJobStore(this.env.DB);
+    return this.#pollJobs;
+  }
+  get fileImports(): FileImportStore {
+    this.#fileImports ??= new FileImportStore(this.env.DB);
+    return this.#fileImports;
+  }
+  get alertSettings(): AlertSettingsStore {
+    this.#alertSettings ??= new AlertSettingsStore(this.env.DB, this.env.SECRETS_KEY);
+    return this.#alertSettings;
+  }
+  extensions(db: D1Database): ExtensionStore {
+    return new ExtensionStore(db, this.env.SECRETS_KEY);
+  }
+  indicators(db: D1Database): IndicatorStore {
+    return new IndicatorStore(db);
+  }
+  profiles(db: D1Database): ProfileReader {
+    return new ProfileReader(db);
+  }
 }
 
 /** Middleware that puts {@link servicesFor}(c.env) on the context as `c.var.services`; registered once, first. */

@@ -58,3 +58,22 @@ describe("ingest URLs in admin answers", () => {
     expect(baseUrl(undefined, "http://127.0.0.1:8799/v1/admin/sources")).toBe("http://127.0.0.1:8799");
   });
 });
+
+describe("the webhook route's source id", () => {
+  it("an id longer than 64 characters is a 400 validation_failed naming sourceId; an unknown one a 404", async () => {
+    const post = (id: string) =>
+      SELF.fetch(`https://gateway.test/v1/sources/${id}/webhooks`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: "{}",
+      });
+    const long = await post("s".repeat(65));
+    expect(long.status).toBe(400);
+    const problem = (await long.json()) as { code: string; issues: { path: string }[] };
+    expect(problem.code).toBe("validation_failed");
+    expect(problem.issues[0]?.path).toBe("sourceId");
+    const unknown = await post("s".repeat(64));
+    expect(unknown.status).toBe(404);
+    expect(((await unknown.json()) as { code: string }).code).toBe("source_not_found");
+  });
+});

@@ -85,3 +85,31 @@ describe("a chunked body over the limit", () => {
     expect(endless.seen.pulled).toBeLessThanOrEqual(cap + DRAIN_LIMIT_BYTES + 4 * CHUNK);
   });
 });
+
+describe("a body with a declared Content-Length", () => {
+  it("is read whole when within the limit, and refused when the header understates a body over it", async () => {
+    const text = `{"a":"${"x".repeat(100)}"}`;
+    const within = await readBody(
+      new Request("https://gateway.test/", {
+        method: "POST",
+        body: text,
+        headers: { "content-length": String(text.length) },
+      }),
+      1_000,
+    );
+    expect(new TextDecoder().decode(within)).toBe(text);
+    const understated = await readBody(
+      new Request("https://gateway.test/", {
+        method: "POST",
+        body: "y".repeat(5_000),
+        headers: { "content-length": "10" },
+      }),
+      1_000,
+    ).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(understated).toBeInstanceOf(ApiError);
+    expect((understated as ApiError).code).toBe("payload_too_large");
+  });
+});

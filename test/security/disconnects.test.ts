@@ -11,7 +11,7 @@ import { ApiError, ERROR_CODES } from "../../src/lib/errors";
  */
 
 /** A request whose body sends `head`, then breaks as a dropped connection does. */
-function brokenRequest(head: string): Request {
+function brokenRequest(head: string, headers: Record<string, string> = {}): Request {
   const body = new ReadableStream<Uint8Array>({
     start(controller) {
       controller.enqueue(new TextEncoder().encode(head));
@@ -20,7 +20,7 @@ function brokenRequest(head: string): Request {
       controller.error(new TypeError("Can't read from request stream because client disconnected."));
     },
   });
-  return new Request("https://gateway.test/v1/batch", { method: "POST", body });
+  return new Request("https://gateway.test/v1/batch", { method: "POST", body, headers });
 }
 
 describe("client disconnects mid-body", () => {
@@ -47,5 +47,17 @@ describe("client disconnects mid-body", () => {
       .map((args) => String(args[0]))
       .find((l) => l.includes("client_disconnected"));
     expect(JSON.parse(warned!)).toMatchObject({ level: "warn", path: "/v1/batch", bytesRead: 43 });
+  });
+
+  it("a body with a declared Content-Length that breaks off is the same 400 and warning", async () => {
+    const warn = vi.spyOn(console, "warn");
+    const before = clientDisconnectCount();
+    const refused = await readBody(brokenRequest('{"batch":[', { "content-length": "100" }), 1_000_000).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect((refused as ApiError).code).toBe("body_incomplete");
+    expect(clientDisconnectCount()).toBe(before + 1);
+    expect(warn.mock.calls.some((args) => String(args[0]).includes("client_disconnected"))).toBe(true);
   });
 });

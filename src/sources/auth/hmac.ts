@@ -4,20 +4,46 @@ import { ownPromise } from "../../lib/own-promise";
 
 // Imported HMAC keys kept per isolate: the edge verifies many deliveries of few sources, and an
 // import per request is waste. Keyed by the secret itself, which lives in isolate memory anyway (the
-// source cache holds it decrypted); it never leaves the isolate.
-const importedKeys = new BoundedLru<string, Promise<CryptoKey>>(1_000, 1024 * 1024);
+// source cache holds it decrypted); it never leaves the isolate. Once imported, the key itself is
+// handed out, so a warm verification awaits nothing before the HMAC.
+const importedKeys = new BoundedLru<string, { pending: Promise<CryptoKey>; key?: CryptoKey }>(
+  1_000,
+  1024 * 1024,
+);
 
-function cachedHmacKey(raw: Uint8Array | string, hash: HmacAlgorithm): Promise<CryptoKey> {
-  const id = `${hash}:${typeof raw === "string" ? `s:${raw}` : `b:${String.fromCharCode(...raw)}`}`;
-  let key = importedKeys.get(id);
-  if (!key) {
-    key = hmacKey(raw, hash);
-    importedKeys.set(id, key, 64 + 2 * id.length);
-    // A failed import must not stay cached.
-    key.catch(() => importedKeys.delete(id));
+// Byte keys are named by their bytes as a string; a caller that hands the same array again (a cached
+// decoded secret) has it named once.
+const byteKeyNames = new WeakMap<Uint8Array, string>();
+
+function keyName(raw: Uint8Array | string, hash: HmacAlgorithm): string {
+  if (typeof raw === "string") return `${hash}:s:${raw}`;
+  let name = byteKeyNames.get(raw);
+  if (name === undefined) {
+    name = `b:${String.fromCharCode(...raw)}`;
+    byteKeyNames.set(raw, name);
+  }
+  return `${hash}:${name}`;
+}
+
+function cachedHmacKey(raw: Uint8Array | string, hash: HmacAlgorithm): CryptoKey | Promise<CryptoKey> {
+  const id = keyName(raw, hash);
+  let entry = importedKeys.get(id);
+  if (entry?.key) return entry.key;
+  if (!entry) {
+    const pending = hmacKey(raw, hash);
+    const made: { pending: Promise<CryptoKey>; key?: CryptoKey } = { pending };
+    entry = made;
+    importedKeys.set(id, made, 64 + 2 * id.length);
+    pending.then(
+      (key) => {
+        made.key = key;
+      },
+      // A failed import must not stay cached.
+      () => importedKeys.delete(id),
+    );
   }
   // Another request may have started the import: its continuations must come back to this request.
-  return ownPromise(key);
+  return ownPromise(entry.pending);
 }
 
 /** HMAC hash names we verify with. */

@@ -1,5 +1,6 @@
 import { concatBytes } from "../../lib/bytes";
 import { fromBase64Strict, utf8 } from "../../lib/encoding";
+import { BoundedLru } from "../../lib/lru";
 import { anyHmacMatches } from "./hmac";
 import { checkTimestamp } from "./timestamp";
 import { type AuthScheme, DEFAULT_TOLERANCE_SECONDS, SecretRejected } from "./types";
@@ -74,7 +75,14 @@ export function headerFamily(headers: Headers): "webhook" | "svix" {
   return headers.has("webhook-id") || !headers.has("svix-id") ? "webhook" : "svix";
 }
 
+// Decoded keys by secret, per isolate: the same bytes object comes back for every delivery of a
+// source, so the HMAC key cache names it once (see hmac.ts) and nothing is decoded per request.
+const decodedSecrets = new BoundedLru<string, Uint8Array | null>(1_000, 1024 * 1024);
+
 function decodeSecret(secret: string): Uint8Array | null {
-  if (!secret.startsWith("whsec_")) return null;
-  return fromBase64Strict(secret.slice("whsec_".length));
+  const cached = decodedSecrets.get(secret);
+  if (cached !== undefined) return cached;
+  const key = secret.startsWith("whsec_") ? fromBase64Strict(secret.slice("whsec_".length)) : null;
+  decodedSecrets.set(secret, key, 64 + 2 * secret.length);
+  return key;
 }
