@@ -91,21 +91,23 @@ async function acceptWebhook(
   const { text, json } = decodeBody(body, request.headers.get("content-type"), { jsonOnly: sender.jsonOnly });
   const challenge = sender.handshake?.(json) ?? null;
   if (challenge !== null) return { kind: "handshake", challenge };
+  // Senders that sign no timestamp (GitHub, Shopify, Twilio): the key is a digest of what they
+  // signed, so a captured delivery re-sent under a new unsigned id is still a duplicate.
+  const signedKey = signedContentKey(source, request, body);
   const envelope = newDeliveryEnvelope({
     origin: { kind: "webhook" },
     source,
     receivedAt,
-    // Senders that sign no timestamp (GitHub, Shopify, Twilio): the key is a digest of what they
-    // signed, so a captured delivery re-sent under a new unsigned id is still a duplicate.
     idempotencyKey:
-      (await signedContentKey(source, request.url, body)) ??
-      (await idempotencyKeyFor(
-        sender.idempotencyPreset(source.config),
-        request.headers,
-        json,
-        body,
-        source.config,
-      )),
+      signedKey !== null
+        ? await signedKey
+        : await idempotencyKeyFor(
+            sender.idempotencyPreset(source.config),
+            request.headers,
+            json,
+            body,
+            source.config,
+          ),
     headers: forwardedHeaders(request.headers, sender.forwardedHeaders),
     body: text,
   });

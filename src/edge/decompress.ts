@@ -11,6 +11,7 @@ export type ContentCoding = "identity" | "gzip" | "deflate";
  * @see https://www.rfc-editor.org/rfc/rfc9110#section-8.4
  */
 export function contentCoding(header: string | null): ContentCoding {
+  if (header === null) return "identity";
   const codings = (header ?? "")
     .split(",")
     .map((c) => c.trim().toLowerCase())

@@ -77,10 +77,10 @@ export function requestBody(request: Request): ReadableStream<Uint8Array> | null
 export async function readRequestBody(request: Request, maxBytes: number): Promise<Uint8Array | null> {
   if (!request.body) return new Uint8Array(0);
   // A declared length within the limit bounds the body by HTTP framing (the runtime never hands over
-  // more bytes than Content-Length says), so the runtime can read it in one native call: a third of
-  // the chunk loop's cost on the accepted path. Only chunked or over-declared bodies need the loop.
-  const declared = declaredLength(request);
-  if (declared !== null && declared <= maxBytes) {
+  // more bytes than Content-Length says), so the runtime can read it in one native call, cheaper than
+  // the chunk loop on the accepted path. Only chunked or over-declared bodies need the loop.
+  // Not-a-number (absent or malformed) compares false: the loop counts.
+  if (Number(request.headers.get("content-length") ?? Number.NaN) <= maxBytes) {
     let body: Uint8Array;
     try {
       body = new Uint8Array(await request.arrayBuffer());
@@ -109,12 +109,6 @@ export async function readRequestBody(request: Request, maxBytes: number): Promi
     }
     chunks.push(next.value);
   }
-}
-
-/** The request's Content-Length as a byte count, or null when absent or not a plain decimal. */
-function declaredLength(request: Request): number | null {
-  const value = request.headers.get("content-length");
-  return value !== null && /^\d{1,15}$/.test(value) ? Number(value) : null;
 }
 
 /** Counts and logs a client gone mid-body after `read` bytes; returns the 400 to answer with. */

@@ -96,7 +96,8 @@ export async function cachedSource(
   now: number,
 ): Promise<Source | null> {
   try {
-    const { value, fetchedAt } = await cache.get(id, now, origin(env, id));
+    // A warm source costs no promise and no loader: the route awaits one thing less.
+    const { value, fetchedAt } = cache.peek(id, now) ?? (await cache.get(id, now, origin(env, id)));
     return value ? issue(env, value, fetchedAt, now) : null;
   } catch (error) {
     if (error instanceof MissBudgetExhausted)

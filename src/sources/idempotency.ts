@@ -55,10 +55,22 @@ export async function idempotencyKeyFor(
     const key = values.length === 1 ? values[0]! : JSON.stringify(values);
     // Sources stored before credential headers were refused as key parts: the key still dedupes, but
     // only its digest reaches the delivery log.
-    const secret = parts.some((part) => "header" in part && isCredentialHeader(part.header));
+    const secret = readsCredential(parts);
     return secret || key.length > MAX_KEY_LENGTH ? `key-sha256:${await sha256Hex(key)}` : key;
   }
   return `sha256:${await sha256Hex(body)}`;
+}
+
+// Part lists are the senders' constant presets or a source's settings: each is checked once.
+const credentialReads = new WeakMap<readonly IdempotencyKeyPart[], boolean>();
+
+function readsCredential(parts: readonly IdempotencyKeyPart[]): boolean {
+  let reads = credentialReads.get(parts);
+  if (reads === undefined) {
+    reads = parts.some((part) => "header" in part && isCredentialHeader(part.header));
+    credentialReads.set(parts, reads);
+  }
+  return reads;
 }
 
 function partValue(part: IdempotencyKeyPart, headers: Headers, payload: unknown): string | undefined {

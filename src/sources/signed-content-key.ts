@@ -22,12 +22,13 @@ export const UNSIGNED_ID_SOURCE_TYPES: ReadonlySet<string> = new Set(["github", 
  * Two genuinely distinct deliveries with byte-identical signed content count as one: without a signed
  * id or timestamp they cannot be told from a replay.
  */
-export async function signedContentKey(
-  source: Source,
-  requestUrl: string,
-  body: Uint8Array,
-): Promise<string | null> {
+export function signedContentKey(source: Source, request: Request, body: Uint8Array): Promise<string> | null {
+  // Null at once (no promise) for every other sender: the accepted path of most sources awaits nothing here.
   if (!UNSIGNED_ID_SOURCE_TYPES.has(source.type) || source.config.idempotencyKey) return null;
+  return digestOfSigned(source, request.url, body);
+}
+
+async function digestOfSigned(source: Source, requestUrl: string, body: Uint8Array): Promise<string> {
   if (source.type !== "twilio") return `signed-sha256:${await sha256Hex(body)}`;
   const url = new URL(requestUrl);
   const isForm = !url.searchParams.has("bodySHA256");

@@ -6,40 +6,47 @@ import { ownPromise } from "../../lib/own-promise";
 // import per request is waste. Keyed by the secret itself, which lives in isolate memory anyway (the
 // source cache holds it decrypted); it never leaves the isolate. Once imported, the key itself is
 // handed out, so a warm verification awaits nothing before the HMAC.
-const importedKeys = new BoundedLru<string, { pending: Promise<CryptoKey>; key?: CryptoKey }>(
-  1_000,
-  1024 * 1024,
-);
-
-// Byte keys are named by their bytes as a string; a caller that hands the same array again (a cached
-// decoded secret) has it named once.
-const byteKeyNames = new WeakMap<Uint8Array, string>();
-
-function keyName(raw: Uint8Array | string, hash: HmacAlgorithm): string {
-  if (typeof raw === "string") return `${hash}:s:${raw}`;
-  let name = byteKeyNames.get(raw);
-  if (name === undefined) {
-    name = `b:${String.fromCharCode(...raw)}`;
-    byteKeyNames.set(raw, name);
-  }
-  return `${hash}:${name}`;
+interface ImportedKey {
+  pending: Promise<CryptoKey>;
+  key?: CryptoKey;
 }
+const importedKeys = new BoundedLru<string, ImportedKey>(1_000, 1024 * 1024);
+
+// Byte keys handed in as the same array again (a decoded secret cached by its scheme) find their
+// import through the array itself: no name built, no LRU touched. Such an entry lives as long as the
+// array does, so the scheme's own bounded cache bounds these too.
+const byteKeyImports = new WeakMap<Uint8Array, Partial<Record<HmacAlgorithm, ImportedKey>>>();
 
 function cachedHmacKey(raw: Uint8Array | string, hash: HmacAlgorithm): CryptoKey | Promise<CryptoKey> {
-  const id = keyName(raw, hash);
-  let entry = importedKeys.get(id);
+  let byHash: Partial<Record<HmacAlgorithm, ImportedKey>> | undefined;
+  let entry: ImportedKey | undefined;
+  let id: string | undefined;
+  if (typeof raw === "string") {
+    id = `${hash}:${raw}`;
+    entry = importedKeys.get(id);
+  } else {
+    byHash = byteKeyImports.get(raw);
+    if (!byHash) {
+      byHash = {};
+      byteKeyImports.set(raw, byHash);
+    }
+    entry = byHash[hash];
+  }
   if (entry?.key) return entry.key;
   if (!entry) {
-    const pending = hmacKey(raw, hash);
-    const made: { pending: Promise<CryptoKey>; key?: CryptoKey } = { pending };
+    const made: ImportedKey = { pending: hmacKey(raw, hash) };
     entry = made;
-    importedKeys.set(id, made, 64 + 2 * id.length);
-    pending.then(
+    if (id !== undefined) importedKeys.set(id, made, 64 + 2 * id.length);
+    else if (byHash) byHash[hash] = made;
+    made.pending.then(
       (key) => {
         made.key = key;
       },
       // A failed import must not stay cached.
-      () => importedKeys.delete(id),
+      () => {
+        if (id !== undefined) importedKeys.delete(id);
+        else if (byHash) delete byHash[hash];
+      },
     );
   }
   // Another request may have started the import: its continuations must come back to this request.
