@@ -81,6 +81,11 @@ async function phase(name, gateway, workspace, events, send, requests) {
     samples.push(lag.oldestPendingAgeSeconds),
   );
   const seconds = (performance.now() - started) / 1000;
+  // Events the pipeline archived on the way (the rest wait for the cron's archive outbox).
+  const archived = await gateway.db
+    .prepare("SELECT count(*) AS n FROM events WHERE workspace = ? AND archived_at IS NOT NULL")
+    .bind(workspace)
+    .first();
   const row = {
     phase: name,
     events: stored,
@@ -88,6 +93,7 @@ async function phase(name, gateway, workspace, events, send, requests) {
     "events/s end to end": Math.round(stored / seconds),
     "CPU ms/event": ((allWorkerdCpuMs() - cpuBefore) / stored).toFixed(2),
     "503s retried": refused,
+    "archived by the pipeline": archived.n,
   };
   console.log(JSON.stringify(row));
   return row;

@@ -11,6 +11,16 @@ import { eventRow } from "./writes";
  */
 const JSON_CHARS_PER_STATEMENT = 600_000;
 
+/** Type and value of an existing identifier, from a json_each row `j` of [type, value, …]. */
+const EXISTING_IDENTIFIER = "json_extract(j.value, '$[0]'), json_extract(j.value, '$[1]')";
+
+/**
+ * The guard that makes an identifier "upsert" an update only: the row exists (found by the unique
+ * key; the DO UPDATE then always applies, the insert never does).
+ */
+const IDENTIFIER_EXISTS = `EXISTS (SELECT 1 FROM identifiers i WHERE i.workspace = ?1
+  AND i.type = json_extract(j.value, '$[0]') AND i.value = json_extract(j.value, '$[1]'))`;
+
 /** `json_extract(value, '$[i]')` for from ≤ i < to: columns of one row of a json_each array of arrays. */
 const columns = (from: number, to: number) =>
   Array.from({ length: to - from }, (_, i) => `json_extract(value, '$[${from + i}]')`).join(", ");
@@ -136,26 +146,33 @@ export async function runStatements(
      SELECT ?1, ${columns(0, 6)}, json_extract(value, '$[5]'), 0 FROM json_each(?2)`,
     claims,
   );
+  // Updates of existing rows by a JSON list go in as upserts that can only conflict (EXISTS), not as
+  // UPDATE … FROM json_each: for that join SQLite's planner puts the table outside, searched by
+  // workspace alone, and json_each inside, so each statement read every identifier (and profile) of
+  // the workspace once per listed row, and the projection slowed down as the workspace grew. An
+  // INSERT … SELECT walks the list and finds each row by its unique key (test/identity/projection-plan.test.ts).
   add(
-    `UPDATE identifiers SET first_seen_at = min(first_seen_at, w.lo), last_seen_at = max(last_seen_at, w.hi)
-     FROM (SELECT json_extract(value, '$[0]') AS ty, json_extract(value, '$[1]') AS va,
-             json_extract(value, '$[2]') AS lo, json_extract(value, '$[3]') AS hi FROM json_each(?2)) AS w
-     WHERE identifiers.workspace = ?1 AND identifiers.type = w.ty AND identifiers.value = w.va`,
+    `INSERT INTO identifiers (workspace, type, value, profile_id, raw_value, first_seen_at, last_seen_at)
+     SELECT ?1, ${EXISTING_IDENTIFIER}, '', '', json_extract(j.value, '$[2]'), json_extract(j.value, '$[3]')
+     FROM json_each(?2) AS j WHERE ${IDENTIFIER_EXISTS}
+     ON CONFLICT (workspace, type, value) DO UPDATE SET
+       first_seen_at = min(first_seen_at, excluded.first_seen_at), last_seen_at = max(last_seen_at, excluded.last_seen_at)`,
     [...seen.values()],
   );
   add(
-    `UPDATE identifiers SET link_count = link_count + l.delta
-     FROM (SELECT json_extract(value, '$[0]') AS ty, json_extract(value, '$[1]') AS va,
-             json_extract(value, '$[2]') AS delta FROM json_each(?2)) AS l
-     WHERE identifiers.workspace = ?1 AND identifiers.type = l.ty AND identifiers.value = l.va`,
+    `INSERT INTO identifiers (workspace, type, value, profile_id, raw_value, first_seen_at, link_count)
+     SELECT ?1, ${EXISTING_IDENTIFIER}, '', '', 0, json_extract(j.value, '$[2]')
+     FROM json_each(?2) AS j WHERE ${IDENTIFIER_EXISTS}
+     ON CONFLICT (workspace, type, value) DO UPDATE SET link_count = link_count + excluded.link_count`,
     [...links.values()],
   );
   // ?1 (the workspace) is bound for every statement alike; statements that do not need it test it.
   add(traitUpsertSql(`SELECT ${columns(0, 6)} FROM json_each(?2) WHERE ?1 IS NOT NULL`), traits);
   add(
-    `UPDATE profiles SET updated_at = t.ts
-     FROM (SELECT json_extract(value, '$[0]') AS pid, json_extract(value, '$[1]') AS ts FROM json_each(?2)) AS t
-     WHERE profiles.id = t.pid AND profiles.workspace = ?1`,
+    `INSERT INTO profiles (id, workspace, merge_count, created_at, updated_at)
+     SELECT json_extract(j.value, '$[0]'), ?1, 0, 0, json_extract(j.value, '$[1]') FROM json_each(?2) AS j
+     WHERE EXISTS (SELECT 1 FROM profiles p WHERE p.id = json_extract(j.value, '$[0]') AND p.workspace = ?1)
+     ON CONFLICT (id) DO UPDATE SET updated_at = excluded.updated_at`,
     [...touched],
   );
   add(

@@ -76,9 +76,10 @@ export async function writeToArchive(
         .bind(refs, now),
       db
         .prepare(
+          // EXISTS, not a join: joined, SQLite reads every erased key of the workspace per event.
           `SELECT json_extract(j.value, '$[0]') AS id FROM json_each(?2) j
-           JOIN erased_events x ON x.workspace = ?1 AND x.source_id = json_extract(j.value, '$[1]')
-             AND x.event_key = json_extract(j.value, '$[2]')`,
+           WHERE EXISTS (SELECT 1 FROM erased_events x WHERE x.workspace = ?1
+             AND x.source_id = json_extract(j.value, '$[1]') AND x.event_key = json_extract(j.value, '$[2]'))`,
         )
         .bind(workspace, refs),
     ]);
