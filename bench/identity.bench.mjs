@@ -134,7 +134,7 @@ async function measure(env, label, ws, work, setup = async () => {}) {
     "D1 wait % (resolve path)": newDesign
       ? "0%"
       : `${Math.round((100 * (stats.d1ReadMs + stats.d1WriteMs)) / Math.max(1, stats.busyMs))}%`,
-    "workerd CPU ms/event": (cpuMs / events).toFixed(2),
+    "workerd CPU ms/event": (cpuMs / events).toFixed(3),
   };
   console.log(JSON.stringify(row));
   return row;
