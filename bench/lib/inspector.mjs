@@ -113,3 +113,24 @@ export function inclusiveTimes(profile) {
 function frameKey({ functionName, url, lineNumber }) {
   return `${functionName || "(anonymous)"} ${path.basename(url || "")}:${lineNumber + 1}`;
 }
+
+/**
+ * Time of native frames (no script URL: SQLite's `exec`, structured clones, the garbage collector…)
+ * by the nearest JavaScript function above them, most first: [key, µs]. Says which of our calls the
+ * native time belongs to, which self times cannot.
+ */
+export function nativeByCaller(profile) {
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const parent = new Map();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
+  const total = new Map();
+  for (let i = 0; i < profile.samples.length; i++) {
+    const leaf = byId.get(profile.samples[i]);
+    if (leaf.callFrame.url) continue;
+    let id = parent.get(leaf.id);
+    while (id !== undefined && !byId.get(id).callFrame.url) id = parent.get(id);
+    const key = `${frameKey(leaf.callFrame)} ← ${id === undefined ? "(top)" : frameKey(byId.get(id).callFrame)}`;
+    total.set(key, (total.get(key) ?? 0) + (profile.timeDeltas[i + 1] ?? 0));
+  }
+  return [...total].sort((a, b) => b[1] - a[1]);
+}

@@ -134,7 +134,7 @@ export async function precompute(
  * and computes them here otherwise (rules changed since the caller read them, or nothing given).
  * Rules in force means the same version saved at the same time.
  */
-export function prepareEvents(
+export async function prepareEvents(
   events: readonly CanonicalEvent[],
   context: ResolverContext,
   given?: Precomputed,
@@ -143,7 +143,12 @@ export function prepareEvents(
     given?.rulesVersion === context.rulesVersion &&
     given.rulesSavedAt === context.rulesSavedAt &&
     given.events.length === events.length;
-  return Promise.all(events.map((event, i) => prepare(event, context, usable ? given.events[i] : undefined)));
+  // Only ids not given need hashing (asynchronous): the usual batch, precomputed by the consumer,
+  // is prepared without a promise per event.
+  const ids = usable
+    ? given.events.map((g) => g.eventRowId)
+    : await Promise.all(events.map((event) => eventRowIdFor(event)));
+  return events.map((event, i) => prepare(event, context, ids[i]!, usable ? given.events[i] : undefined));
 }
 
 /**
@@ -208,20 +213,26 @@ function normalizeAll(event: CanonicalEvent, context: ResolverContext): Normaliz
   return event.identifiers.map((i) => context.normalizer.normalize(i, options));
 }
 
-async function prepare(
+function prepare(
   event: CanonicalEvent,
   context: ResolverContext,
+  eventRowId: string,
   given?: Precomputed["events"][number],
-): Promise<PreparedEvent> {
+): PreparedEvent {
   const normalized = given?.normalized ?? normalizeAll(event, context);
   const candidates = new Map<string, Candidate>();
   for (const n of normalized) {
     if (!n.ok) continue;
     const key = identifierKey(n);
     if (!candidates.has(key))
-      candidates.set(key, { ...n, key, priority: context.normalizer.rule(n.type).priority });
+      candidates.set(key, {
+        type: n.type,
+        value: n.value,
+        raw: n.raw,
+        key,
+        priority: context.normalizer.rule(n.type).priority,
+      });
   }
-  const eventRowId = given?.eventRowId ?? (await eventRowIdFor(event));
   return { event, eventRowId, normalized, candidates: [...candidates.values()] };
 }
 

@@ -225,6 +225,9 @@ function findViolation(
   for (const { type, limit } of rules.limitedTypes) {
     const since = limit.windowSeconds === undefined ? -Infinity : occurredAt - limit.windowSeconds * 1000;
     const ofType = active.filter((c) => c.type === type);
+    // Growth needs the event's own values of the type, or two profiles joined: without either the
+    // union is one profile's own set, which only growth could put over the limit (see below).
+    if (ofType.length === 0 && profiles.length <= 1) continue;
     const union = new Set<string>();
     let largest = 0;
     const contributing = new Set<string>();

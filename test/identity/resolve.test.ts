@@ -147,6 +147,29 @@ describe("resolve (Segment-style merge protection)", () => {
     expect(resolve([id("user_id", "u1")], g, RULES, 0)).toMatchObject({ profileId: "p1", dropped: [] });
   });
 
+  it("lets an event without values of a limited type reach a profile already over that type's limit", () => {
+    const g = graph({
+      p1: {
+        createdAt: 1,
+        ids: [
+          ["user_id", "u1"],
+          ["user_id", "u2"],
+          ["email", "a@x.io"],
+        ],
+      },
+    });
+    const r = resolve([id("email", "a@x.io"), id("device_id", "d1")], g, RULES, 0);
+    expect(r).toMatchObject({ profileId: "p1", dropped: [] });
+    expect(r.fresh.map((c) => c.value)).toEqual(["d1"]);
+  });
+
+  it("keeps one value of a limit-1 type on a new customer that brings two", () => {
+    const r = resolve([id("user_id", "u1"), id("user_id", "u2"), id("email", "a@x.io")], graph({}), RULES, 0);
+    expect(r.profileId).toBeNull();
+    expect(r.fresh.map((c) => c.value).sort()).toEqual(["a@x.io", "u1"]);
+    expect(r.dropped.map((d) => [d.identifier.value, d.rule])).toEqual([["u2", "limit:user_id"]]);
+  });
+
   it("counts windowed limits by event time only", () => {
     const now = 100 * DAY;
     const g = graph({
