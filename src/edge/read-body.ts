@@ -2,9 +2,10 @@ import { ApiError } from "../lib/errors";
 import { readRequestBody } from "./request-body";
 
 /**
- * Reads the request body once, as bytes, refusing more than `maxBytes` (413) without buffering past
- * the limit. Signatures are verified over exactly these bytes. A chunked body found to be over the
- * limit while reading is read to its end and discarded (bounded, see requestBody) before the 413.
+ * Reads the request body once, as bytes, refusing more than `maxBytes` (413): a declared length over
+ * it before a byte is read, a chunked body as soon as the count passes it (read to its end and
+ * discarded, bounded, see readRequestBody), so an incoming request is never buffered past the limit.
+ * Signatures are verified over exactly these bytes.
  * @throws ApiError `payload_too_large`, `body_incomplete` (the client went away mid-body)
  */
 export async function readBody(request: Request, maxBytes: number): Promise<Uint8Array> {

@@ -150,7 +150,8 @@ export async function runStatements(
   // UPDATE … FROM json_each: for that join SQLite's planner puts the table outside, searched by
   // workspace alone, and json_each inside, so each statement read every identifier (and profile) of
   // the workspace once per listed row, and the projection slowed down as the workspace grew. An
-  // INSERT … SELECT walks the list and finds each row by its unique key (test/identity/projection-plan.test.ts).
+  // INSERT … SELECT walks the list and finds each row by its unique key (the plans are checked in
+  // test/identity/projection-run.test.ts).
   add(
     `INSERT INTO identifiers (workspace, type, value, profile_id, raw_value, first_seen_at, last_seen_at)
      SELECT ?1, ${EXISTING_IDENTIFIER}, '', '', json_extract(j.value, '$[2]'), json_extract(j.value, '$[3]')

@@ -37,18 +37,18 @@ export class TwoTierCache<S, T> {
     return this.options.isolateTtlMs + this.options.sharedTtlMs;
   }
 
-  /**
-   * The value for `key`: from isolate memory, else from the location's cache, else from the origin
-   * (then stored in both tiers).
-   * @throws MissBudgetExhausted when the origin would be asked about a key no tier knows while the
-   *   isolate's budget for "not found" answers is spent; whatever `origin` throws
-   */
   /** The isolate tier's fresh entry for `key`, or undefined: the whole of a warm {@link get}, synchronously. */
   peek(key: string, now: number): Cached<T> | undefined {
     const hit = this.isolate.get(key);
     return hit && now - hit.cachedAt < this.options.isolateTtlMs ? hit : undefined;
   }
 
+  /**
+   * The value for `key`: from isolate memory, else from the location's cache, else from the origin
+   * (then stored in both tiers).
+   * @throws MissBudgetExhausted when the origin would be asked about a key no tier knows while the
+   *   isolate's budget for "not found" answers is spent; whatever `origin` throws
+   */
   get(key: string, now: number, origin: Origin<S, T>): Promise<Cached<T>> {
     const hit = this.isolate.get(key);
     if (hit && now - hit.cachedAt < this.options.isolateTtlMs) return Promise.resolve(hit);

@@ -61,7 +61,8 @@ export async function idempotencyKeyFor(
   return `sha256:${await sha256Hex(body)}`;
 }
 
-// Part lists are the senders' constant presets or a source's settings: each is checked once.
+// Part lists are the senders' module-level presets or a source's own settings, the same arrays for
+// every delivery: each is checked once (a list built per call, as generic-hmac's, is checked each time).
 const credentialReads = new WeakMap<readonly IdempotencyKeyPart[], boolean>();
 
 function readsCredential(parts: readonly IdempotencyKeyPart[]): boolean {

@@ -268,8 +268,9 @@ describe("the projection's statements stay indexed as the workspace grows", () =
       const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`)
         .bind(...params)
         .all<{ detail: string }>();
+      // Any scan but of the bound JSON list (aliased `j`, or unaliased), whatever alias names the table.
       for (const { detail } of results)
-        if (/^SCAN (identifiers|profiles|events|traits)\b|\(workspace=\?\)$/.test(detail.trim()))
+        if (/^SCAN (?!j\b|json_each\b)\w+|\(workspace=\?\)$/.test(detail.trim()))
           offending.push(`${detail}  ←  ${sql.replace(/\s+/g, " ").slice(0, 100)}`);
     }
     expect(offending).toEqual([]);

@@ -57,7 +57,11 @@ describe("client disconnects mid-body", () => {
       (e: unknown) => e,
     );
     expect((refused as ApiError).code).toBe("body_incomplete");
+    expect((refused as ApiError).detail).toBe("The body ended before the 100 bytes it declared");
     expect(clientDisconnectCount()).toBe(before + 1);
-    expect(warn.mock.calls.some((args) => String(args[0]).includes("client_disconnected"))).toBe(true);
+    const warned = warn.mock.calls
+      .map((args) => String(args[0]))
+      .find((l) => l.includes("client_disconnected"));
+    expect(JSON.parse(warned!)).toMatchObject({ level: "warn", bytesRead: null, bytesDeclared: 100 });
   });
 });

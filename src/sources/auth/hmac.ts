@@ -5,7 +5,7 @@ import { ownPromise } from "../../lib/own-promise";
 // Imported HMAC keys kept per isolate: the edge verifies many deliveries of few sources, and an
 // import per request is waste. Keyed by the secret itself, which lives in isolate memory anyway (the
 // source cache holds it decrypted); it never leaves the isolate. Once imported, the key itself is
-// handed out, so a warm verification awaits nothing before the HMAC.
+// handed out, so a warm verification needs no import and no shared promise before the HMAC.
 interface ImportedKey {
   pending: Promise<CryptoKey>;
   key?: CryptoKey;

@@ -1,6 +1,9 @@
 import { mapGitHub } from "../../events/mapping/github";
 import { github as auth } from "../auth/github";
-import type { Sender } from "./types";
+import type { IdempotencyPreset, Sender } from "./types";
+
+// One list for every delivery (not rebuilt per call): the key derivation checks each list once.
+const IDEMPOTENCY_PRESET: IdempotencyPreset = [[{ header: "x-github-delivery" }]];
 
 /**
  * GitHub webhooks: `X-Hub-Signature-256`, the event name in `X-GitHub-Event`, and `X-GitHub-Delivery`
@@ -10,7 +13,7 @@ import type { Sender } from "./types";
 export const github: Sender = {
   auth,
   mapper: mapGitHub,
-  idempotencyPreset: () => [[{ header: "x-github-delivery" }]],
+  idempotencyPreset: () => IDEMPOTENCY_PRESET,
   forwardedHeaders: ["x-github-event", "x-github-delivery"],
   jsonOnly: false,
   ingress: "webhook",

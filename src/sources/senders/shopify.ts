@@ -1,6 +1,12 @@
 import { mapShopify } from "../../events/mapping/shopify";
 import { shopify as auth } from "../auth/shopify";
-import type { Sender } from "./types";
+import type { IdempotencyPreset, Sender } from "./types";
+
+// One list for every delivery (not rebuilt per call): the key derivation checks each list once.
+const IDEMPOTENCY_PRESET: IdempotencyPreset = [
+  [{ header: "x-shopify-event-id" }],
+  [{ header: "x-shopify-webhook-id" }],
+];
 
 /**
  * Shopify webhooks: `X-Shopify-Hmac-Sha256`, the topic and trigger time in headers, and
@@ -10,7 +16,7 @@ import type { Sender } from "./types";
 export const shopify: Sender = {
   auth,
   mapper: mapShopify,
-  idempotencyPreset: () => [[{ header: "x-shopify-event-id" }], [{ header: "x-shopify-webhook-id" }]],
+  idempotencyPreset: () => IDEMPOTENCY_PRESET,
   forwardedHeaders: [
     "x-shopify-topic",
     "x-shopify-webhook-id",

@@ -1,7 +1,10 @@
 import { mapSlack } from "../../events/mapping/slack";
 import { slack as auth } from "../auth/slack";
 import { slackChallenge } from "../handshakes";
-import type { Sender } from "./types";
+import type { IdempotencyPreset, Sender } from "./types";
+
+// One list for every delivery (not rebuilt per call): the key derivation checks each list once.
+const IDEMPOTENCY_PRESET: IdempotencyPreset = [[{ path: "$.event_id" }]];
 
 /**
  * Slack's Events API and interactivity: `X-Slack-Signature` over `v0:{timestamp}:{body}`, `event_id`
@@ -12,7 +15,7 @@ import type { Sender } from "./types";
 export const slack: Sender = {
   auth,
   mapper: mapSlack,
-  idempotencyPreset: () => [[{ path: "$.event_id" }]],
+  idempotencyPreset: () => IDEMPOTENCY_PRESET,
   forwardedHeaders: [],
   jsonOnly: false,
   ingress: "webhook",

@@ -1,6 +1,9 @@
 import { mapStripe } from "../../events/mapping/stripe";
 import { stripe as auth } from "../auth/stripe";
-import type { Sender } from "./types";
+import type { IdempotencyPreset, Sender } from "./types";
+
+// One list for every delivery (not rebuilt per call): the key derivation checks each list once.
+const IDEMPOTENCY_PRESET: IdempotencyPreset = [[{ path: "$.id" }]];
 
 /**
  * Stripe webhooks: `Stripe-Signature`, JSON events whose `id` is stable across retries.
@@ -9,7 +12,7 @@ import type { Sender } from "./types";
 export const stripe: Sender = {
   auth,
   mapper: mapStripe,
-  idempotencyPreset: () => [[{ path: "$.id" }]],
+  idempotencyPreset: () => IDEMPOTENCY_PRESET,
   forwardedHeaders: [],
   jsonOnly: true,
   ingress: "webhook",

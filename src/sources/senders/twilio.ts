@@ -1,6 +1,9 @@
 import { mapTwilio } from "../../events/mapping/twilio";
 import { twilio as auth } from "../auth/twilio";
-import type { Sender } from "./types";
+import type { IdempotencyPreset, Sender } from "./types";
+
+// One list for every delivery (not rebuilt per call): the key derivation checks each list once.
+const IDEMPOTENCY_PRESET: IdempotencyPreset = [[{ header: "i-twilio-idempotency-token" }]];
 
 /**
  * Twilio webhooks: `X-Twilio-Signature` over the URL and form parameters (or the body's hash for
@@ -11,7 +14,7 @@ import type { Sender } from "./types";
 export const twilio: Sender = {
   auth,
   mapper: mapTwilio,
-  idempotencyPreset: () => [[{ header: "i-twilio-idempotency-token" }]],
+  idempotencyPreset: () => IDEMPOTENCY_PRESET,
   forwardedHeaders: [],
   jsonOnly: false,
   ingress: "webhook",
