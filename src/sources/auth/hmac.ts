@@ -3,54 +3,48 @@ import { BoundedLru } from "../../lib/lru";
 import { ownPromise } from "../../lib/own-promise";
 
 // Imported HMAC keys kept per isolate: the edge verifies many deliveries of few sources, and an
-// import per request is waste. Keyed by the secret itself, which lives in isolate memory anyway (the
-// source cache holds it decrypted); it never leaves the isolate. Once imported, the key itself is
-// handed out, so a warm verification needs no import and no shared promise before the HMAC.
+// import per request is waste. Keyed by the secret itself (and how it is decoded), which lives in
+// isolate memory anyway (the source cache holds it decrypted); it never leaves the isolate. Once
+// imported, the key itself is handed out, so a warm verification needs no decoding, no import and no
+// shared promise before the HMAC.
 interface ImportedKey {
   pending: Promise<CryptoKey>;
   key?: CryptoKey;
 }
 const importedKeys = new BoundedLru<string, ImportedKey>(1_000, 1024 * 1024);
 
-// Byte keys handed in as the same array again (a decoded secret cached by its scheme) find their
-// import through the array itself: no name built, no LRU touched. Such an entry lives as long as the
-// array does, so the scheme's own bounded cache bounds these too.
-const byteKeyImports = new WeakMap<Uint8Array, Partial<Record<HmacAlgorithm, ImportedKey>>>();
+/**
+ * How a scheme turns a stored secret into key bytes (e.g. Standard Webhooks: base64 after `whsec_`),
+ * when it does not use the secret's UTF-8 bytes. `name` is part of the cache key, so one secret
+ * decoded two ways never shares an import. `decode` returns null for a secret that must not be used.
+ */
+export interface KeyDecoding {
+  name: string;
+  decode(secret: string): Uint8Array | null;
+}
 
-function cachedHmacKey(raw: Uint8Array | string, hash: HmacAlgorithm): CryptoKey | Promise<CryptoKey> {
-  let byHash: Partial<Record<HmacAlgorithm, ImportedKey>> | undefined;
-  let entry: ImportedKey | undefined;
-  let id: string | undefined;
-  if (typeof raw === "string") {
-    id = `${hash}:${raw}`;
-    entry = importedKeys.get(id);
-  } else {
-    byHash = byteKeyImports.get(raw);
-    if (!byHash) {
-      byHash = {};
-      byteKeyImports.set(raw, byHash);
-    }
-    entry = byHash[hash];
-  }
+function cachedHmacKey(
+  secret: string,
+  hash: HmacAlgorithm,
+  decoding: KeyDecoding | undefined,
+): CryptoKey | Promise<CryptoKey> | null {
+  const id = `${hash}:${decoding?.name ?? "utf8"}:${secret}`;
+  const entry = importedKeys.get(id);
   if (entry?.key) return entry.key;
-  if (!entry) {
-    const made: ImportedKey = { pending: hmacKey(raw, hash) };
-    entry = made;
-    if (id !== undefined) importedKeys.set(id, made, 64 + 2 * id.length);
-    else if (byHash) byHash[hash] = made;
-    made.pending.then(
-      (key) => {
-        made.key = key;
-      },
-      // A failed import must not stay cached.
-      () => {
-        if (id !== undefined) importedKeys.delete(id);
-        else if (byHash) delete byHash[hash];
-      },
-    );
-  }
   // Another request may have started the import: its continuations must come back to this request.
-  return ownPromise(entry.pending);
+  if (entry) return ownPromise(entry.pending);
+  const raw = decoding ? decoding.decode(secret) : secret;
+  if (raw === null || raw.length < 1) return null;
+  const made: ImportedKey = { pending: hmacKey(raw, hash) };
+  importedKeys.set(id, made, 64 + 2 * id.length);
+  made.pending.then(
+    (key) => {
+      made.key = key;
+    },
+    // A failed import must not stay cached.
+    () => importedKeys.delete(id),
+  );
+  return ownPromise(made.pending);
 }
 
 /** HMAC hash names we verify with. */
@@ -77,19 +71,21 @@ export function hmacVerify(key: CryptoKey, signature: Uint8Array, message: Uint8
 }
 
 /**
- * True when any of `signatures` is the HMAC of `message` under any of `keys` (several keys during a
- * secret rotation, several signatures when the sender rotates). Empty keys are skipped: an HMAC
- * under an empty key is forgeable by anyone, and importing one would throw.
+ * True when any of `signatures` is the HMAC of `message` under any of `secrets` (several during a
+ * secret rotation, several signatures when the sender rotates), each used as its UTF-8 bytes or as
+ * `decoding` gives them. Empty keys, and secrets `decoding` refuses, are skipped: an HMAC under an
+ * empty key is forgeable by anyone, and importing one would throw.
  */
 export async function anyHmacMatches(
-  keys: readonly (Uint8Array | string)[],
+  secrets: readonly string[],
   hash: HmacAlgorithm,
   signatures: readonly Uint8Array[],
   message: Uint8Array,
+  decoding?: KeyDecoding,
 ): Promise<boolean> {
-  for (const raw of keys) {
-    if (raw.length < 1) continue;
-    const key = await cachedHmacKey(raw, hash);
+  for (const secret of secrets) {
+    const key = await cachedHmacKey(secret, hash, decoding);
+    if (!key) continue;
     for (const signature of signatures) if (await hmacVerify(key, signature, message)) return true;
   }
   return false;

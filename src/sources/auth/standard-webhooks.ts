@@ -1,7 +1,6 @@
 import { concatBytes } from "../../lib/bytes";
 import { fromBase64Strict, utf8 } from "../../lib/encoding";
-import { BoundedLru } from "../../lib/lru";
-import { anyHmacMatches } from "./hmac";
+import { anyHmacMatches, type KeyDecoding } from "./hmac";
 import { checkTimestamp } from "./timestamp";
 import { type AuthScheme, DEFAULT_TOLERANCE_SECONDS, SecretRejected } from "./types";
 
@@ -53,12 +52,8 @@ export const standardWebhooks: AuthScheme = {
       if (bytes) signatures.push(bytes);
     }
     if (signatures.length === 0) return { ok: false, code: "signature_invalid", reason: "no v1 signature" };
-    // A stored secret that no longer decodes to a long enough key is skipped, never used.
-    const keys = secrets
-      .map(decodeSecret)
-      .filter((k): k is Uint8Array => k !== null && k.length >= MIN_KEY_BYTES);
     const message = concatBytes(utf8(`${id}.${timestamp}.`), request.body);
-    if (await anyHmacMatches(keys, "SHA-256", signatures, message)) return { ok: true };
+    if (await anyHmacMatches(secrets, "SHA-256", signatures, message, WHSEC_KEY)) return { ok: true };
     return { ok: false, code: "signature_invalid", reason: "no signature matched" };
   },
 };
@@ -75,14 +70,19 @@ export function headerFamily(headers: Headers): "webhook" | "svix" {
   return headers.has("webhook-id") || !headers.has("svix-id") ? "webhook" : "svix";
 }
 
-// Decoded keys by secret, per isolate: the same bytes object comes back for every delivery of a
-// source, so the HMAC key cache names it once (see hmac.ts) and nothing is decoded per request.
-const decodedSecrets = new BoundedLru<string, Uint8Array | null>(1_000, 1024 * 1024);
-
 function decodeSecret(secret: string): Uint8Array | null {
-  const cached = decodedSecrets.get(secret);
-  if (cached !== undefined) return cached;
-  const key = secret.startsWith("whsec_") ? fromBase64Strict(secret.slice("whsec_".length)) : null;
-  decodedSecrets.set(secret, key, 64 + 2 * secret.length);
-  return key;
+  if (!secret.startsWith("whsec_")) return null;
+  return fromBase64Strict(secret.slice("whsec_".length));
 }
+
+/**
+ * The key bytes of a `whsec_` secret, decoded once per isolate by the HMAC key cache. A stored secret
+ * that no longer decodes to a long enough key is skipped, never used.
+ */
+const WHSEC_KEY: KeyDecoding = {
+  name: "whsec",
+  decode: (secret) => {
+    const key = decodeSecret(secret);
+    return key !== null && key.length >= MIN_KEY_BYTES ? key : null;
+  },
+};
