@@ -17,8 +17,9 @@
 //         BENCH_QUEUE="discard": its ingest producer serializes, counts and drops each message
 //         (bench/lib/discard-queue.ts). Every gateway target above plateaus at miniflare's local queue
 //         broker (~1,000 sends/s), so their flat-out req/s compare the broker with itself; these two
-//         compare the routes (issue 13 target: real ≥ 0.9× bare). Each round measures them
-//         A-B-B-A (see PAST_ORDERS) and pools the two measurements of each.
+//         compare the routes (issue 13 target: real ≥ 0.9× bare). Each round measures them in
+//         BENCH_PAST_BLOCKS A-B-B-A blocks of BENCH_PAST_SECONDS windows (see PAST_ORDERS), a pause
+//         before each window, and pools each target's windows.
 //
 // The ingest queue is drained by a no-op sink worker in the same workerd process, the peer's queue by
 // its no-op BullMQ worker, so each figure is the edge plus its queue, not a pipeline. CPU per accepted
@@ -30,7 +31,8 @@
 //
 // Needs wrk and redis-server (installed with apt-get when missing and running as root) and npm access
 // for the peer's three dependencies (installed once into a scratch copy under the OS temp dir).
-// Env: BENCH_SECONDS (default 10), BENCH_ROUNDS (3), BENCH_CONNECTIONS (50), BENCH_PEER_DIR.
+// Env: BENCH_SECONDS (default 10), BENCH_ROUNDS (3), BENCH_CONNECTIONS (50), BENCH_PAST_SECONDS (3),
+// BENCH_PAST_BLOCKS (4), BENCH_PEER_DIR.
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
@@ -42,6 +44,19 @@ import { workerdCpuMs } from "./lib/measure.mjs";
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+/**
+ * Past the broker, each round alternates the two routes in this many A-B-B-A blocks of windows this
+ * many seconds long. Adjacent 10 s windows of the same build differed by up to ±20 % here (an A/A
+ * probe of two identical builds on 2026-12-03 read per-round ratios of 0.82–1.21), far more than the
+ * routes differ; many short alternating windows average that out where one pair of long ones cannot.
+ */
+const PAST_SECONDS = Number(process.env.BENCH_PAST_SECONDS ?? 3);
+const PAST_BLOCKS = Number(process.env.BENCH_PAST_BLOCKS ?? 4);
+/**
+ * Idle time before each window past the broker, ms: the process finishes the previous window's
+ * leftovers (closed connections, garbage) before the next is timed, instead of charging them to it.
+ */
+const PAST_PAUSE_MS = 1000;
 /**
  * Offered rate of the paced measurement, requests/s over all connections. CPU per request is taken
  * there, below the local queue's ceiling (~1,000 sends/s in miniflare, which every gateway target
@@ -173,9 +188,12 @@ function cpuMsOf(pids) {
   return pids.reduce((sum, pid) => sum + workerdCpuMs(pid), 0);
 }
 
-/** One wrk measurement; returns accepted req/s, p50/p99 ms and CPU µs per accepted request. */
-function measure(url, urlPath, pids, prefix, seconds = SECONDS, delayMs = 0) {
-  const script = wrkScript(urlPath, prefix, delayMs);
+/**
+ * One wrk measurement; returns accepted req/s, p50/p99 ms and CPU µs per accepted request. `given`: a
+ * script from {@link wrkScript} to use (and keep) instead of making one for this measurement.
+ */
+function measure(url, urlPath, pids, prefix, seconds = SECONDS, delayMs = 0, given = undefined) {
+  const script = given ?? wrkScript(urlPath, prefix, delayMs);
   const before = cpuMsOf(pids);
   const out = execFileSync(
     "wrk",
@@ -183,7 +201,7 @@ function measure(url, urlPath, pids, prefix, seconds = SECONDS, delayMs = 0) {
     { encoding: "utf8", maxBuffer: 1 << 20 },
   );
   const cpuMs = cpuMsOf(pids) - before;
-  rmSync(script);
+  if (!given) rmSync(script);
   const total = Number(/(\d+) requests in ([\d.]+)(\w+)/.exec(out)?.[1]);
   const [, durationText, durationUnit] = /requests in ([\d.]+)(\w+)/.exec(out) ?? [];
   const duration = ms(`${durationText}${durationUnit}`) / 1000;
@@ -234,14 +252,22 @@ async function settle(url, urlPath) {
  * and the discard gateways alike, after bursts of "Cannot perform I/O on behalf of a different
  * request" failures), which would otherwise end the run. Retries are printed.
  */
-async function measureOrRetry(url, urlPath, pids, prefix, seconds = SECONDS, delayMs = 0) {
+async function measureOrRetry(
+  url,
+  urlPath,
+  pids,
+  prefix,
+  seconds = SECONDS,
+  delayMs = 0,
+  script = undefined,
+) {
   try {
-    return measure(url, urlPath, pids, prefix, seconds, delayMs);
+    return measure(url, urlPath, pids, prefix, seconds, delayMs, script);
   } catch (error) {
     if (!/: 0\/0 refused/.test(String(error))) throw error;
     console.log(`${prefix}: no answer in ${seconds} s, measuring again once the target answers`);
     await settle(url, urlPath);
-    return measure(url, urlPath, pids, `${prefix}_again`, seconds, delayMs);
+    return measure(url, urlPath, pids, `${prefix}_again`, seconds, delayMs, script);
   }
 }
 
@@ -290,10 +316,10 @@ const ORDERS = [
   ["peer", "unmetered", "real", "bare"],
 ];
 /**
- * Past the broker, flat out only (no paced run: nothing there to stay below), in an A-B-B-A sequence
- * whose first target alternates: in the first runs the second of two back-to-back measurements of
- * this process was the slower one in every round (ratios 0.63–0.76× bare-first, 0.95–1.00×
- * real-first), so each round measures both orders and a round's figure pools its two measurements.
+ * Past the broker, flat out only (no paced run: nothing there to stay below), in A-B-B-A blocks whose
+ * first target alternates: in the first runs the second of two back-to-back measurements of this
+ * process was the slower one in every round (ratios 0.63–0.76× bare-first, 0.95–1.00× real-first), so
+ * each round measures both orders, {@link PAST_BLOCKS} blocks in all, and pools its windows.
  */
 const PAST_ORDERS = [
   ["barePast", "realPast", "realPast", "barePast"],
@@ -333,18 +359,30 @@ try {
       );
     }
     const pastRuns = { realPast: [], barePast: [] };
-    for (const [n, name] of PAST_ORDERS[round % PAST_ORDERS.length].entries()) {
-      const { url, path: urlPath, pids } = targets[name];
-      const result = await measureOrRetry(url, urlPath, pids, `r${round}_${n}_${name}`);
-      // No broker stall here, but the process can still stop answering for a few seconds after a
-      // burst of failed requests (seen once: 0 requests in the next 10 s), so the same wait applies.
-      await settle(url, urlPath);
-      pastRuns[name].push(result);
+    // One script per target and round (distinct requests, signed now): the windows reuse it.
+    const scripts = Object.fromEntries(
+      Object.keys(pastRuns).map((name) => [name, wrkScript(targets[name].path, `r${round}_${name}`)]),
+    );
+    for (let block = 0; block < PAST_BLOCKS; block++)
+      for (const name of PAST_ORDERS[(round + block) % PAST_ORDERS.length]) {
+        const { url, path: urlPath, pids } = targets[name];
+        await new Promise((resolve) => setTimeout(resolve, PAST_PAUSE_MS));
+        const window = `r${round}_${block}_${pastRuns[name].length}_${name}`;
+        pastRuns[name].push(await measureOrRetry(url, urlPath, pids, window, PAST_SECONDS, 0, scripts[name]));
+        // No broker stall here, but the process can still stop answering for a few seconds after a
+        // burst of failed requests (seen once: 0 requests in the next 10 s), so the same wait applies.
+        await settle(url, urlPath);
+      }
+    for (const script of Object.values(scripts)) rmSync(script);
+    for (const name of Object.keys(pastRuns)) {
+      const runs = pastRuns[name];
+      const p = pooled(runs);
+      results[name].push(p);
+      const rps = runs.map((r) => r.rps);
       console.log(
-        `round ${round + 1} ${name} (past the broker): flat out ${result.rps.toFixed(0)} req/s, p50 ${result.p50.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms, ${result.cpuUs.toFixed(0)} µs CPU/request, ${result.refused} refused (load ${loadavg()[0].toFixed(1)})`,
+        `round ${round + 1} ${name} (past the broker, ${runs.length} windows of ${PAST_SECONDS} s): flat out ${p.rps.toFixed(0)} req/s (windows ${Math.min(...rps).toFixed(0)}–${Math.max(...rps).toFixed(0)}), p50 ${p.p50.toFixed(1)} ms, p99 ${p.p99.toFixed(1)} ms, ${p.cpuUs.toFixed(0)} µs CPU/request, ${p.refused} refused (load ${loadavg()[0].toFixed(1)})`,
       );
     }
-    for (const name of Object.keys(pastRuns)) results[name].push(pooled(pastRuns[name]));
     const past = (n) => results[n][round];
     console.log(
       `round ${round + 1}: req/s real/bare past the broker ${(past("realPast").rps / past("barePast").rps).toFixed(2)}× (${past("realPast").rps.toFixed(0)} / ${past("barePast").rps.toFixed(0)}), CPU µs/request real ${past("realPast").cpuUs.toFixed(0)}, bare ${past("barePast").cpuUs.toFixed(0)}; broker-bound req/s real/bare ${(results.real[round].rps / results.bare[round].rps).toFixed(2)}×`,
@@ -380,7 +418,7 @@ const label = {
   barePast: "bare route past the broker (BENCH_QUEUE=discard)",
 };
 console.log(
-  `\nmedians of ${ROUNDS} rounds, wrk -t1 -c${CONNECTIONS} -d${SECONDS}s, 1 KiB bodies; flat out (real, bare, metrics off: bound by miniflare's queue broker, ~1,000 sends/s), then paced at ${PACED_RATE} req/s offered; past the broker: flat out only:\n`,
+  `\nmedians of ${ROUNDS} rounds, wrk -t1 -c${CONNECTIONS} -d${SECONDS}s, 1 KiB bodies; flat out (real, bare, metrics off: bound by miniflare's queue broker, ~1,000 sends/s), then paced at ${PACED_RATE} req/s offered; past the broker: flat out only, ${PAST_BLOCKS} A-B-B-A blocks of ${PAST_SECONDS} s windows per round:\n`,
 );
 console.log(
   "| target | flat out: accepted req/s | p50 ms | p99 ms | CPU µs/request | paced: req/s | **CPU µs/request** |",

@@ -21,6 +21,8 @@ export const SECRET = `whsec_${SW_KEY.toString("base64")}`;
  * message (bench/lib/discard-queue.ts), so the routes, not miniflare's queue broker, bound req/s.
  * `known`: workerd pids of gateways already started, so this one's process can be told apart.
  * `inspector: true` opens the V8 inspector (bench/lib/inspector.mjs reads it).
+ * `scriptPath`: a bundle built elsewhere (e.g. from another commit's worktree, to compare two builds in
+ * one session); by default this tree's bench Worker, built once per process.
  * Returns { url, mf, pid, sourceId }.
  */
 let built;
@@ -29,9 +31,12 @@ export async function startEdgeGateway({
   discardQueue = false,
   known = [],
   inspector = false,
+  scriptPath = undefined,
 } = {}) {
-  built ??= buildWorker();
-  const scriptPath = built;
+  if (!scriptPath) {
+    built ??= buildWorker();
+    scriptPath = built;
+  }
   const { workerOptions } = unstable_getMiniflareWorkerOptions(path.join(root, "wrangler.toml"));
   const { "tributary-ingest": _ingest, ...otherConsumers } = workerOptions.queueConsumers ?? {};
   const { METRICS: _metrics, ...otherObjects } = workerOptions.durableObjects ?? {};

@@ -26,6 +26,22 @@ export async function readCapped(
   return concatChunks(chunks, total);
 }
 
+const encoder = new TextEncoder();
+
+/**
+ * The UTF-8 bytes of `prefix` followed by `body`, in one allocation (the signed content of schemes
+ * that sign "<id>.<timestamp>." before the raw body): the prefix is encoded straight into the result,
+ * so the body is copied once and no separate prefix array is made. A view of exactly those bytes.
+ * @see https://encoding.spec.whatwg.org/#dom-textencoder-encodeinto
+ */
+export function prefixedBytes(prefix: string, body: Uint8Array): Uint8Array {
+  // A UTF-16 code unit never takes more than 3 UTF-8 bytes, so the prefix always fits.
+  const out = new Uint8Array(prefix.length * 3 + body.byteLength);
+  const { written } = encoder.encodeInto(prefix, out);
+  out.set(body, written);
+  return out.subarray(0, written + body.byteLength);
+}
+
 /** Concatenates byte arrays (e.g. a signed-content prefix and the raw body) without decoding them. */
 export function concatBytes(...parts: Uint8Array[]): Uint8Array {
   return concatChunks(

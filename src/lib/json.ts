@@ -20,6 +20,10 @@ export class JsonTooDeepError extends SyntaxError {
  * @throws JsonTooDeepError when nested too deep; SyntaxError for invalid JSON
  */
 export function parseJsonExact(text: string): unknown {
+  // Two native bounds first, which decide nearly every real payload without a pass in JavaScript:
+  // at most MAX_JSON_DEPTH opening brackets anywhere cannot nest deeper, and no run of 16 digits
+  // anywhere means none outside strings either. A body that fails a bound gets the exact scan.
+  if (!LONG_DIGITS_ANYWHERE.test(text) && openingsAtMost(text, MAX_JSON_DEPTH)) return JSON.parse(text);
   const scan = scanJson(text);
   if (scan.depth > MAX_JSON_DEPTH) throw new JsonTooDeepError();
   // Fast path: without a run of 16+ digits outside strings there is no integer literal beyond 2^53
@@ -44,6 +48,16 @@ function exactReviver(this: unknown, _key: string, value: unknown, context?: { s
 
 /** Digits in a row (outside strings) from which an integer literal may be beyond 2^53. */
 const LONG_DIGIT_RUN = 16;
+const LONG_DIGITS_ANYWHERE = new RegExp(`[0-9]{${LONG_DIGIT_RUN}}`);
+
+/** True when `text` holds at most `limit` `[` and `{` characters in all (strings included). */
+function openingsAtMost(text: string, limit: number): boolean {
+  let count = 0;
+  for (const bracket of ["[", "{"])
+    for (let i = text.indexOf(bracket); i !== -1; i = text.indexOf(bracket, i + 1))
+      if (++count > limit) return false;
+  return true;
+}
 
 /**
  * One linear pass over `text`: the deepest nesting of `[`/`{` outside strings (stops counting as soon

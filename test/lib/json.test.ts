@@ -3,8 +3,9 @@ import { JsonTooDeepError, MAX_JSON_DEPTH, parseJsonExact } from "../../src/lib/
 
 /**
  * parseJsonExact skips its reviver when no run of 16+ digits appears outside strings (no integer
- * literal there can be beyond 2^53). Either way the result must be what the reviver parse gives: the
- * reference below is that parse, written out independently of the module.
+ * literal there can be beyond 2^53), and skips its scan when the text holds no such run and few
+ * enough brackets at all. Either way the result must be what the reviver parse gives: the reference
+ * below is that parse, written out independently of the module.
  */
 function reference(text: string): unknown {
   return JSON.parse(text, (_key, value, context?: { source?: string }) =>
@@ -17,6 +18,8 @@ function reference(text: string): unknown {
 /** Bodies without a long digit run (plain parse) and with one (reviver parse). */
 const BODIES = {
   plain: [
+    `{"many_shallow":[${Array.from({ length: MAX_JSON_DEPTH + 10 }, (_, i) => `{"i":${i}}`).join(",")}]}`,
+    `{"brackets_in_strings":"${"[{".repeat(MAX_JSON_DEPTH)}","n":1}`,
     '{"type":"order.created","n":42,"price":19.99,"ok":true,"none":null,"tags":["a","b"]}',
     '{"biggest_safe_15_digits":999999999999999,"negative":-123456789012345,"exp":1.5e300,"tiny":-2.5E-7}',
     '{"id_in_string":"123456789012345678901234","escaped":"\\"12345678901234567\\"","unicode":"caf\\u00e9"}',
@@ -58,6 +61,14 @@ describe("parseJsonExact", () => {
   it("refuses nesting past the limit on both paths, and invalid JSON", () => {
     const deep = `${"[".repeat(MAX_JSON_DEPTH + 1)}${"]".repeat(MAX_JSON_DEPTH + 1)}`;
     expect(() => parseJsonExact(deep)).toThrow(JsonTooDeepError);
+    // Exactly at the limit is fine, whichever path decides it.
+    const atLimit = `${"[".repeat(MAX_JSON_DEPTH)}${"]".repeat(MAX_JSON_DEPTH)}`;
+    expect(parseJsonExact(atLimit)).toStrictEqual(JSON.parse(atLimit));
+    // Inside an object (one level), with brackets in a string that push the count past the limit.
+    const inner = `${"[".repeat(MAX_JSON_DEPTH - 1)}${"]".repeat(MAX_JSON_DEPTH - 1)}`;
+    const padded = `{"pad":"${"[".repeat(10)}","a":${inner}}`;
+    expect(parseJsonExact(padded)).toStrictEqual(JSON.parse(padded));
+    expect(() => parseJsonExact(`{"pad":"${"[".repeat(10)}","a":${atLimit}}`)).toThrow(JsonTooDeepError);
     expect(() => parseJsonExact(`[12345678901234567,${deep}]`)).toThrow(JsonTooDeepError);
     expect(() => parseJsonExact('{"a":1')).toThrow(SyntaxError);
     expect(() => parseJsonExact('{"a":12345678901234567')).toThrow(SyntaxError);

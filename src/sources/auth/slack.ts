@@ -1,5 +1,5 @@
-import { concatBytes } from "../../lib/bytes";
-import { fromHex, utf8 } from "../../lib/encoding";
+import { prefixedBytes } from "../../lib/bytes";
+import { fromHex } from "../../lib/encoding";
 import { anyHmacMatches } from "./hmac";
 import { literalSecret } from "./literal-secret";
 import { checkTimestamp } from "./timestamp";
@@ -30,7 +30,7 @@ export const slack: AuthScheme = {
       return { ok: false, code: "signature_invalid", reason: "no v0= signature (unknown version)" };
     const signature = fromHex(header.slice("v0=".length));
     if (!signature) return { ok: false, code: "signature_invalid", reason: "signature is not hex" };
-    const message = concatBytes(utf8(`v0:${timestamp}:`), request.body);
+    const message = prefixedBytes(`v0:${timestamp}:`, request.body);
     if (await anyHmacMatches(secrets, "SHA-256", [signature], message)) return { ok: true };
     return { ok: false, code: "signature_invalid", reason: "no signature matched" };
   },

@@ -1,5 +1,5 @@
-import { concatBytes } from "../../lib/bytes";
-import { fromBase64Strict, utf8 } from "../../lib/encoding";
+import { prefixedBytes } from "../../lib/bytes";
+import { fromBase64Strict } from "../../lib/encoding";
 import { anyHmacMatches, type KeyDecoding } from "./hmac";
 import { checkTimestamp } from "./timestamp";
 import { type AuthScheme, DEFAULT_TOLERANCE_SECONDS, SecretRejected } from "./types";
@@ -52,7 +52,7 @@ export const standardWebhooks: AuthScheme = {
       if (bytes) signatures.push(bytes);
     }
     if (signatures.length === 0) return { ok: false, code: "signature_invalid", reason: "no v1 signature" };
-    const message = concatBytes(utf8(`${id}.${timestamp}.`), request.body);
+    const message = prefixedBytes(`${id}.${timestamp}.`, request.body);
     if (await anyHmacMatches(secrets, "SHA-256", signatures, message, WHSEC_KEY)) return { ok: true };
     return { ok: false, code: "signature_invalid", reason: "no signature matched" };
   },

@@ -1,5 +1,5 @@
-import { concatBytes } from "../../lib/bytes";
-import { fromHex, utf8 } from "../../lib/encoding";
+import { prefixedBytes } from "../../lib/bytes";
+import { fromHex } from "../../lib/encoding";
 import { anyHmacMatches } from "./hmac";
 import { literalSecret } from "./literal-secret";
 import { checkTimestamp } from "./timestamp";
@@ -40,7 +40,7 @@ export const stripe: AuthScheme = {
     );
     if (stale) return stale;
     if (signatures.length === 0) return { ok: false, code: "signature_invalid", reason: "no v1 signature" };
-    const message = concatBytes(utf8(`${timestamp}.`), request.body);
+    const message = prefixedBytes(`${timestamp}.`, request.body);
     if (await anyHmacMatches(secrets, "SHA-256", signatures, message)) return { ok: true };
     return { ok: false, code: "signature_invalid", reason: "no signature matched" };
   },
