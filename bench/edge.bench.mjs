@@ -18,9 +18,11 @@
 //         (bench/lib/discard-queue.ts). Every gateway target above plateaus at miniflare's local queue
 //         broker (~1,000 sends/s), so their flat-out req/s compare the broker with itself; these two
 //         compare the routes (issue 13 target: real ≥ 0.9× bare). Each round measures them in
-//         BENCH_PAST_BLOCKS A-B-B-A blocks of BENCH_PAST_SECONDS windows (see PAST_ORDERS), a pause
-//         before each window, and pools each target's windows.
+//         BENCH_PAST_BLOCKS A-B-B-A blocks of BENCH_PAST_SECONDS windows (see PAST_ORDERS) and pools
+//         each target's windows.
 //
+// Every measurement starts once all targets' processes are idle (see quiesce): a flat-out window
+// leaves work behind, in a broker's backlog or the peer's Redis, that would be charged to the next.
 // The ingest queue is drained by a no-op sink worker in the same workerd process, the peer's queue by
 // its no-op BullMQ worker, so each figure is the edge plus its queue, not a pipeline. CPU per accepted
 // request = utime+stime (/proc/<pid>/stat) over the measurement of workerd (real, bare) or of the
@@ -53,10 +55,14 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const PAST_SECONDS = Number(process.env.BENCH_PAST_SECONDS ?? 3);
 const PAST_BLOCKS = Number(process.env.BENCH_PAST_BLOCKS ?? 4);
 /**
- * Idle time before each window past the broker, ms: the process finishes the previous window's
- * leftovers (closed connections, garbage) before the next is timed, instead of charging them to it.
+ * Before every measurement the bench waits until all its targets' processes together use under
+ * QUIESCE_SHARE of a core over a QUIESCE_SAMPLE_MS sample (at most QUIESCE_MAX_MS): a flat-out window
+ * leaves work behind (miniflare's broker dispatching its backlog to the sink, the peer's BullMQ worker
+ * draining Redis, garbage), which otherwise runs during the next window and is charged to it.
  */
-const PAST_PAUSE_MS = 1000;
+const QUIESCE_SAMPLE_MS = 500;
+const QUIESCE_SHARE = 0.05;
+const QUIESCE_MAX_MS = 30_000;
 /**
  * Offered rate of the paced measurement, requests/s over all connections. CPU per request is taken
  * there, below the local queue's ceiling (~1,000 sends/s in miniflare, which every gateway target
@@ -273,6 +279,17 @@ async function measureOrRetry(
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
+/** Waits as {@link QUIESCE_SHARE} says for the processes `pids`; returns the ms waited. */
+async function quiesce(pids) {
+  const start = Date.now();
+  for (;;) {
+    const before = cpuMsOf(pids);
+    await new Promise((resolve) => setTimeout(resolve, QUIESCE_SAMPLE_MS));
+    const quiet = cpuMsOf(pids) - before < QUIESCE_SAMPLE_MS * QUIESCE_SHARE;
+    if (quiet || Date.now() - start > QUIESCE_MAX_MS) return Date.now() - start;
+  }
+}
+
 need("wrk", "wrk");
 console.log(
   `machine: ${cpus().length} cores, load average ${loadavg()
@@ -304,6 +321,7 @@ const targets = {
   },
 };
 const names = Object.keys(targets);
+const allPids = [...new Set(Object.values(targets).flatMap((t) => t.pids))];
 /**
  * The order of the targets in each round: the real route always measured right next to both of its
  * references (bare, metrics off), which one comes first alternating, so a per-round ratio compares
@@ -344,8 +362,10 @@ try {
   for (let round = 0; round < ROUNDS; round++) {
     for (const name of ORDERS[round % ORDERS.length]) {
       const { url, path: urlPath, pids } = targets[name];
+      await quiesce(allPids);
       const result = await measureOrRetry(url, urlPath, pids, `r${round}_${name}`);
       if (name !== "peer") await settle(url, urlPath);
+      await quiesce(allPids);
       const paced = await measureOrRetry(url, urlPath, pids, `p${round}_${name}`, SECONDS, PACED_DELAY_MS);
       if (name !== "peer") await settle(url, urlPath);
       results[name].push({
@@ -366,7 +386,7 @@ try {
     for (let block = 0; block < PAST_BLOCKS; block++)
       for (const name of PAST_ORDERS[(round + block) % PAST_ORDERS.length]) {
         const { url, path: urlPath, pids } = targets[name];
-        await new Promise((resolve) => setTimeout(resolve, PAST_PAUSE_MS));
+        await quiesce(allPids);
         const window = `r${round}_${block}_${pastRuns[name].length}_${name}`;
         pastRuns[name].push(await measureOrRetry(url, urlPath, pids, window, PAST_SECONDS, 0, scripts[name]));
         // No broker stall here, but the process can still stop answering for a few seconds after a
