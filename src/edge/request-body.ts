@@ -79,7 +79,6 @@ export function requestBody(request: Request): ReadableStream<Uint8Array> | null
  *   a body read in one call logs the length it declared, not a count)
  */
 export async function readRequestBody(request: Request, maxBytes: number): Promise<Uint8Array | null> {
-  if (!request.body) return new Uint8Array(0);
   // A declared length within the limit bounds the body by HTTP framing (the runtime never hands an
   // incoming request more bytes than its Content-Length says), so the runtime can read it in one
   // native call, cheaper than the chunk loop on the accepted path. Only chunked, over-declared or
@@ -96,6 +95,8 @@ export async function readRequestBody(request: Request, maxBytes: number): Promi
     // its body: the limit still holds.
     return body.byteLength <= maxBytes ? body : null;
   }
+  // Only here is the body's stream object made: the one-call read above never needs it.
+  if (!request.body) return new Uint8Array(0);
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
   let read = 0;
