@@ -479,8 +479,14 @@ const metricsCpu = summary.real.cpuUs / summary.unmetered.cpuUs;
 console.log(
   `metrics on/off (real route): CPU ${metricsCpu.toFixed(3)}× paced (target ≤ 1.05×; flat out ${(summary.real.saturatedCpuUs / summary.unmetered.saturatedCpuUs).toFixed(3)}×), req/s ${(summary.real.rps / summary.unmetered.rps).toFixed(3)}×`,
 );
+// The CPU target is judged past the broker, per round: there both routes run flat out with nothing
+// else in their process, and a round's two figures come from alternating windows. The paced figure
+// adds miniflare's broker (a few hundred µs per message, the same for both routes) to each side and
+// its windows are single 10 s ones, so it moves by more between runs than the routes differ; it is
+// still printed, as before.
+const met = (ok) => (ok ? "met" : "NOT met");
 console.log(
-  `targets: real/bare paced CPU ${cpuRatio <= 1.2 ? "met" : "NOT met"}, real/bare req/s past the broker ${median(pastRounds) >= 0.9 ? "met" : "NOT met"}, metrics on/off CPU ${metricsCpu <= 1.05 ? "met" : "NOT met"}`,
+  `targets: real/bare CPU past the broker ${met(median(pastCpuRounds) <= 1.2)} (paced, broker included: ${met(cpuRatio <= 1.2)}), real/bare req/s past the broker ${met(median(pastRounds) >= 0.9)}, metrics on/off CPU ${met(metricsCpu <= 1.05)}`,
 );
 console.log(
   `load average at end ${loadavg()
