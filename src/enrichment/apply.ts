@@ -24,6 +24,30 @@ export class ExtensionFailed extends Error {
 }
 
 /**
+ * The active extension lists of one queue batch: one read per workspace, however many of the batch's
+ * messages ask at once. The consumer prepares a batch's messages in parallel, so when the per-isolate
+ * list ({@link activeExtensions}, 2 s) has expired every message of the batch missed it together and
+ * read D1 (up to 100 identical reads). Held per batch, like the pipeline's `SourceCache`: its promises
+ * are never awaited by another invocation. A failed read is dropped, so a later message reads again.
+ */
+export class BatchExtensionLists {
+  private readonly lists = new Map<string, Promise<Extension[]>>();
+
+  constructor(private readonly env: Pick<Env, "SECRETS_KEY">) {}
+
+  /** The enabled extensions of `workspace` (in `db`, its database) in run order. */
+  get(db: D1Database, workspace: string): Promise<Extension[]> {
+    let list = this.lists.get(workspace);
+    if (!list) {
+      list = activeExtensions(db, this.env.SECRETS_KEY, workspace);
+      list.catch(() => this.lists.delete(workspace));
+      this.lists.set(workspace, list);
+    }
+    return list;
+  }
+}
+
+/**
  * The pipeline's extension step, between mapping and identity resolution. For each event of the
  * message, runs the workspace's matching sync extensions in order (each sees the previous one's
  * enrichment), drops events an extension rejects (recorded with the reason), flags events whose
@@ -36,10 +60,14 @@ export class ExtensionFailed extends Error {
  * @throws ExtensionFailed when an extension with policy `retry` failed (the whole message is retried),
  *   PermanentError when it failed in a way a retry cannot fix (an answer that is not UTF-8)
  */
-export async function applyExtensions(env: Env, item: PreparedMessage): Promise<PreparedMessage> {
+export async function applyExtensions(
+  env: Env,
+  item: PreparedMessage,
+  lists: BatchExtensionLists = new BatchExtensionLists(env),
+): Promise<PreparedMessage> {
   if (item.events.length === 0) return item;
   const db = workspaceDb(env, item.envelope.workspace);
-  const all = await activeExtensions(db, env.SECRETS_KEY, item.envelope.workspace);
+  const all = await lists.get(db, item.envelope.workspace);
   // Source and type are cheap to check: a message no extension could apply to costs no D1 read.
   const extensions = all.filter((x) => item.events.some((e) => scopeMatches(x, e)));
   if (extensions.length === 0) return item;

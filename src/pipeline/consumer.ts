@@ -1,6 +1,6 @@
 import { workspaceDb } from "../db/workspace-db";
 import { type DeliveryLogEntry, recordDeliveries } from "../deliveries/delivery-log";
-import { applyExtensions, startAsyncJobs } from "../enrichment/apply";
+import { applyExtensions, BatchExtensionLists, startAsyncJobs } from "../enrichment/apply";
 import { configOf } from "../lib/config";
 import type { Env } from "../lib/env";
 import { describeError } from "../lib/failure";
@@ -31,11 +31,14 @@ export async function handleIngestBatch(
 ): Promise<void> {
   const maxRetries = configOf(env).ingestMaxRetries;
   const sources = new SourceCache(env);
+  const extensionLists = new BatchExtensionLists(env);
   const prepared: PreparedMessage[] = [];
   await Promise.all(
     batch.messages.map(async (message) => {
       try {
-        prepared.push(await applyExtensions(env, await prepareMessage(message, env, sources)));
+        prepared.push(
+          await applyExtensions(env, await prepareMessage(message, env, sources), extensionLists),
+        );
       } catch (error) {
         await settleFailure(env, message, error, maxRetries, now);
       }

@@ -1,0 +1,46 @@
+import { describe, expect, it } from "vitest";
+import { handleIngestBatch } from "../../src/pipeline/consumer";
+import { eventCounts, mappedSource, workspaceName } from "./fixtures";
+import { envelopeFor, QueueSim, seeded, testEnv } from "./harness";
+
+/** The test env with a D1 binding that counts the statements reading a workspace's extension list. */
+function countingExtensionReads() {
+  const base = testEnv();
+  let reads = 0;
+  const db = new Proxy(base.DB, {
+    get(target, property) {
+      if (property === "prepare")
+        return (sql: string) => {
+          if (/FROM extensions WHERE workspace/.test(sql)) reads++;
+          return target.prepare(sql);
+        };
+      const value = Reflect.get(target, property);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+  return { env: { ...base, DB: db }, reads: () => reads };
+}
+
+describe("the consumer's extension step", () => {
+  it("reads a workspace's extension list once per batch, not once per message", async () => {
+    // A fresh workspace: no list of it is cached in the isolate yet, so every message of the batch misses.
+    const workspace = workspaceName("ext-lists");
+    const source = await mappedSource(workspace);
+    const queue = new QueueSim({ batchSize: 100, maxAttempts: 3, random: seeded(7) });
+    queue.push(
+      ...Array.from({ length: 100 }, (_, n) =>
+        envelopeFor(source, {
+          type: "visit",
+          email: `c${n}@example.com`,
+          n,
+          timestamp: "2026-11-29T12:00:00Z",
+        }),
+      ),
+    );
+    const counting = countingExtensionReads();
+    await queue.drain((batch) => handleIngestBatch(batch, counting.env));
+    expect(queue.deliveries).toBe(1);
+    expect(counting.reads()).toBe(1);
+    expect((await eventCounts(workspace)).size).toBe(100);
+  });
+});
