@@ -11,7 +11,8 @@
 //             lag (GET …/identity/projection, oldest change not yet in D1) every 200 ms: p50/p99/max
 // events/s runs from the first request to the last event's profile readable in D1 (every event's row
 // stored and the resolver's outbox empty). Env: BENCH_EVENTS (default 5000 per phase),
-// BENCH_CONCURRENCY (default 16), BENCH_BURST (default 10000).
+// BENCH_CONCURRENCY (default 16), BENCH_BURST (default 10000), BENCH_PHASES (comma-separated subset of
+// batch,webhooks,burst; default all three, in that order).
 import { signedWebhooks, trackBatches } from "./lib/e2e-traffic.mjs";
 import { ADMIN_TOKEN, startGateway } from "./lib/gateway.mjs";
 import { allWorkerdCpuMs } from "./lib/measure.mjs";
@@ -19,6 +20,9 @@ import { allWorkerdCpuMs } from "./lib/measure.mjs";
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 5000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const BURST = Number(process.env.BENCH_BURST ?? 10_000);
+const PHASES = new Set((process.env.BENCH_PHASES ?? "batch,webhooks,burst").split(",").map((p) => p.trim()));
+for (const p of PHASES)
+  if (!["batch", "webhooks", "burst"].includes(p)) throw new Error(`BENCH_PHASES: unknown phase ${p}`);
 
 const pause = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -105,7 +109,17 @@ const gateway = await startGateway({
 });
 const rows = [];
 try {
-  // batch: /v1/batch, 100 track events per request.
+  if (PHASES.has("batch")) await batchPhase();
+  if (PHASES.has("webhooks")) await webhooksPhase();
+  if (PHASES.has("burst")) await burstPhase();
+} finally {
+  await gateway.stop();
+}
+console.log("\nEnd to end (signed requests in, profiles readable in D1 out; one workerd process, local D1)");
+console.table(rows);
+
+// batch: /v1/batch, 100 track events per request.
+async function batchPhase() {
   const sendBatch = await trackBatches(gateway.url, "e2e-batch");
   const batches = Math.ceil(EVENTS / 100);
   rows.push(
@@ -118,8 +132,10 @@ try {
       batches,
     ),
   );
+}
 
-  // webhooks: one signed event per request.
+// webhooks: one signed event per request.
+async function webhooksPhase() {
   const sendHook = await signedWebhooks(gateway.url, "e2e-webhooks");
   rows.push(
     await phase(
@@ -131,8 +147,10 @@ try {
       EVENTS,
     ),
   );
+}
 
-  // burst: 10 % of the deliveries are the sender's retry of an earlier one (same webhook-id).
+// burst: 10 % of the deliveries are the sender's retry of an earlier one (same webhook-id).
+async function burstPhase() {
   const sendBurst = await signedWebhooks(gateway.url, "e2e-burst");
   const unique = Math.round(BURST / 1.1);
   const order = Array.from({ length: BURST }, (_, i) => (i < unique ? i : Math.floor((i * 7919) % unique)));
@@ -162,8 +180,4 @@ try {
     `${percentile(lags, 50).toFixed(2)}/${percentile(lags, 99).toFixed(2)}/${(lags.at(-1) ?? 0).toFixed(2)}`;
   console.log(JSON.stringify(row));
   rows.push(row);
-} finally {
-  await gateway.stop();
 }
-console.log("\nEnd to end (signed requests in, profiles readable in D1 out; one workerd process, local D1)");
-console.table(rows);
