@@ -12,7 +12,10 @@
 // events/s runs from the first request to the last event's profile readable in D1 (every event's row
 // stored and the resolver's outbox empty). Env: BENCH_EVENTS (default 5000 per phase),
 // BENCH_CONCURRENCY (default 16), BENCH_BURST (default 10000), BENCH_PHASES (comma-separated subset of
-// batch,webhooks,burst; default all three, in that order).
+// batch,webhooks,burst; default all three, in that order), BENCH_QUEUE ("inline": the ingest queue is
+// bench/lib/inline-queue.ts, which hands batches of 100 to the Worker's queue handler in the isolate
+// instead of going through miniflare's local broker, a Durable Object in the same process that takes
+// each message as a request; what is left is the gateway's own work. Default: the real local queue).
 import { signedWebhooks, trackBatches } from "./lib/e2e-traffic.mjs";
 import { ADMIN_TOKEN, startGateway } from "./lib/gateway.mjs";
 import { allWorkerdCpuMs } from "./lib/measure.mjs";
@@ -71,12 +74,16 @@ async function projection(gateway, workspace) {
   return response.json();
 }
 
+/** Milliseconds of CPU in a `process.cpuUsage()` result (user + system, µs). */
+const cpuMs = ({ user, system }) => (user + system) / 1000;
+
 function percentile(sorted, p) {
   return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : 0;
 }
 
 async function phase(name, gateway, workspace, events, send, requests) {
   const cpuBefore = allWorkerdCpuMs();
+  const driverBefore = process.cpuUsage();
   const started = performance.now();
   const refused = await drive(requests, send);
   const accepted = (performance.now() - started) / 1000;
@@ -96,6 +103,9 @@ async function phase(name, gateway, workspace, events, send, requests) {
     "requests/s accepted": Math.round(requests / accepted),
     "events/s end to end": Math.round(stored / seconds),
     "CPU ms/event": ((allWorkerdCpuMs() - cpuBefore) / stored).toFixed(2),
+    // This Node process (signing, HTTP client, polling D1): the other core's load, to tell a phase
+    // bound by its driver from one bound by workerd.
+    "driver CPU ms/event": (cpuMs(process.cpuUsage(driverBefore)) / stored).toFixed(2),
     "503s retried": refused,
     "archived by the pipeline": archived.n,
   };
@@ -104,18 +114,29 @@ async function phase(name, gateway, workspace, events, send, requests) {
 }
 
 // The inbound limiter (1,000 per 10 s per source) would refuse the load: its budget is raised out of the way.
+const QUEUE = process.env.BENCH_QUEUE ?? "broker";
+if (!["broker", "inline"].includes(QUEUE)) throw new Error(`BENCH_QUEUE: unknown queue ${QUEUE}`);
 const gateway = await startGateway({
   ratelimits: { INGEST_RATE_LIMITER: { simple: { limit: 1e9, period: 60 } } },
+  bindings: QUEUE === "inline" ? { BENCH_QUEUE: "inline" } : {},
 });
+console.log(`ingest queue: ${QUEUE === "inline" ? "inline (no local broker)" : "miniflare's local broker"}`);
 const rows = [];
 try {
   if (PHASES.has("batch")) await batchPhase();
   if (PHASES.has("webhooks")) await webhooksPhase();
   if (PHASES.has("burst")) await burstPhase();
+  if (QUEUE === "inline") {
+    // Retries re-deliver without the broker's delay; any here would mean the figures include them.
+    const inline = await (await fetch(`${gateway.url}/v1/bench/inline-queue`)).json();
+    console.log(`inline queue: ${inline.sent} messages sent, ${inline.retried} retried`);
+  }
 } finally {
   await gateway.stop();
 }
-console.log("\nEnd to end (signed requests in, profiles readable in D1 out; one workerd process, local D1)");
+console.log(
+  `\nEnd to end (signed requests in, profiles readable in D1 out; one workerd process, local D1; ingest queue ${QUEUE})`,
+);
 console.table(rows);
 
 // batch: /v1/batch, 100 track events per request.

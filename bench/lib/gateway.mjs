@@ -44,10 +44,11 @@ export function buildWorker(entry = "bench/worker.ts") {
 }
 
 /**
- * Starts the gateway. Returns { url, mf, db, stop }. `extra` overrides miniflare options
- * (e.g. bindings).
+ * Starts the gateway. Returns { url, mf, db, stop }. `extra` overrides miniflare options; its
+ * `bindings` are added to (and override) the gateway's own.
  */
 export async function startGateway(extra = {}, entry = undefined) {
+  const { bindings: extraBindings, ...options } = extra;
   const scriptPath = buildWorker(entry);
   const { workerOptions } = unstable_getMiniflareWorkerOptions(path.join(root, "wrangler.toml"));
   const mf = new Miniflare({
@@ -66,8 +67,9 @@ export async function startGateway(extra = {}, entry = undefined) {
       SECRETS_KEY,
       PUBLIC_BASE_URL: "http://127.0.0.1",
       ALLOW_PRIVATE_OUTBOUND_TARGETS: "true",
+      ...extraBindings,
     },
-    ...extra,
+    ...options,
   });
   const url = (await mf.ready).toString().replace(/\/$/, "");
   const db = await mf.getD1Database("DB");
