@@ -113,9 +113,9 @@ async function phase(name, gateway, workspace, events, send, requests) {
   return row;
 }
 
-// The inbound limiter (1,000 per 10 s per source) would refuse the load: its budget is raised out of the way.
 const QUEUE = process.env.BENCH_QUEUE ?? "broker";
 if (!["broker", "inline"].includes(QUEUE)) throw new Error(`BENCH_QUEUE: unknown queue ${QUEUE}`);
+// The inbound limiter (1,000 per 10 s per source) would refuse the load: its budget is raised out of the way.
 const gateway = await startGateway({
   ratelimits: { INGEST_RATE_LIMITER: { simple: { limit: 1e9, period: 60 } } },
   bindings: QUEUE === "inline" ? { BENCH_QUEUE: "inline" } : {},

@@ -379,11 +379,15 @@ try {
       );
     }
     const pastRuns = { realPast: [], barePast: [] };
-    // One script per target and round (distinct requests, signed now): the windows reuse it.
-    const scripts = Object.fromEntries(
-      Object.keys(pastRuns).map((name) => [name, wrkScript(targets[name].path, `r${round}_${name}`)]),
-    );
-    for (let block = 0; block < PAST_BLOCKS; block++)
+    for (let block = 0; block < PAST_BLOCKS; block++) {
+      // One script per target and block (distinct requests, signed now), which its two windows reuse:
+      // a block lasts minutes at most, well within the real route's 300 s timestamp tolerance.
+      const scripts = Object.fromEntries(
+        Object.keys(pastRuns).map((name) => [
+          name,
+          wrkScript(targets[name].path, `r${round}_${block}_${name}`),
+        ]),
+      );
       for (const name of PAST_ORDERS[(round + block) % PAST_ORDERS.length]) {
         const { url, path: urlPath, pids } = targets[name];
         await quiesce(allPids);
@@ -393,7 +397,8 @@ try {
         // burst of failed requests (seen once: 0 requests in the next 10 s), so the same wait applies.
         await settle(url, urlPath);
       }
-    for (const script of Object.values(scripts)) rmSync(script);
+      for (const script of Object.values(scripts)) rmSync(script);
+    }
     for (const name of Object.keys(pastRuns)) {
       const runs = pastRuns[name];
       const p = pooled(runs);

@@ -66,8 +66,8 @@ export default {
   // The discard producer goes under the metrics wrapping, which then counts its sends as it counts
   // the real binding's: the metered route does the same work either way.
   fetch: (request, env, ctx) => {
-    if (inline && new URL(request.url).pathname === "/v1/bench/inline-queue")
-      return Response.json({ sent: inline.sent, retried: inline.retried });
+    if (env.BENCH_QUEUE === "inline" && new URL(request.url).pathname === "/v1/bench/inline-queue")
+      return Response.json({ sent: inline?.sent ?? 0, retried: inline?.retried ?? 0 });
     return app.fetch(request, countingQueues(benchQueues(env, ctx)), ctx);
   },
 } satisfies ExportedHandler<BenchEnv, QueueMessage>;

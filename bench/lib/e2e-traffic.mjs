@@ -14,7 +14,7 @@ const agent = new Agent({ keepAlive: true, maxSockets: 256 });
 
 /**
  * POSTs `body` to `url` and reads the whole answer. Returns what the benches read of a fetch Response:
- * { status, headers: { get(name) }, text(), arrayBuffer() }.
+ * { status, ok, headers: { get(name) }, text(), arrayBuffer() }.
  */
 function post(url, headers, body) {
   return new Promise((resolve, reject) => {

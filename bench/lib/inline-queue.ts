@@ -23,7 +23,7 @@ export type BatchHandler = (batch: MessageBatch<QueueMessage>, ctx: ExecutionCon
  * Holds sent messages and delivers them to `handler` in batches of `maxBatchSize` (wrangler.toml's
  * `max_batch_size` for the ingest queue), a partial batch after `maxBatchTimeoutMs`. A batch runs in
  * the `waitUntil` of the request whose send filled it (or armed its timer), so its I/O belongs to a
- * live request context. Messages the handler retries (or all of them when it throws) are held again,
+ * live request context. Messages the handler retries (or all it has not acked when it throws) are held again,
  * without the requested delay, with `attempts` one higher, so the consumer's own limit sends them to
  * the dead-letter queue in the end; `retried` counts them, and a bench reports it (0 expected).
  * Bodies are structured-cloned on send, as the `v8` content type does, so a sender's later change to
@@ -78,6 +78,7 @@ export class InlineIngestQueue {
 
   private async deliver(messages: Held[], ctx: ExecutionContext): Promise<void> {
     const again = new Set<Held>();
+    const acked = new Set<Held>();
     const batch = {
       queue: INGEST_QUEUE_NAME,
       messages: messages.map((held) => ({
@@ -85,10 +86,16 @@ export class InlineIngestQueue {
         timestamp: held.timestamp,
         body: held.body,
         attempts: held.attempts,
-        ack: () => again.delete(held),
+        ack: () => {
+          acked.add(held);
+          again.delete(held);
+        },
         retry: () => again.add(held),
       })),
-      ackAll: () => again.clear(),
+      ackAll: () => {
+        for (const held of messages) acked.add(held);
+        again.clear();
+      },
       retryAll: () => {
         for (const held of messages) again.add(held);
       },
@@ -96,7 +103,8 @@ export class InlineIngestQueue {
     try {
       await this.handler(batch, ctx);
     } catch {
-      for (const held of messages) again.add(held);
+      // As the platform does: a failed invocation redelivers what was not acked.
+      for (const held of messages) if (!acked.has(held)) again.add(held);
     }
     for (const held of again) {
       held.attempts++;

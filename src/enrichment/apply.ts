@@ -28,7 +28,9 @@ export class ExtensionFailed extends Error {
  * messages ask at once. The consumer prepares a batch's messages in parallel, so when the per-isolate
  * list ({@link activeExtensions}, 2 s) has expired every message of the batch missed it together and
  * read D1 (up to 100 identical reads). Held per batch, like the pipeline's `SourceCache`: its promises
- * are never awaited by another invocation. A failed read is dropped, so a later message reads again.
+ * are never awaited by another invocation. A failed read is dropped, so a later message reads again;
+ * the messages already waiting on it fail with it (each is retried as any failed message is), where
+ * before each had its own read.
  */
 export class BatchExtensionLists {
   private readonly lists = new Map<string, Promise<Extension[]>>();

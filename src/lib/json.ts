@@ -20,10 +20,11 @@ export class JsonTooDeepError extends SyntaxError {
  * @throws JsonTooDeepError when nested too deep; SyntaxError for invalid JSON
  */
 export function parseJsonExact(text: string): unknown {
-  // Two native bounds first, which decide nearly every real payload without a pass in JavaScript:
-  // at most MAX_JSON_DEPTH opening brackets anywhere cannot nest deeper, and no run of 16 digits
-  // anywhere means none outside strings either. A body that fails a bound gets the exact scan.
-  if (!LONG_DIGITS_ANYWHERE.test(text) && openingsAtMost(text, MAX_JSON_DEPTH)) return JSON.parse(text);
+  // Two native bounds first, which decide a typical single event (a webhook, one app message) without
+  // a pass in JavaScript: at most MAX_JSON_DEPTH opening brackets anywhere cannot nest deeper, and no
+  // run of 16 digits anywhere means none outside strings either. The bracket count goes first: it
+  // stops at the limit, so a large body (a batch, a poll page) goes on to the exact scan at once.
+  if (openingsAtMost(text, MAX_JSON_DEPTH) && !LONG_DIGITS_ANYWHERE.test(text)) return JSON.parse(text);
   const scan = scanJson(text);
   if (scan.depth > MAX_JSON_DEPTH) throw new JsonTooDeepError();
   // Fast path: without a run of 16+ digits outside strings there is no integer literal beyond 2^53
