@@ -13,7 +13,7 @@ import autocannon from "autocannon";
 import { build } from "esbuild";
 import { Miniflare } from "miniflare";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
-import { ADMIN_TOKEN, admin, startGateway } from "./lib/gateway.mjs";
+import { admin, startGateway } from "./lib/gateway.mjs";
 import { findWorkerd, workerdCpuMs } from "./lib/measure.mjs";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
@@ -26,13 +26,7 @@ const root = path.resolve(import.meta.dirname, "..");
 const { workerOptions } = unstable_getMiniflareWorkerOptions(path.join(root, "wrangler.toml"));
 const { "tributary-ingest": _ingestConsumer, ...otherConsumers } = workerOptions.queueConsumers ?? {};
 const gateway = await startGateway({
-  bindings: {
-    ...workerOptions.bindings,
-    ADMIN_TOKEN,
-    SECRETS_KEY: Buffer.alloc(32, 9).toString("base64"),
-    PUBLIC_BASE_URL: "http://127.0.0.1",
-    ALLOW_PRIVATE_OUTBOUND_TARGETS: "true",
-  },
+  bindings: { SECRETS_KEY: Buffer.alloc(32, 9).toString("base64") },
   // The route still calls the limiter on every request; its budget is only raised out of the way.
   ratelimits: {
     INGEST_RATE_LIMITER: {

@@ -5,26 +5,16 @@
 // the whole workerd process (miniflare's queue broker, local D1 and R2 run there too). Not a
 // benchmark (the profiler slows everything); run it to find what to cut next:
 //   node bench/e2e-profile.mjs
-import path from "node:path";
-import { unstable_getMiniflareWorkerOptions } from "wrangler";
 import { signedWebhooks, trackBatches } from "./lib/e2e-traffic.mjs";
-import { ADMIN_TOKEN, startGateway } from "./lib/gateway.mjs";
+import { startGateway } from "./lib/gateway.mjs";
 import { inclusiveTimes, openInspector, selfTimes } from "./lib/inspector.mjs";
 import { allWorkerdCpuMs } from "./lib/measure.mjs";
 
-const root = path.resolve(import.meta.dirname, "..");
 const PHASE = process.env.PHASE ?? "batch";
 const EVENTS = Number(process.env.PROFILE_EVENTS ?? 3000);
-const { workerOptions } = unstable_getMiniflareWorkerOptions(path.join(root, "wrangler.toml"));
 const gateway = await startGateway({
   inspectorPort: 0,
   ratelimits: { INGEST_RATE_LIMITER: { simple: { limit: 1e9, period: 60 } } },
-  bindings: {
-    ...workerOptions.bindings,
-    ADMIN_TOKEN,
-    SECRETS_KEY: Buffer.alloc(32, 7).toString("base64"),
-    PUBLIC_BASE_URL: "http://127.0.0.1",
-  },
 });
 const pause = (ms) => new Promise((r) => setTimeout(r, ms));
 

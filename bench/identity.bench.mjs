@@ -20,7 +20,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { build } from "esbuild";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
-import { ADMIN_TOKEN, startGateway } from "./lib/gateway.mjs";
+import { startGateway } from "./lib/gateway.mjs";
 import { anonymous, fresh, known, linking, returning } from "./lib/identity-events.mjs";
 import { loadPrecompute } from "./lib/identity-precompute.mjs";
 import { findWorkerd, workerdCpuMs } from "./lib/measure.mjs";
@@ -36,10 +36,6 @@ async function startWith(delayMs, d1Elsewhere = false) {
   const gateway = await startGateway(
     {
       bindings: {
-        ...workerOptions.bindings,
-        ADMIN_TOKEN,
-        SECRETS_KEY: Buffer.alloc(32, 7).toString("base64"),
-        PUBLIC_BASE_URL: "http://127.0.0.1",
         BENCH_D1_DELAY_MS: String(delayMs),
         BENCH_D1_ELSEWHERE: String(d1Elsewhere),
       },

@@ -9,7 +9,7 @@
 //   node bench/profile-identity.mjs
 import path from "node:path";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
-import { ADMIN_TOKEN, startGateway } from "./lib/gateway.mjs";
+import { startGateway } from "./lib/gateway.mjs";
 import { anonymous, fresh, known, linking, returning } from "./lib/identity-events.mjs";
 import { loadPrecompute } from "./lib/identity-precompute.mjs";
 import { inclusiveTimes, nativeByCaller, openInspector, selfTimes } from "./lib/inspector.mjs";
@@ -23,10 +23,6 @@ const gateway = await startGateway(
     inspectorPort: 0,
     durableObjects: { ...workerOptions.durableObjects, BENCH_DRIVER: "IdentityBenchDriver" },
     bindings: {
-      ...workerOptions.bindings,
-      ADMIN_TOKEN,
-      SECRETS_KEY: Buffer.alloc(32, 7).toString("base64"),
-      PUBLIC_BASE_URL: "http://127.0.0.1",
       BENCH_D1_DELAY_MS: "0",
       BENCH_D1_ELSEWHERE: "true",
     },

@@ -25,22 +25,28 @@ function countingExtensionReads(failFirst = 0) {
   return { env: { ...base, DB: db }, reads: () => reads };
 }
 
+/** A queue holding `count` visit events, each from its own customer, for a fresh workspace's source. */
+async function queueOfVisits(name: string, count: number, seed: number) {
+  const workspace = workspaceName(name);
+  const source = await mappedSource(workspace);
+  const queue = new QueueSim({ batchSize: 100, maxAttempts: 3, random: seeded(seed) });
+  queue.push(
+    ...Array.from({ length: count }, (_, n) =>
+      envelopeFor(source, {
+        type: "visit",
+        email: `c${n}@example.com`,
+        n,
+        timestamp: "2026-11-29T12:00:00Z",
+      }),
+    ),
+  );
+  return { workspace, queue };
+}
+
 describe("the consumer's extension step", () => {
   it("reads a workspace's extension list once per batch, not once per message", async () => {
     // A fresh workspace: no list of it is cached in the isolate yet, so every message of the batch misses.
-    const workspace = workspaceName("ext-lists");
-    const source = await mappedSource(workspace);
-    const queue = new QueueSim({ batchSize: 100, maxAttempts: 3, random: seeded(7) });
-    queue.push(
-      ...Array.from({ length: 100 }, (_, n) =>
-        envelopeFor(source, {
-          type: "visit",
-          email: `c${n}@example.com`,
-          n,
-          timestamp: "2026-11-29T12:00:00Z",
-        }),
-      ),
-    );
+    const { workspace, queue } = await queueOfVisits("ext-lists", 100, 7);
     const counting = countingExtensionReads();
     await queue.drain((batch) => handleIngestBatch(batch, counting.env));
     expect(queue.deliveries).toBe(1);
@@ -49,19 +55,7 @@ describe("the consumer's extension step", () => {
   });
 
   it("a failed read fails the messages waiting on it, which are retried, and the next batch reads again", async () => {
-    const workspace = workspaceName("ext-lists-fail");
-    const source = await mappedSource(workspace);
-    const queue = new QueueSim({ batchSize: 100, maxAttempts: 3, random: seeded(11) });
-    queue.push(
-      ...Array.from({ length: 20 }, (_, n) =>
-        envelopeFor(source, {
-          type: "visit",
-          email: `f${n}@example.com`,
-          n,
-          timestamp: "2026-11-29T12:00:00Z",
-        }),
-      ),
-    );
+    const { workspace, queue } = await queueOfVisits("ext-lists-fail", 20, 11);
     const counting = countingExtensionReads(1);
     await queue.drain((batch) => handleIngestBatch(batch, counting.env));
     expect(counting.reads()).toBe(2);
