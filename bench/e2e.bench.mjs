@@ -15,7 +15,9 @@
 // batch,webhooks,burst; default all three, in that order), BENCH_QUEUE ("inline": the ingest queue is
 // bench/lib/inline-queue.ts, which hands batches of 100 to the Worker's queue handler in the isolate
 // instead of going through miniflare's local broker, a Durable Object in the same process that takes
-// each message as a request; what is left is the gateway's own work. Default: the real local queue).
+// each message as a request; what is left is the gateway's own work. Default: the real local queue),
+// BENCH_FRONT ("direct": requests go to the Worker's own socket, without miniflare's entry worker in
+// front, see startGateway; default "miniflare").
 import { signedWebhooks, trackBatches } from "./lib/e2e-traffic.mjs";
 import { ADMIN_TOKEN, startGateway } from "./lib/gateway.mjs";
 import { allWorkerdCpuMs } from "./lib/measure.mjs";
@@ -115,12 +117,17 @@ async function phase(name, gateway, workspace, events, send, requests) {
 
 const QUEUE = process.env.BENCH_QUEUE ?? "broker";
 if (!["broker", "inline"].includes(QUEUE)) throw new Error(`BENCH_QUEUE: unknown queue ${QUEUE}`);
+const FRONT = process.env.BENCH_FRONT ?? "miniflare";
 // The inbound limiter (1,000 per 10 s per source) would refuse the load: its budget is raised out of the way.
 const gateway = await startGateway({
   ratelimits: { INGEST_RATE_LIMITER: { simple: { limit: 1e9, period: 60 } } },
   bindings: QUEUE === "inline" ? { BENCH_QUEUE: "inline" } : {},
+  front: FRONT,
 });
 console.log(`ingest queue: ${QUEUE === "inline" ? "inline (no local broker)" : "miniflare's local broker"}`);
+console.log(
+  `requests: ${FRONT === "direct" ? "to the Worker's own socket" : "through miniflare's entry worker"}`,
+);
 const rows = [];
 try {
   if (PHASES.has("batch")) await batchPhase();
@@ -135,7 +142,7 @@ try {
   await gateway.stop();
 }
 console.log(
-  `\nEnd to end (signed requests in, profiles readable in D1 out; one workerd process, local D1; ingest queue ${QUEUE})`,
+  `\nEnd to end (signed requests in, profiles readable in D1 out; one workerd process, local D1; ingest queue ${QUEUE}; front ${FRONT})`,
 );
 console.table(rows);
 

@@ -45,10 +45,15 @@ export function buildWorker(entry = "bench/worker.ts") {
 
 /**
  * Starts the gateway. Returns { url, mf, db, stop }. `extra` overrides miniflare options; its
- * `bindings` are added to (and override) the gateway's own.
+ * `bindings` are added to (and override) the gateway's own. `extra.front: "direct"` serves the Worker
+ * on a socket of its own (miniflare's `unsafeDirectSockets`) and `url` points there, so requests skip
+ * miniflare's entry worker: a second worker invocation per request that wrangler dev adds in front of
+ * ours (it fills in `request.cf` and serves dev pages) and that Cloudflare's edge does outside the
+ * Worker. Default (`"miniflare"`): through the entry worker, as `wrangler dev` serves it.
  */
 export async function startGateway(extra = {}, entry = undefined) {
-  const { bindings: extraBindings, ...options } = extra;
+  const { bindings: extraBindings, front = "miniflare", ...options } = extra;
+  if (!["miniflare", "direct"].includes(front)) throw new Error(`startGateway: unknown front ${front}`);
   const scriptPath = buildWorker(entry);
   const { workerOptions } = unstable_getMiniflareWorkerOptions(path.join(root, "wrangler.toml"));
   const mf = new Miniflare({
@@ -69,9 +74,13 @@ export async function startGateway(extra = {}, entry = undefined) {
       ALLOW_PRIVATE_OUTBOUND_TARGETS: "true",
       ...extraBindings,
     },
+    ...(front === "direct" ? { unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }] } : {}),
     ...options,
   });
-  const url = (await mf.ready).toString().replace(/\/$/, "");
+  await mf.ready;
+  const url = (front === "direct" ? await mf.unsafeGetDirectURL("tributary") : await mf.ready)
+    .toString()
+    .replace(/\/$/, "");
   const db = await mf.getD1Database("DB");
   await applyMigrations(db);
   return { url, mf, db, stop: () => mf.dispose() };

@@ -1,4 +1,5 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import type { AppEnv } from "./env";
 import { ApiError, handleError, problemResponse } from "./errors";
 import { newId } from "./ids";
@@ -18,13 +19,28 @@ export function createApp(): OpenAPIHono<AppEnv> {
     const requestId = newId("req");
     c.set("requestId", requestId);
     await withRequestId(requestId, next);
-    c.header("x-request-id", requestId);
+    setResponseHeader(c, "x-request-id", requestId);
   });
   app.onError(handleError);
   app.notFound((c) =>
     problemResponse(c, new ApiError("not_found", `No route for ${c.req.method} ${c.req.path}`)),
   );
   return app;
+}
+
+/**
+ * Sets a header on the response a handler already made. In place when its headers are mutable (every
+ * Response this app builds): Hono's `c.header()` after the handler copies the whole Response first,
+ * a second Response per request. A Response whose headers are immutable (one passed through from a
+ * `fetch`) makes `set` throw a TypeError; that one is copied by `c.header()`.
+ */
+function setResponseHeader(c: Context<AppEnv>, name: string, value: string): void {
+  try {
+    c.res.headers.set(name, value);
+  } catch (error) {
+    if (!(error instanceof TypeError)) throw error;
+    c.header(name, value);
+  }
 }
 
 /**

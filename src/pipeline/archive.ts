@@ -53,7 +53,9 @@ export async function archiveStoredEvents(
         warnings: event.warnings,
         archivedAt: now,
       };
-      byWorkspace.set(event.workspace, [...(byWorkspace.get(event.workspace) ?? []), line]);
+      const lines = byWorkspace.get(event.workspace);
+      if (lines) lines.push(line);
+      else byWorkspace.set(event.workspace, [line]);
     }
   }
   const counts = await Promise.all(
