@@ -1,7 +1,7 @@
 // Where the pipeline's CPU goes end to end: a V8 CPU profile of the gateway's isolate (edge, queue
 // consumer and IdentityResolver share it) while PHASE=batch (/v1/batch, 100 events per request) or
 // PHASE=webhooks (one signed event per request) runs PROFILE_EVENTS (default 3,000) events through to
-// D1 (after as many for warm-up; BENCH_FRONT as in e2e.bench.mjs), beside the CPU of
+// D1 (after as many for warm-up; BENCH_FRONT and BENCH_QUEUE as in e2e.bench.mjs), beside the CPU of
 // the whole workerd process (miniflare's queue broker, local D1 and R2 run there too). Not a
 // benchmark (the profiler slows everything); run it to find what to cut next:
 //   node bench/e2e-profile.mjs
@@ -14,6 +14,7 @@ const PHASE = process.env.PHASE ?? "batch";
 const EVENTS = Number(process.env.PROFILE_EVENTS ?? 3000);
 const gateway = await startGateway({
   front: process.env.BENCH_FRONT ?? "miniflare",
+  bindings: process.env.BENCH_QUEUE === "inline" ? { BENCH_QUEUE: "inline" } : {},
   inspectorPort: 0,
   ratelimits: { INGEST_RATE_LIMITER: { simple: { limit: 1e9, period: 60 } } },
 });
