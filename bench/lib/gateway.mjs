@@ -49,7 +49,8 @@ export function buildWorker(entry = "bench/worker.ts") {
  * on a socket of its own (miniflare's `unsafeDirectSockets`) and `url` points there, so requests skip
  * miniflare's entry worker: a second worker invocation per request that wrangler dev adds in front of
  * ours (it fills in `request.cf` and serves dev pages) and that Cloudflare's edge does outside the
- * Worker. Default (`"miniflare"`): through the entry worker, as `wrangler dev` serves it.
+ * Worker. Requests that way carry no `CF-Connecting-IP`, so a source with an IP allowlist refuses
+ * them. Default (`"miniflare"`): through the entry worker, as `wrangler dev` serves it.
  */
 export async function startGateway(extra = {}, entry = undefined) {
   const { bindings: extraBindings, front = "miniflare", ...options } = extra;
@@ -77,8 +78,8 @@ export async function startGateway(extra = {}, entry = undefined) {
     ...(front === "direct" ? { unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }] } : {}),
     ...options,
   });
-  await mf.ready;
-  const url = (front === "direct" ? await mf.unsafeGetDirectURL("tributary") : await mf.ready)
+  const ready = await mf.ready;
+  const url = (front === "direct" ? await mf.unsafeGetDirectURL("tributary") : ready)
     .toString()
     .replace(/\/$/, "");
   const db = await mf.getD1Database("DB");

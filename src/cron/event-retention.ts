@@ -81,7 +81,11 @@ async function archiveRows(
   now: number,
 ): Promise<number> {
   const byWorkspace = new Map<string, EventRow[]>();
-  for (const row of rows) byWorkspace.set(row.workspace, [...(byWorkspace.get(row.workspace) ?? []), row]);
+  for (const row of rows) {
+    const list = byWorkspace.get(row.workspace);
+    if (list) list.push(row);
+    else byWorkspace.set(row.workspace, [row]);
+  }
   let archived = 0;
   for (const [workspace, group] of byWorkspace) {
     const written = await writeToArchive(

@@ -18,6 +18,16 @@ describe("createApp: every answer carries its request id", () => {
     expect(await response.json()).toEqual({ ok: true });
   });
 
+  it("on the handler's own Response object, not a copy of it", async () => {
+    const made = new Response("kept", { status: 201 });
+    const own = createApp();
+    own.get("/same", () => made);
+    const response = await own.request("/same");
+    expect(response).toBe(made);
+    expect(response.headers.get("x-request-id")).toMatch(/^req_/);
+    expect(await response.text()).toBe("kept");
+  });
+
   it("on a response whose headers cannot be changed in place", async () => {
     const response = await app.request("/redirect");
     expect(response.status).toBe(302);

@@ -41,7 +41,9 @@ export async function writeToArchive(
   for (const e of events) {
     if (e.workspace !== workspace) throw new Error("archive batch mixes workspaces");
     const hour = hourOf(e.receivedAt);
-    byHour.set(hour, [...(byHour.get(hour) ?? []), e]);
+    const group = byHour.get(hour);
+    if (group) group.push(e);
+    else byHour.set(hour, [e]);
   }
   const written: ArchiveWrite = { objects: [], events: 0, bytes: 0, erased: 0 };
   for (const [hour, group] of byHour) {
