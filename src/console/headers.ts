@@ -1,4 +1,5 @@
 import type { MiddlewareHandler } from "hono";
+import { writableResponseHeaders } from "../lib/app";
 import type { ConsoleEnv } from "./env";
 
 /**
@@ -26,9 +27,7 @@ export const CONSOLE_CSP = [
  */
 export const headersMiddleware: MiddlewareHandler<ConsoleEnv> = async (c, next) => {
   await next();
-  // A response passed through from elsewhere may have immutable headers: copy it once.
-  if (!headersWritable(c.res.headers)) c.res = new Response(c.res.body, c.res);
-  const h = c.res.headers;
+  const h = writableResponseHeaders(c);
   h.set("content-security-policy", CONSOLE_CSP);
   h.set("x-content-type-options", "nosniff");
   h.set("referrer-policy", "no-referrer");
@@ -37,12 +36,3 @@ export const headersMiddleware: MiddlewareHandler<ConsoleEnv> = async (c, next) 
   h.set("cross-origin-resource-policy", "same-origin");
   if (!h.has("cache-control")) h.set("cache-control", "no-store");
 };
-
-function headersWritable(headers: Headers): boolean {
-  try {
-    headers.set("x-content-type-options", "nosniff");
-    return true;
-  } catch {
-    return false;
-  }
-}

@@ -3,6 +3,7 @@ import { archivedFromRow, EVENT_ROW_COLUMNS, type EventRow } from "../events/arc
 import { archiveBucket, writeToArchive } from "../events/archive/store";
 import { configOf } from "../lib/config";
 import type { Env } from "../lib/env";
+import { groupBy } from "../lib/group-by";
 import { log } from "../lib/log";
 import { retentionSettings } from "./retention-settings";
 
@@ -80,12 +81,7 @@ async function archiveRows(
   rows: readonly EventRow[],
   now: number,
 ): Promise<number> {
-  const byWorkspace = new Map<string, EventRow[]>();
-  for (const row of rows) {
-    const list = byWorkspace.get(row.workspace);
-    if (list) list.push(row);
-    else byWorkspace.set(row.workspace, [row]);
-  }
+  const byWorkspace = groupBy(rows, (row) => row.workspace);
   let archived = 0;
   for (const [workspace, group] of byWorkspace) {
     const written = await writeToArchive(

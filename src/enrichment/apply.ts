@@ -6,6 +6,8 @@ import { loadRules } from "../identity/rules-store";
 import { type IndicatorValues, readIndicators } from "../indicators/read";
 import type { Env } from "../lib/env";
 import { PermanentError } from "../lib/failure";
+import { groupBy } from "../lib/group-by";
+import { PromiseMemo } from "../lib/promise-memo";
 import type { PreparedMessage } from "../pipeline/prepare";
 import { type PlannedJob, planJobs } from "./async-jobs";
 import { countExtensionCall } from "./call-counts";
@@ -27,25 +29,18 @@ export class ExtensionFailed extends Error {
  * The active extension lists of one queue batch: one read per workspace, however many of the batch's
  * messages ask at once. The consumer prepares a batch's messages in parallel, so when the per-isolate
  * list ({@link activeExtensions}, 2 s) has expired every message of the batch missed it together and
- * read D1 (up to 100 identical reads). Held per batch, like the pipeline's `SourceCache`: its promises
- * are never awaited by another invocation. A failed read is dropped, so a later message reads again;
- * the messages already waiting on it fail with it (each is retried as any failed message is), where
- * before each had its own read.
+ * read D1 (up to 100 identical reads). Held per batch, like the pipeline's `SourceCache`. A failed read
+ * is dropped, so a later message reads again; the messages already waiting on it fail with it (each is
+ * retried as any failed message is), where before each had its own read.
  */
 export class BatchExtensionLists {
-  private readonly lists = new Map<string, Promise<Extension[]>>();
+  private readonly lists = new PromiseMemo<string, Extension[]>();
 
   constructor(private readonly env: Pick<Env, "SECRETS_KEY">) {}
 
   /** The enabled extensions of `workspace` (in `db`, its database) in run order. */
   get(db: D1Database, workspace: string): Promise<Extension[]> {
-    let list = this.lists.get(workspace);
-    if (!list) {
-      list = activeExtensions(db, this.env.SECRETS_KEY, workspace);
-      list.catch(() => this.lists.delete(workspace));
-      this.lists.set(workspace, list);
-    }
-    return list;
+    return this.lists.get(workspace, () => activeExtensions(db, this.env.SECRETS_KEY, workspace));
   }
 }
 
@@ -97,10 +92,8 @@ export async function applyExtensions(
 export async function startAsyncJobs(env: Env, items: readonly PreparedMessage[]): Promise<void> {
   const jobs = items.flatMap((i) => i.asyncJobs ?? []);
   if (jobs.length === 0) return;
-  const byWorkspace = new Map<string, PlannedJob[]>();
-  for (const job of jobs)
-    byWorkspace.set(job.event.workspace, [...(byWorkspace.get(job.event.workspace) ?? []), job]);
-  for (const [workspace, planned] of byWorkspace) await planJobs(workspaceDb(env, workspace), planned);
+  for (const [workspace, planned] of groupBy(jobs, (job) => job.event.workspace))
+    await planJobs(workspaceDb(env, workspace), planned);
   const systems = new Map(jobs.map((j) => [`${j.event.workspace}\u0000${j.extension.system}`, j]));
   await Promise.all(
     [...systems.values()].map(({ event: { workspace }, extension: { system } }) =>

@@ -19,7 +19,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
     const requestId = newId("req");
     c.set("requestId", requestId);
     await withRequestId(requestId, next);
-    setResponseHeader(c, "x-request-id", requestId);
+    writableResponseHeaders(c).set("x-request-id", requestId);
   });
   app.onError(handleError);
   app.notFound((c) =>
@@ -29,19 +29,26 @@ export function createApp(): OpenAPIHono<AppEnv> {
 }
 
 /**
- * Sets a header on the response a handler already made. In place when its headers are mutable (every
- * Response this app builds): Hono's `c.header()` after the handler copies the whole Response first,
- * a second Response per request. A Response whose headers are immutable (one passed through from a
- * `fetch`) makes `set` throw a TypeError; that one is copied by `c.header()`.
+ * The headers of the response a handler already made, for middleware to change after the handler:
+ * the response's own when they are mutable (every Response this app builds), so nothing is copied,
+ * where Hono's `c.header()` after the handler copies the whole Response, a second one per request.
+ * A Response whose headers are immutable (passed through from a `fetch`, or `Response.redirect`) is
+ * copied once into `c.res` first.
+ * @see https://fetch.spec.whatwg.org/#concept-headers-guard
  */
-function setResponseHeader(c: Context<AppEnv>, name: string, value: string): void {
+export function writableResponseHeaders(c: Context): Headers {
   try {
-    c.res.headers.set(name, value);
+    // Deleting a header no response carries changes nothing, and throws only when the guard is immutable.
+    c.res.headers.delete(PROBE_HEADER);
+    return c.res.headers;
   } catch (error) {
     if (!(error instanceof TypeError)) throw error;
-    c.header(name, value);
+    c.res = new Response(c.res.body, c.res);
+    return c.res.headers;
   }
 }
+
+const PROBE_HEADER = "x-tributary-writable-probe";
 
 /**
  * The 400 `validation_failed` for zod's `issues`: one message per issue (its dotted path, or

@@ -2,6 +2,7 @@ import type { ApplyResult } from "../identity/graph";
 import { resolverFor } from "../identity/resolver";
 import { configOf } from "../lib/config";
 import type { Env } from "../lib/env";
+import { groupBy } from "../lib/group-by";
 import { log } from "../lib/log";
 import { precomputeFor } from "./precompute";
 import type { PreparedMessage } from "./prepare";
@@ -38,17 +39,16 @@ export interface ApplyReport {
 export async function applyByWorkspace(env: Env, items: readonly PreparedMessage[]): Promise<ApplyReport> {
   const outcomes = new Map<PreparedMessage, ApplyOutcome>();
   const projectionBehind = new Set<string>();
-  const byWorkspace = new Map<string, PreparedMessage[]>();
   const config = configOf(env);
   const bound = {
     pending: config.projectionBackpressurePending,
     seconds: config.projectionBackpressureSeconds,
   };
-  for (const item of items) {
-    if (item.events.length === 0) outcomes.set(item, { ok: true, results: [] });
-    else
-      byWorkspace.set(item.envelope.workspace, [...(byWorkspace.get(item.envelope.workspace) ?? []), item]);
-  }
+  for (const item of items) if (item.events.length === 0) outcomes.set(item, { ok: true, results: [] });
+  const byWorkspace = groupBy(
+    items.filter((item) => item.events.length > 0),
+    (item) => item.envelope.workspace,
+  );
   await Promise.all(
     [...byWorkspace].map(async ([workspace, group]) => {
       const resolver = resolverFor(env, workspace);

@@ -4,6 +4,7 @@ import { archiveBucket, writeToArchive } from "../events/archive/store";
 import { type ApplyResult, eventRowIdFor } from "../identity/graph";
 import type { Env } from "../lib/env";
 import { describeError } from "../lib/failure";
+import { groupBy } from "../lib/group-by";
 import { log } from "../lib/log";
 import type { PreparedMessage } from "./prepare";
 
@@ -30,13 +31,13 @@ export async function archiveStoredEvents(
   now = Date.now(),
   projectionBehind: ReadonlySet<string> = new Set(),
 ): Promise<number> {
-  const byWorkspace = new Map<string, ArchivedEvent[]>();
+  const lines: ArchivedEvent[] = [];
   for (const { item, results } of applied) {
     if (projectionBehind.has(item.envelope.workspace)) continue;
     for (const [i, event] of item.events.entries()) {
       const result = results[i];
       if (result?.status !== "stored") continue;
-      const line: ArchivedEvent = {
+      lines.push({
         // The resolver reports the id it stored the row under; derived again only from an older answer.
         id: result.eventRowId ?? (await eventRowIdFor(event)),
         workspace: event.workspace,
@@ -52,14 +53,11 @@ export async function archiveStoredEvents(
         properties: event.properties,
         warnings: event.warnings,
         archivedAt: now,
-      };
-      const lines = byWorkspace.get(event.workspace);
-      if (lines) lines.push(line);
-      else byWorkspace.set(event.workspace, [line]);
+      });
     }
   }
   const counts = await Promise.all(
-    [...byWorkspace].map(async ([workspace, events]) => {
+    [...groupBy(lines, (line) => line.workspace)].map(async ([workspace, events]) => {
       try {
         const db = workspaceDb(env, workspace);
         const pending = await unarchivedRows(

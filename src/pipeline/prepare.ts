@@ -9,6 +9,7 @@ import { Normalizer } from "../identity/normalize";
 import { loadRules } from "../identity/rules-store";
 import type { Env } from "../lib/env";
 import { PermanentError } from "../lib/failure";
+import { PromiseMemo } from "../lib/promise-memo";
 import { findSender } from "../sources/senders";
 import { type Source, SourceStore } from "../sources/store";
 import { fetchOnNotify } from "./fetch-on-notify";
@@ -25,7 +26,7 @@ export interface PreparedMessage {
 
 /** Looks each source up once per batch (many messages of a batch share a source). */
 export class SourceCache {
-  private readonly cache = new Map<string, Promise<Source | null>>();
+  private readonly sources = new PromiseMemo<string, Source | null>();
   private readonly store: SourceStore;
 
   constructor(env: Pick<Env, "DB" | "SECRETS_KEY">) {
@@ -34,13 +35,7 @@ export class SourceCache {
 
   /** The source, or null when it no longer exists. A failed lookup is not cached. */
   get(id: string): Promise<Source | null> {
-    let hit = this.cache.get(id);
-    if (!hit) {
-      hit = this.store.get(id);
-      hit.catch(() => this.cache.delete(id));
-      this.cache.set(id, hit);
-    }
-    return hit;
+    return this.sources.get(id, () => this.store.get(id));
   }
 }
 

@@ -1,4 +1,5 @@
 import type { Env } from "../../lib/env";
+import { groupBy } from "../../lib/group-by";
 import { type ArchivedEvent, decodeObject, encodeObject, hourOf, latestById, objectKeyFor } from "./format";
 
 /** The archive bucket: `ARCHIVE`, or `PAYLOADS` when a deployment has not bound one (keys never collide). */
@@ -37,14 +38,8 @@ export async function writeToArchive(
   events: readonly ArchivedEvent[],
   now = Date.now(),
 ): Promise<ArchiveWrite> {
-  const byHour = new Map<number, ArchivedEvent[]>();
-  for (const e of events) {
-    if (e.workspace !== workspace) throw new Error("archive batch mixes workspaces");
-    const hour = hourOf(e.receivedAt);
-    const group = byHour.get(hour);
-    if (group) group.push(e);
-    else byHour.set(hour, [e]);
-  }
+  if (events.some((e) => e.workspace !== workspace)) throw new Error("archive batch mixes workspaces");
+  const byHour = groupBy(events, (e) => hourOf(e.receivedAt));
   const written: ArchiveWrite = { objects: [], events: 0, bytes: 0, erased: 0 };
   for (const [hour, group] of byHour) {
     const key = await objectKeyFor(workspace, hour, group);

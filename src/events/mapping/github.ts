@@ -1,3 +1,4 @@
+import { groupBy } from "../../lib/group-by";
 import { toEpochMs } from "../../lib/json-path";
 import type { Identifier } from "../event";
 import type { MappedEvent, Mapper } from "./types";
@@ -43,12 +44,10 @@ export const mapGitHub: Mapper = ({ payload, envelope }) => {
     });
   }
 
-  const authors = new Map<string, Commit[]>();
-  for (const commit of (body.commits as Commit[] | undefined) ?? []) {
-    const email = commit.author?.email?.toLowerCase();
-    if (!email) continue;
-    authors.set(email, [...(authors.get(email) ?? []), commit]);
-  }
+  const authors = groupBy(
+    ((body.commits as Commit[] | undefined) ?? []).filter((commit) => commit.author?.email),
+    (commit) => commit.author!.email!.toLowerCase(),
+  );
   for (const [email, commits] of authors) {
     const author = commits[0]!.author!;
     const identifiers: Identifier[] = [{ type: "email", value: author.email! }];

@@ -1,5 +1,6 @@
 import { bytesEqual, sha256 } from "../../lib/constant-time";
 import { fromBase64Strict, fromHex, utf8 } from "../../lib/encoding";
+import { groupBy } from "../../lib/group-by";
 import { anyHmacMatches, type HmacAlgorithm } from "./hmac";
 import { literalSecret } from "./literal-secret";
 import type { AuthScheme, VerifyOutcome } from "./types";
@@ -106,11 +107,9 @@ function withLegacyQuerystring(url: string): string {
   const fragmentAt = url.indexOf("#", at);
   const query = url.slice(at + 1, fragmentAt < 0 ? undefined : fragmentAt);
   // querystring groups a repeated name's values at its first appearance.
-  const grouped = new Map<string, string[]>();
-  for (const [name, value] of new URLSearchParams(query))
-    grouped.set(name, [...(grouped.get(name) ?? []), value]);
-  const pairs = [...grouped].flatMap(([name, values]) =>
-    values.map((value) => `${encodeURIComponent(name)}=${encodeURIComponent(value)}`),
+  const grouped = groupBy(new URLSearchParams(query), ([name]) => name);
+  const pairs = [...grouped.values()].flatMap((entries) =>
+    entries.map(([name, value]) => `${encodeURIComponent(name)}=${encodeURIComponent(value)}`),
   );
   return `${url.slice(0, at)}?${pairs.join("&")}`;
 }
